@@ -1,0 +1,115 @@
+"""Authentication: turn the credentials of an HTTP request into an ``Actor``.
+
+Sources, in DreamFactory's order: API key from ``api_key`` (query), the
+``X-DreamFactory-API-Key`` header or the JSON body; session token from
+``Authorization: Bearer``, ``X-DreamFactory-Session-Token`` or
+``session_token``; HTTP Basic (e-mail and password) when there is no token.
+An unknown API key is ignored (no app); a token or Basic credential that is
+present but bad fails the request even if another credential is valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Request
+
+from app import directory
+from app.access import passwords, tokens
+from app.access.actor import Actor
+from app.errors import Forbidden, Unauthorized
+from app.extensions import db
+from app.models import User
+
+LOGIN_PATHS = ("v2/user/session", "v2/system/admin/session")
+"""Where ``POST`` ignores any token (login) and ``PUT`` refreshes it unvalidated."""
+
+
+@dataclass
+class Credentials:
+    api_key: str | None = None
+    session_token: str | None = None
+    basic: tuple[str, str] | None = None
+
+
+def read_credentials(request: Request, api_path: str) -> Credentials:
+    body = None
+    if request.is_json and (request.content_length or 0) < 1_000_000:
+        body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        body = {}
+    api_key = request.args.get("api_key") or request.headers.get("X-DreamFactory-API-Key")
+    if not api_key and "system/app" not in api_path:
+        api_key = body.get("api_key") if isinstance(body.get("api_key"), str) else None
+
+    token = None
+    basic = None
+    authorization = request.headers.get("Authorization", "")
+    if "Bearer" in authorization:
+        token = authorization[7:].strip() or None
+    token = (
+        token
+        or request.headers.get("X-DreamFactory-Session-Token")
+        or request.args.get("session_token")
+        or (body.get("session_token") if isinstance(body.get("session_token"), str) else None)
+        or request.form.get("session_token")
+    )
+    if not token and authorization.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("Unauthorized. User credentials did not match.") from None
+        email, _, password = decoded.partition(":")
+        basic = (email, password)
+    return Credentials(api_key or None, token or None, basic)
+
+
+def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
+    """The actor for these credentials; raises for a credential that is present but bad."""
+    actor = Actor(api_key=creds.api_key)
+    if creds.api_key:
+        app = directory.get_app_by_key(creds.api_key)
+        if app is not None and not app.is_active:
+            raise Forbidden("App is not active.")
+        actor.app = app
+
+    path = api_path.strip("/").lower()
+    is_login = path in LOGIN_PATHS
+    if creds.session_token and not (is_login and method in ("POST", "PUT")):
+        claims = tokens.validate(creds.session_token)
+        user = directory.get_user(int(claims["user_id"]))
+        if user is None or claims.get("sub") != tokens.subject_for(user.email):
+            raise Unauthorized("Invalid token: User verification failed.")
+        if not user.is_active:
+            raise Forbidden("User is not active.")
+        actor.user = user
+        actor.session_token = creds.session_token
+        actor.claims = claims
+    elif creds.session_token:
+        actor.session_token = creds.session_token
+    elif creds.basic is not None:
+        actor.user = basic_user(*creds.basic)
+
+    role_id = None
+    if actor.user is not None and actor.app is not None:
+        role_id = directory.get_user_app_role(actor.user.id, actor.app.id)
+    if role_id is None and actor.app is not None:
+        role_id = actor.app.role_id
+    if role_id is not None:
+        actor.role = directory.get_role(role_id)
+    return actor
+
+
+def basic_user(email: str, password: str):
+    row = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    if row is None:
+        passwords.burn_time(password)
+        raise Unauthorized("Unauthorized. User credentials did not match.")
+    if not passwords.check_password(row.password, password):
+        raise Unauthorized("Unauthorized. User credentials did not match.")
+    if not row.is_active:
+        raise Forbidden("User is not active.")
+    return directory.get_user(row.id)

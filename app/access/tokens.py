@@ -1,0 +1,135 @@
+"""Session tokens: HS256 JWTs (pyjwt) recorded in ``token_map``.
+
+A token is honoured only while its ``jti`` is in ``token_map``; logout,
+refresh, a password change and deactivation delete rows there, which is the
+blacklist every worker and server sees at once. Expiry is checked first
+(401), then the map (403 "blacklisted").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import uuid
+from typing import Any
+
+import jwt
+import sqlalchemy as sa
+from flask import current_app
+
+from app.errors import Forbidden, Unauthorized
+from app.extensions import db
+from app.models import TokenMap
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["iat", "exp", "sub", "user_id", "forever", "jti"]
+FOREVER_SECONDS = 10 * 365 * 86400
+"""Lifetime of a ``remember_me`` token when forever sessions are allowed."""
+
+EXPIRED_MESSAGE = (
+    "Token has expired: Session expired. Please refresh your token "
+    "(if still within refresh window) or re-login."
+)
+BLACKLISTED_MESSAGE = "The token has been blacklisted: Session terminated. Please re-login."
+
+
+def _secret() -> str:
+    secret = current_app.config.get("JWT_SECRET")
+    if not secret:
+        raise RuntimeError("JWT_SECRET is not configured")
+    return secret
+
+
+def subject_for(email: str) -> str:
+    """DreamFactory's ``sub`` claim: md5 of the e-mail (an identifier, not a secret)."""
+    return hashlib.md5(email.lower().encode(), usedforsecurity=False).hexdigest()
+
+
+def issue(user_id: int, email: str, forever: bool = False) -> tuple[str, dict[str, Any]]:
+    """Sign a new token for a user and record it; returns (token, claims)."""
+    now = int(time.time())
+    forever = bool(forever and current_app.config.get("ALLOW_FOREVER_SESSIONS"))
+    ttl = FOREVER_SECONDS if forever else int(current_app.config["JWT_TTL"]) * 60
+    refresh = FOREVER_SECONDS if forever else int(current_app.config["JWT_REFRESH_TTL"]) * 60
+    claims = {
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "jti": uuid.uuid4().hex,
+        "sub": subject_for(email),
+        "user_id": user_id,
+        "forever": forever,
+    }
+    token = jwt.encode(claims, _secret(), algorithm=ALGORITHM)
+    db.session.add(
+        TokenMap(
+            jti=claims["jti"],
+            user_id=user_id,
+            iat=now,
+            exp=claims["exp"],
+            refresh_until=now + max(refresh, ttl),
+        )
+    )
+    return token, claims
+
+
+def _decode(token: str, verify_exp: bool) -> dict[str, Any]:
+    try:
+        return jwt.decode(
+            token,
+            _secret(),
+            algorithms=[ALGORITHM],
+            options={"require": REQUIRED_CLAIMS, "verify_exp": verify_exp},
+            leeway=0,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized(EXPIRED_MESSAGE) from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized(f"Invalid token: {exc}") from exc
+
+
+def is_recorded(jti: str) -> bool:
+    return db.session.get(TokenMap, jti) is not None
+
+
+def validate(token: str) -> dict[str, Any]:
+    """Claims of a live token, or the 401/403 DreamFactory answers for it."""
+    claims = _decode(token, verify_exp=True)
+    if not is_recorded(claims["jti"]):
+        raise Forbidden(BLACKLISTED_MESSAGE)
+    return claims
+
+
+def claims_for_refresh(token: str) -> dict[str, Any]:
+    """Claims of a token that may be refreshed (expired is fine within the refresh window)."""
+    try:
+        claims = _decode(token, verify_exp=False)
+    except Unauthorized as exc:
+        raise Unauthorized(f"Token refresh failed. {exc.message}") from exc
+    row = db.session.get(TokenMap, claims["jti"])
+    if row is None:
+        raise Unauthorized(f"Token refresh failed. {BLACKLISTED_MESSAGE}")
+    if row.refresh_until < int(time.time()):
+        raise Unauthorized("Token refresh failed. Token has expired and can no longer be refreshed")
+    return claims
+
+
+def revoke(jti: str) -> None:
+    db.session.execute(sa.delete(TokenMap).where(TokenMap.jti == jti))
+
+
+def revoke_user(user_id: int) -> None:
+    """Invalidate every token of a user (password set, deactivated, deleted)."""
+    db.session.execute(sa.delete(TokenMap).where(TokenMap.user_id == user_id))
+
+
+def prune() -> int:
+    """Forget tokens past their refresh window; returns how many."""
+    now = int(time.time())
+    result = db.session.execute(sa.delete(TokenMap).where(TokenMap.refresh_until < now))
+    return result.rowcount or 0
+
+
+def expiry_text(claims: dict[str, Any]) -> str:
+    return dt.datetime.fromtimestamp(claims["exp"], dt.UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,92 @@
+"""Flask commands: ``setup`` (migrate, seed, first admin) and ``create-admin``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import TYPE_CHECKING
+
+import click
+from flask import current_app
+
+from app.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+GENERATED_ADMIN_EMAIL = "admin@example.com"
+
+
+def _make_admin(email: str, password: str, first_name: str, last_name: str) -> None:
+    from app import seed
+
+    try:
+        seed.create_admin(email, password, first_name, last_name)
+    except ValidationFailed as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Created admin {email}.")
+
+
+@click.command("setup")
+@click.option("--email", help="E-mail of the first admin.")
+@click.option("--password", help="Password of the first admin (at least 16 characters).")
+@click.option("--first-name", default="", help="First name of the first admin.")
+@click.option("--last-name", default="", help="Last name of the first admin.")
+@click.option(
+    "--generate-admin",
+    is_flag=True,
+    help="With no admin yet: create one from DF_ADMIN_EMAIL/DF_ADMIN_PASSWORD, "
+    "or generate credentials and print them once.",
+)
+def setup_command(email, password, first_name, last_name, generate_admin) -> None:
+    """Migrate the system store, seed defaults and optionally create the first admin."""
+    from flask_migrate import upgrade
+
+    from app import seed
+
+    upgrade()
+    added = seed.seed()
+    click.echo("Seeded: " + (", ".join(added) if added else "nothing new"))
+    if email or password:
+        if not (email and password):
+            raise click.ClickException("--email and --password go together.")
+        if seed.has_admin():
+            click.echo("An admin exists already; creating another.")
+        _make_admin(email, password, first_name, last_name)
+    elif generate_admin and not seed.has_admin():
+        env_email = os.environ.get("DF_ADMIN_EMAIL")
+        env_password = os.environ.get("DF_ADMIN_PASSWORD")
+        if env_email and env_password:
+            _make_admin(env_email, env_password, "", "")
+        else:
+            generated = secrets.token_urlsafe(18)
+            _make_admin(env_email or GENERATED_ADMIN_EMAIL, generated, "", "")
+            click.echo("")
+            click.echo("  Admin credentials (shown once, keep them):")
+            click.echo(f"    email:    {env_email or GENERATED_ADMIN_EMAIL}")
+            click.echo(f"    password: {generated}")
+            click.echo("")
+    if not seed.has_admin():
+        click.echo("No admin yet: open /setup in a browser to create one.")
+    click.echo(f"System store: {_safe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--first-name", default="")
+@click.option("--last-name", default="")
+def create_admin_command(email, password, first_name, last_name) -> None:
+    """Create an admin user."""
+    _make_admin(email, password, first_name, last_name)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(setup_command)
+    app.cli.add_command(create_admin_command)

@@ -1,0 +1,207 @@
+"""The one error family every client-visible failure belongs to.
+
+Every error leaves the server in DreamFactory's envelope
+``{"error": {"code", "context", "message", "status_code"}}``: raised
+``ApiError`` subclasses, werkzeug's routing errors and unexpected exceptions
+alike. Messages are HTML-entity encoded as DreamFactory does (``<``, ``>``,
+``&`` and ``"``; single quotes stay), so clients that match message text work
+unchanged.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+from typing import Any
+
+from flask import Flask, current_app
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a DreamFactory code and an optional context."""
+
+    status: int = 500
+    code: int | None = None
+    default_message: str = "An internal error occurred."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: int | None = None,
+        context: Any = None,
+        status: int | None = None,
+    ) -> None:
+        self.message = message if message is not None else self.default_message
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        self.context = context
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The inner error object (without the ``error`` key)."""
+        return error_dict(self.status, self.message, code=self.code, context=self.context)
+
+
+class BadRequest(ApiError):
+    status = 400
+    default_message = "Bad request."
+
+
+class InvalidJson(BadRequest):
+    default_message = "Invalid or malformed JSON."
+
+
+class ValidationFailed(BadRequest):
+    """Record validation: ``Invalid data supplied.`` plus the messages, context field→list."""
+
+    def __init__(
+        self, errors: dict[str, list[str]], prefix: str = "Invalid data supplied."
+    ) -> None:
+        messages = " ".join(m for msgs in errors.values() for m in msgs)
+        super().__init__(f"{prefix} {messages}".strip(), context=errors)
+
+
+class BatchError(ApiError):
+    """Some records of a batch failed; ``context`` holds per-record results."""
+
+    status = 400
+    code = 1000
+
+
+class Unauthorized(ApiError):
+    status = 401
+    default_message = "Unauthorized."
+
+
+class Forbidden(ApiError):
+    status = 403
+    default_message = "Forbidden."
+
+
+class NotFound(ApiError):
+    status = 404
+    default_message = "Not found."
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    default_message = "Method not allowed."
+
+
+class Conflict(ApiError):
+    status = 409
+    default_message = "Conflict."
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    default_message = "Request payload is too large."
+
+
+class TooManyRequests(ApiError):
+    status = 429
+    default_message = "Too many requests."
+
+
+class InternalServerError(ApiError):
+    status = 500
+
+
+class NotImplementedYet(ApiError):
+    status = 501
+    default_message = "Not implemented."
+
+
+class BadGateway(ApiError):
+    status = 502
+    default_message = "Bad gateway."
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    default_message = "Service unavailable."
+
+
+class GatewayTimeout(ApiError):
+    status = 504
+    default_message = "Gateway timeout."
+
+
+def error_dict(
+    status: int, message: str, *, code: int | None = None, context: Any = None
+) -> dict[str, Any]:
+    """The inner error object, keys in DreamFactory's order."""
+    return {
+        "code": code if code is not None else status,
+        "context": context,
+        "message": html.escape(message, quote=False).replace('"', "&quot;"),
+        "status_code": status,
+    }
+
+
+def error_body(error: ApiError) -> dict[str, Any]:
+    return {"error": error.to_dict()}
+
+
+def _render(error: ApiError, trace: list[str] | None = None):
+    from app.responses import render  # responses imports nothing from here at import time
+
+    body = error_body(error)
+    if trace is not None:
+        inner = body["error"]
+        body["error"] = {
+            "code": inner["code"],
+            "context": inner["context"],
+            "message": inner["message"],
+            "trace": trace,
+            "status_code": inner["status_code"],
+        }
+    return render(body, error.status)
+
+
+def render_api_error(error: ApiError):
+    return _render(error)
+
+
+def render_http_exception(error: HTTPException):
+    status = error.code or 500
+    if status == 404:
+        message = "Resource not found."
+    elif status == 405:
+        message = "Method not allowed."
+    elif status == 413:
+        message = "Request payload is too large."
+    else:
+        message = error.description or error.name
+    response = _render(ApiError(message, status=status))
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def render_unexpected(error: Exception):
+    """Log the traceback, roll the session back and answer a 500 without leaking it."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the session may be unusable; the 500 must still go out
+        logger.exception("rollback after an unexpected error failed")
+    logger.error("unexpected error: %s", error, exc_info=error)
+    trace = None
+    if current_app.config.get("DEBUG"):
+        trace = traceback.format_exception(error)
+    return _render(InternalServerError(), trace)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, render_api_error)
+    app.register_error_handler(HTTPException, render_http_exception)
+    app.register_error_handler(Exception, render_unexpected)

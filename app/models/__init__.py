@@ -1,0 +1,33 @@
+"""System-store models, one module per aggregate."""
+
+from app.models.application import APP_TYPES, App
+from app.models.base import Record, iso, utcnow
+from app.models.cors import CorsConfig
+from app.models.limit import Limit
+from app.models.lookup import Lookup
+from app.models.role import Role, RoleServiceAccess
+from app.models.script import EventScript
+from app.models.service import Service
+from app.models.system import CacheStamp, SystemConfig, SystemCustom, TokenMap
+from app.models.user import User, UserAppRole
+
+__all__ = [
+    "APP_TYPES",
+    "App",
+    "CacheStamp",
+    "CorsConfig",
+    "EventScript",
+    "Limit",
+    "Lookup",
+    "Record",
+    "Role",
+    "RoleServiceAccess",
+    "Service",
+    "SystemConfig",
+    "SystemCustom",
+    "TokenMap",
+    "User",
+    "UserAppRole",
+    "iso",
+    "utcnow",
+]

@@ -1,0 +1,27 @@
+"""Event scripts, keyed by the event name they run on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Record
+
+
+class EventScript(Record):
+    __tablename__ = "event_script"
+
+    name: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(40))
+    is_active: Mapped[bool] = mapped_column(default=False)
+    content: Mapped[str | None] = mapped_column(sa.Text)
+    config: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    storage_service_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("service.id", ondelete="SET NULL")
+    )
+    storage_path: Mapped[str | None] = mapped_column(sa.String(255))
+    scm_repository: Mapped[str | None] = mapped_column(sa.String(255))
+    scm_reference: Mapped[str | None] = mapped_column(sa.String(255))
+    allow_event_modification: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,52 @@
+"""Users (admins are users with ``is_sys_admin``) and their per-app roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Record
+
+
+class User(Record):
+    __tablename__ = "user"
+
+    hidden = frozenset(
+        {"password", "security_answer", "confirm_code", "confirm_code_date", "remember_token"}
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(sa.String(255))
+    username: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    first_name: Mapped[str | None] = mapped_column(sa.String(255))
+    last_name: Mapped[str | None] = mapped_column(sa.String(255))
+    last_login_date: Mapped[dt.datetime | None]
+    email: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    password: Mapped[str | None] = mapped_column(sa.String(255))
+    is_sys_admin: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    security_question: Mapped[str | None] = mapped_column(sa.String(255))
+    security_answer: Mapped[str | None] = mapped_column(sa.String(255))
+    confirm_code: Mapped[str | None] = mapped_column(sa.String(255))
+    confirm_code_date: Mapped[dt.datetime | None]
+    default_app_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app.id", ondelete="SET NULL"))
+    remember_token: Mapped[str | None] = mapped_column(sa.String(100))
+    oauth_provider: Mapped[str | None] = mapped_column(sa.String(50))
+    adldap: Mapped[str | None] = mapped_column(sa.String(50))
+
+
+class UserAppRole(Record):
+    """The role a user has when calling through one app (``user_to_app_to_role``)."""
+
+    __tablename__ = "user_to_app_to_role"
+    __table_args__ = (sa.UniqueConstraint("user_id", "app_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    app_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app.id", ondelete="CASCADE"))
+    role_id: Mapped[int | None] = mapped_column(sa.ForeignKey("role.id", ondelete="CASCADE"))

@@ -1,0 +1,1 @@
+"""The record query language: DreamFactory's filter, fields, order and group parameters."""

@@ -1,0 +1,1 @@
+"""Marshmallow schemas validating writes to system records, one module per resource."""

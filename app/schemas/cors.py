@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.schemas.common import flag, required_text, text
+
+CORS_VERBS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+
+
+class CorsSchema(Schema):
+    path = required_text(255)
+    description = text(255)
+    origin = fields.String(required=True, validate=validate.Length(min=1))
+    header = fields.String(allow_none=True)
+    exposed_header = fields.String(allow_none=True)
+    method = fields.Raw(allow_none=True)
+    max_age = fields.Integer(validate=validate.Range(min=0))
+    supports_credentials = flag()
+    enabled = flag()

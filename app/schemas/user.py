@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from app.schemas.common import flag, ref, text
+
+
+class UserSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=255))
+    name = text(255)
+    username = fields.String(
+        allow_none=True,
+        validate=[
+            validate.Length(min=6, max=255),
+            validate.Regexp(r"^\S+$", error="The username may not contain spaces."),
+        ],
+    )
+    first_name = text(255)
+    last_name = text(255)
+    phone = text(32)
+    is_active = flag()
+    security_question = text(255)
+    security_answer = fields.String(allow_none=True)
+    password = fields.String(allow_none=True)
+    default_app_id = ref()
+
+    @validates("password")
+    def check_password(self, value: str | None, **kwargs) -> None:
+        minimum = current_app.config.get("PASSWORD_MIN_LENGTH", 16)
+        if value is not None and len(value) < minimum:
+            raise ValidationError(f"The password field must be at least {minimum} characters.")
+
+
+class UserAppRoleSchema(Schema):
+    app_id = ref(required=True)
+    role_id = ref(required=True)

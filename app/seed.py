@@ -1,0 +1,179 @@
+"""Default services, apps and settings of a new instance; applying them twice changes nothing."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import App, CacheStamp, Service, SystemConfig, User, utcnow
+
+DEFAULT_SERVICES: list[dict[str, Any]] = [
+    {
+        "name": "system",
+        "label": "System Management",
+        "type": "system",
+        "description": "Service for managing system resources.",
+        "mutable": False,
+        "deletable": False,
+        "config": {},
+    },
+    {
+        "name": "api_docs",
+        "label": "Live API Docs",
+        "type": "swagger",
+        "description": "API documenting and testing service.",
+        "deletable": False,
+        "config": {},
+    },
+    {
+        "name": "files",
+        "label": "Local File Storage",
+        "type": "local_file",
+        "description": "Service for accessing local file storage.",
+        "config": {"container": "app", "public_path": []},
+    },
+    {
+        "name": "logs",
+        "label": "Local Log Storage",
+        "type": "local_file",
+        "description": "Service for accessing local log storage.",
+        "config": {"container": "logs", "public_path": []},
+    },
+    {
+        "name": "db",
+        "label": "Local SQL Database",
+        "type": "sqlite",
+        "description": "Service for accessing local SQLite database.",
+        "config": {"database": "db.sqlite"},
+    },
+    {
+        "name": "user",
+        "label": "User Management",
+        "type": "user",
+        "description": "Service for managing system users.",
+        "deletable": False,
+        "config": {"allow_open_registration": False},
+    },
+]
+
+DEFAULT_APPS: list[dict[str, Any]] = [
+    {
+        "name": "admin",
+        "api_key": "6498a8ad1beb9d84d63035c5d1120c007fad6de706734db9689f8996707e0f7d",
+        "description": "An application for administering this instance.",
+        "type": 3,
+        "path": "admin/",
+    },
+    {
+        "name": "api_docs",
+        "api_key": "36fda24fe5588fa4285ac6c6c2fdfbdb6b6bc9834699774c9bf777f706d05a88",
+        "description": "View and try the API documentation.",
+        "type": 3,
+        "path": "api_docs/",
+    },
+    {
+        "name": "file_manager",
+        "api_key": "b5cb82af7b5d4130f36149f90aa2746782e59a872ac70454ac188743cb55b0ba",
+        "description": "An application for managing file services.",
+        "type": 3,
+        "path": "file_manager/",
+    },
+]
+"""DreamFactory's seeded apps, with its well-known keys so existing clients work."""
+
+STAMP_KEYS = (
+    "all",
+    "service",
+    "app",
+    "role",
+    "role_service_access",
+    "user",
+    "user_to_app_to_role",
+    "lookup",
+    "cors_config",
+    "limits",
+    "event_script",
+    "system_config",
+    "system_custom",
+)
+
+
+def seed() -> list[str]:
+    """Insert what is missing; returns what was added."""
+    added: list[str] = []
+    existing = set(db.session.scalars(sa.select(Service.name)).all())
+    for item in DEFAULT_SERVICES:
+        if item["name"] not in existing:
+            db.session.add(Service(**item))
+            added.append(f"service {item['name']}")
+    apps = set(db.session.scalars(sa.select(App.name)).all())
+    for item in DEFAULT_APPS:
+        if item["name"] not in apps:
+            db.session.add(App(**item))
+            added.append(f"app {item['name']}")
+    if db.session.scalar(sa.select(SystemConfig.id)) is None:
+        db.session.add(SystemConfig())
+    stamps = set(db.session.scalars(sa.select(CacheStamp.key)).all())
+    for key in STAMP_KEYS:
+        if key not in stamps:
+            db.session.add(CacheStamp(key=key, version=0))
+    db.session.commit()
+    storage = current_app.config["STORAGE_PATH"]
+    for folder in ("app", "logs", "databases"):
+        os.makedirs(os.path.join(storage, folder), exist_ok=True)
+    return added
+
+
+def has_admin() -> bool:
+    return (
+        db.session.scalar(sa.select(User.id).where(User.is_sys_admin.is_(True)).limit(1))
+        is not None
+    )
+
+
+def create_admin(
+    email: str, password: str, first_name: str = "", last_name: str = "", **extra: Any
+) -> User:
+    """The first (or another) admin; raises ``ValidationFailed`` for bad input."""
+    from marshmallow import EXCLUDE, ValidationError
+
+    from app.access import passwords
+    from app.errors import ValidationFailed
+    from app.schemas.user import UserSchema
+
+    data = {
+        "email": email,
+        "password": password,
+        "first_name": first_name or None,
+        "last_name": last_name or None,
+        **extra,
+    }
+    try:
+        clean = UserSchema(unknown=EXCLUDE).load(data)
+    except ValidationError as exc:
+        raise ValidationFailed({k: [str(m) for m in v] for k, v in exc.messages.items()}) from None
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
+        raise ValidationFailed({"email": ["The email has already been taken."]})
+    name = (
+        f"{clean.get('first_name') or ''} {clean.get('last_name') or ''}".strip()
+        or email.split("@")[0]
+    )
+    user = User(
+        email=clean["email"],
+        password=passwords.hash_password(clean["password"]),
+        first_name=clean.get("first_name"),
+        last_name=clean.get("last_name"),
+        name=clean.get("name") or name,
+        phone=clean.get("phone"),
+        username=clean.get("username"),
+        is_sys_admin=True,
+        is_active=True,
+        created_date=utcnow(),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user

@@ -1,0 +1,246 @@
+"""The service request and response objects, and the base of every service type.
+
+Services never see Flask's request: the REST controller, scripts' inline
+``platform.api`` calls and queued jobs all build a ``ServiceRequest`` and take
+the same path (access control, then the service), so a service cannot tell
+them apart except by ``requestor``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from app.errors import BadRequest, NotFound
+
+if TYPE_CHECKING:
+    from marshmallow import Schema
+
+    from app.access.actor import Actor
+    from app.cache import ServiceInfo
+
+VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")
+
+
+class Requestor(enum.IntEnum):
+    """Who is calling: a client over HTTP or a server-side script (role ``requestor_mask`` bits)."""
+
+    API = 1
+    SCRIPT = 2
+
+
+@dataclass
+class ServiceRequest:
+    """One call to a service, independent of how it arrived."""
+
+    method: str
+    service: str
+    resource: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    payload: Any = None
+    content: bytes = b""
+    content_type: str | None = None
+    requestor: Requestor = Requestor.API
+    actor: Actor | None = None
+    uri: str = ""
+    api_version: str = "2.0"
+    stream: Any = None
+    """A file-like body for services that stream uploads; None when read into ``content``."""
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
+        self.service = self.service.lower()
+        self.resource = self.resource.lstrip("/")
+        self.headers = {k.lower(): v for k, v in self.headers.items()}
+
+    @property
+    def segments(self) -> list[str]:
+        """The resource path split on ``/`` (a trailing slash yields no empty segment)."""
+        return [s for s in self.resource.split("/") if s != ""]
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return self.params.get(name, default)
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """A record option from the query, else from a JSON object body (as DreamFactory does)."""
+        if name in self.params:
+            return self.params[name]
+        if isinstance(self.payload, dict) and name in self.payload:
+            return self.payload[name]
+        return default
+
+    def to_event(self) -> dict[str, Any]:
+        """The ``event.request`` shape scripts receive."""
+        return {
+            "api_version": self.api_version,
+            "method": self.method,
+            "parameters": dict(self.params),
+            "headers": dict(self.headers),
+            "payload": self.payload,
+            "content": self.content.decode("utf-8", "replace") if self.content else "",
+            "content_type": self.content_type,
+            "uri": self.uri,
+            "service": self.service,
+            "resource": self.resource,
+        }
+
+
+@dataclass
+class ServiceResponse:
+    """What a service answers: data to serialize, or raw bytes / a stream with a content type."""
+
+    content: Any = None
+    status: int = 200
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_raw(self) -> bool:
+        return (
+            isinstance(self.content, bytes | bytearray)
+            or hasattr(self.content, "__iter__")
+            and (not isinstance(self.content, dict | list | str))
+        )
+
+
+Handler = Callable[[ServiceRequest, list[str]], Any]
+
+
+class Resource:
+    """A named part of a service answering some verbs; methods are ``get``, ``post``, ...
+
+    A method receives the request and the path segments after the resource's
+    own name, and returns a ``ServiceResponse`` or plain data (200).
+    """
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    singleton: ClassVar[bool] = False
+    read_only: ClassVar[bool] = False
+
+    def __init__(self, service: BaseService) -> None:
+        self.service = service
+
+    def handle(self, request: ServiceRequest, rest: list[str]) -> Any:
+        handler = getattr(self, request.method.lower(), None)
+        if handler is None:
+            raise unsupported_verb(request, self.service.name)
+        return handler(request, rest)
+
+    @classmethod
+    def info(cls) -> dict[str, Any]:
+        return {
+            "name": cls.name,
+            "label": cls.label or cls.name.replace("_", " ").title(),
+            "description": cls.description,
+            "singleton": cls.singleton,
+            "read_only": cls.read_only,
+        }
+
+
+def unsupported_verb(request: ServiceRequest, service_name: str) -> BadRequest:
+    verb = request.method.capitalize()
+    if request.resource:
+        return BadRequest(
+            f"{verb} requests for resource '{request.resource}' are not currently "
+            f"supported by the '{service_name}' service."
+        )
+    return BadRequest(
+        f"{verb} requests without a resource are not currently supported "
+        f"by the '{service_name}' service."
+    )
+
+
+class BaseService:
+    """A service type: subclasses declare their identity and config schema, and handle calls.
+
+    The default ``handle`` routes the first path segment to a ``Resource``
+    class in ``resources`` and answers ``GET`` on the root with the resource
+    list, as DreamFactory's REST handlers do.
+    """
+
+    type: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    group: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    singleton: ClassVar[bool] = False
+    config_schema: ClassVar[type[Schema] | None] = None
+    resources: ClassVar[Mapping[str, type[Resource]]] = {}
+    access_exceptions: ClassVar[dict[str, int]] = {}
+    """Component → verb mask reachable without any role permission (login, register...)."""
+
+    def __init__(self, info: ServiceInfo) -> None:
+        self.info = info
+        self.id = info.id
+        self.name = info.name
+        self.config: dict[str, Any] = dict(info.config or {})
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        """Whether this type can run here (drivers present); a reason when not."""
+        return True, ""
+
+    def handle(self, request: ServiceRequest) -> Any:
+        segments = request.segments
+        if not segments:
+            return self.handle_root(request)
+        resource_cls = self.find_resource(segments)
+        if resource_cls is None:
+            raise NotFound(f"Resource '{segments[0]}' not found for service '{self.name}'.")
+        depth = resource_cls.name.count("/") + 1
+        return resource_cls(self).handle(request, segments[depth:])
+
+    def find_resource(self, segments: list[str]) -> type[Resource] | None:
+        """The longest registered resource name matching the path (``admin/session`` first)."""
+        for depth in range(len(segments), 0, -1):
+            cls = self.resources.get("/".join(segments[:depth]).lower())
+            if cls is not None:
+                return cls
+        return None
+
+    def handle_root(self, request: ServiceRequest) -> Any:
+        if request.method != "GET":
+            raise unsupported_verb(request, self.name)
+        return list_resources(request, self.resource_infos())
+
+    def resource_infos(self) -> Iterable[dict[str, Any]]:
+        return [cls.info() for cls in self.resources.values()]
+
+
+def list_resources(request: ServiceRequest, infos: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """A service root's resource list: names only, ``as_list``, or ``fields=*``/a field list."""
+    from app.records.clauses import to_bool
+
+    infos = list(infos)
+    if to_bool(request.param("as_list")):
+        return {"resource": [i["name"] for i in infos]}
+    fields = request.param("fields")
+    if fields in (None, ""):
+        return {"resource": [{"name": i["name"]} for i in infos]}
+    if fields == "*":
+        return {"resource": infos}
+    wanted = [f.strip() for f in fields.split(",") if f.strip()]
+    return {"resource": [{k: i.get(k) for k in wanted if k in i} for i in infos]}
+
+
+_VERSION = re.compile(r"^v[0-9.]+$")
+
+
+def parse_api_path(path: str) -> tuple[str | None, str, str]:
+    """Split ``v2/db/_table/x/`` into (version, service, resource); the service may be ``""``.
+
+    A trailing slash stays on the resource (file services read it as "folder")
+    and ``..`` segments are dropped, as DreamFactory does.
+    """
+    parts = path.split("/")
+    version = None
+    if parts and _VERSION.match(parts[0]):
+        version = parts.pop(0)
+    service = parts.pop(0).lower() if parts else ""
+    resource = "/".join(p for p in parts if p != "..")
+    return version, service, resource

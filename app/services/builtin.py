@@ -1,0 +1,17 @@
+"""The service types that ship with the product, registered like plug-ins."""
+
+from __future__ import annotations
+
+from app.services import register
+
+
+def register_all() -> None:
+    from app.services.docs import ApiDocsService
+    from app.services.files import LocalFileService
+    from app.services.sql import SqliteService
+    from app.services.system import SystemService, load_resources
+    from app.services.user import UserService
+
+    load_resources()
+    for cls in (SystemService, ApiDocsService, LocalFileService, SqliteService, UserService):
+        register(cls)

@@ -1,0 +1,87 @@
+"""Running a service request, whatever its origin, and shaping the answer.
+
+``call`` is the one path into a service: the REST controller calls it after
+the access pipeline; scripts and jobs call it after ``access.check_call``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Response
+
+from app import directory
+from app.responses import render
+from app.services import SERVICE_TYPES, build_service
+from app.services.base import ServiceRequest, ServiceResponse
+
+if TYPE_CHECKING:
+    from app.access.actor import Actor
+
+ROOT_FIELDS = ("id", "name", "label", "description", "type")
+
+
+def call(request: ServiceRequest) -> ServiceResponse:
+    info = directory.require_service_info(request.service)
+    service = build_service(info)
+    result = service.handle(request)
+    if isinstance(result, ServiceResponse):
+        return result
+    return ServiceResponse(content=result)
+
+
+def to_http(response: ServiceResponse) -> Response:
+    content = response.content
+    if isinstance(content, Response):
+        return content
+    if isinstance(content, bytes | bytearray) or (
+        content is not None and not isinstance(content, dict | list | str | int | float | bool)
+    ):
+        return Response(
+            content,
+            status=response.status,
+            content_type=response.content_type or "application/octet-stream",
+            headers=response.headers,
+        )
+    return render(content, response.status, response.headers)
+
+
+def service_types(group: str | None = None, type_name: str | None = None) -> list[dict[str, Any]]:
+    from app.services.describe import describe_type
+
+    items = [describe_type(cls) for cls in SERVICE_TYPES.values()]
+    if group:
+        groups = {g.strip().lower() for g in group.split(",")}
+        items = [i for i in items if i["group"].lower() in groups]
+    if type_name:
+        names = {t.strip().lower() for t in type_name.split(",")}
+        items = [i for i in items if i["name"].lower() in names]
+    return sorted(items, key=lambda i: i["name"])
+
+
+def root_listing(actor: Actor, params: dict[str, str]) -> dict[str, Any]:
+    """``GET /api/v2``: the services the caller may see and every service type."""
+    from app.access.authz import can_see_service
+
+    fields = params.get("fields")
+    wanted = ROOT_FIELDS
+    if fields and fields != "*":
+        wanted = tuple(f.strip() for f in fields.split(",") if f.strip() in ROOT_FIELDS)
+    group, type_name = params.get("group"), params.get("type")
+    types = service_types(group, type_name)
+    type_names = {t["name"] for t in types}
+    services = []
+    for info in directory.all_services():
+        if not info.is_active or not can_see_service(actor, info.name):
+            continue
+        if (group or type_name) and info.type not in type_names:
+            continue
+        item = {f: getattr(info, f) for f in wanted}
+        item["spec_url"] = f"/api/v2/{info.name}/_spec"
+        services.append(item)
+    return {
+        "services": services,
+        "service_types": [
+            {k: t[k] for k in ("name", "label", "group", "description")} for t in types
+        ],
+    }

@@ -1,0 +1,58 @@
+"""The ``system`` service: configuration of the instance as REST resources.
+
+Resources register themselves into ``RESOURCES`` with ``@resource``; adding
+one (``event_script``, ``limit``...) is a new class in its own module plus an
+import in ``load_resources``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from app.services.base import BaseService, Resource
+
+RESOURCES: dict[str, type[Resource]] = {}
+
+
+def resource(cls: type[Resource]) -> type[Resource]:
+    RESOURCES[cls.name] = cls
+    return cls
+
+
+def load_resources() -> None:
+    from app.services.system import (  # noqa: F401 - imported for registration
+        applications,
+        cache_res,
+        config_res,
+        cors,
+        custom,
+        environment,
+        lookups,
+        password,
+        profile,
+        roles,
+        service_types,
+        services,
+        session,
+        users,
+    )
+
+
+class SystemService(BaseService):
+    type = "system"
+    label = "System Management"
+    group = "System"
+    description = "Service supporting management of the system."
+    singleton = True
+    access_exceptions: ClassVar[dict[str, int]] = {
+        "admin/session": 31,
+        "admin/password": 2,
+        "environment": 1,
+    }
+
+    @property
+    def resources(self) -> dict[str, type[Resource]]:  # type: ignore[override]
+        return RESOURCES
+
+    def resource_infos(self) -> list[dict[str, Any]]:
+        return [cls.info() for _, cls in sorted(RESOURCES.items())]

@@ -1,0 +1,73 @@
+"""``system/app``: apps, their API keys and launch settings."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import has_request_context
+from flask import request as http_request
+
+from app.models import App, Lookup, Record, Role
+from app.records.clauses import to_bool
+from app.schemas.app import AppSchema
+from app.services.base import ServiceRequest
+from app.services.system import resource
+from app.services.system.lookups import show_lookup
+from app.services.system.records import ModelResource
+from app.services.system.relations import BelongsTo, HasMany
+
+
+def new_api_key() -> str:
+    """64 hex characters from the OS's secure random source."""
+    return secrets.token_hex(32)
+
+
+def launch_url(record: App) -> str:
+    base = http_request.host_url.rstrip("/") if has_request_context() else ""
+    if record.type == 2:
+        return record.url or ""
+    if record.type == 3 and record.path:
+        return f"{base}/{record.path.lstrip('/')}"
+    if record.type == 1 and record.storage_service_id:
+        from app.directory import get_service_by_id
+
+        info = get_service_by_id(record.storage_service_id)
+        if info is not None:
+            parts = [
+                info.name,
+                (record.storage_container or "").strip("/"),
+                (record.path or "").lstrip("/"),
+            ]
+            return base + "/" + "/".join(p for p in parts if p)
+    return ""
+
+
+@resource
+class AppResource(ModelResource):
+    name = "app"
+    label = "App"
+    description = "Client applications and their API keys."
+    model = App
+    schema = AppSchema
+    relations = {
+        "role_by_role_id": BelongsTo(Role, "role_id"),
+        "lookup_by_app_id": HasMany(Lookup, "app_id", show_lookup),
+    }
+
+    def write(self, request: ServiceRequest, record: Record, data: Any, creating: bool):
+        self._regenerate = to_bool(request.option("regenerate"))
+        return super().write(request, record, data, creating)
+
+    def apply(self, record: Record, data: dict[str, Any], creating: bool) -> None:
+        if creating and not data.get("api_key"):
+            data["api_key"] = new_api_key()
+        if not creating and getattr(self, "_regenerate", False):
+            data["api_key"] = new_api_key()
+        super().apply(record, data, creating)
+
+    def to_output(self, record: Record, fields: list[str] | None) -> dict[str, Any]:
+        out = record.to_dict(fields)
+        if fields is None:
+            out["launch_url"] = launch_url(record)
+        return out

@@ -1,0 +1,25 @@
+"""``system/admin/profile``: the logged-in admin's own profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.access import accounts
+from app.services.base import Resource, ServiceRequest
+from app.services.system import resource
+
+
+@resource
+class AdminProfileResource(Resource):
+    name = "admin/profile"
+    label = "Admin Profile"
+    description = "The logged-in admin's profile."
+    singleton = True
+
+    def get(self, request: ServiceRequest, rest: list[str]) -> dict[str, Any]:
+        return accounts.profile(request.actor)
+
+    def post(self, request: ServiceRequest, rest: list[str]) -> dict[str, Any]:
+        return accounts.update_profile(request.actor, request.payload)
+
+    put = patch = post

@@ -1,0 +1,55 @@
+"""``system/role``: roles with their service access rows and lookups, written nested."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.errors import BadRequest
+from app.extensions import db
+from app.models import Lookup, Record, Role, RoleServiceAccess, Service, UserAppRole
+from app.schemas.role import RoleSchema, RoleServiceAccessSchema
+from app.schemas.user import UserAppRoleSchema
+from app.services.system import resource
+from app.services.system.lookups import show_lookup
+from app.services.system.records import ModelResource, child_resource
+from app.services.system.relations import HasMany
+
+
+@child_resource
+class RoleServiceAccessChild(ModelResource):
+    name = "role_service_access"
+    model = RoleServiceAccess
+    schema = RoleServiceAccessSchema
+
+    def apply(self, record: Record, data: dict[str, Any], creating: bool) -> None:
+        service_id = data.get("service_id")
+        if service_id is not None and db.session.get(Service, service_id) is None:
+            raise BadRequest(f"Service with id '{service_id}' does not exist.")
+        if "filter_op" in data:
+            data["filter_op"] = data["filter_op"].upper()
+        if "component" in data and data["component"] is not None:
+            data["component"] = data["component"].strip()
+        for item in data.get("filters") or []:
+            item["operator"] = item["operator"].upper()
+        super().apply(record, data, creating)
+
+
+@child_resource
+class UserAppRoleChild(ModelResource):
+    name = "user_to_app_to_role"
+    model = UserAppRole
+    schema = UserAppRoleSchema
+
+
+@resource
+class RoleResource(ModelResource):
+    name = "role"
+    label = "Role"
+    description = "Roles granting access to services and their components."
+    model = Role
+    schema = RoleSchema
+    relations = {
+        "role_service_access_by_role_id": HasMany(RoleServiceAccess, "role_id"),
+        "lookup_by_role_id": HasMany(Lookup, "role_id", show_lookup),
+        "user_to_app_to_role_by_role_id": HasMany(UserAppRole, "role_id"),
+    }

@@ -1,0 +1,3 @@
+"""The product version, shown by ``/status`` and ``system/environment``."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,201 @@
+"""Fixtures: an app on each system-store backend, a client, and an ``api`` helper.
+
+Each backend's database is created and migrated once per test worker; before
+every test its tables are emptied and the defaults seeded again, which is far
+cheaper than a new database per test and just as isolated. Set
+``DF_TEST_BACKENDS=sqlite`` (comma list) to run fewer backends locally.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests import dbservers
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "admin-password-0123456789"  # noqa: S105
+ADMIN_KEY = "6498a8ad1beb9d84d63035c5d1120c007fad6de706734db9689f8996707e0f7d"
+"""The seeded admin app's key (DreamFactory's well-known value)."""
+
+
+def selected_backends() -> list[str]:
+    wanted = os.environ.get("DF_TEST_BACKENDS")
+    if not wanted:
+        return list(dbservers.BACKENDS)
+    return [b.strip() for b in wanted.split(",") if b.strip() in dbservers.BACKENDS]
+
+
+def test_config(url: str, storage: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SYSTEM_DATABASE_URL": url,
+        "STORAGE_PATH": storage,
+        "JWT_SECRET": "test-secret-0123456789-0123456789-abcdef",
+        "PASSWORD_TIME_COST": 1,
+        "PASSWORD_MEMORY_COST": 64,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def stores(tmp_path_factory):
+    """Backend → migrated system-store URL, created lazily once per worker."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    made: dict[str, str] = {}
+
+    def get(kind: str) -> str:
+        if kind not in made:
+            url = dbservers.create_database(kind, tmp_path_factory, label="store")
+            app = create_app(test_config(url, str(tmp_path_factory.mktemp("storage"))))
+            with app.app_context():
+                upgrade()
+                from app.extensions import db
+
+                db.engine.dispose()
+            made[kind] = url
+        return made[kind]
+
+    yield get
+    for url in made.values():
+        dbservers.drop_database(url)
+
+
+def reset_store(engine: sa.Engine) -> None:
+    """Empty every system table and restart ids, leaving the schema in place."""
+    from app.extensions import db
+
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    kind = engine.dialect.name
+    with engine.begin() as conn:
+        if kind == "postgresql":
+            conn.execute(
+                sa.text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
+        elif kind == "mysql":
+            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
+            for table in tables:
+                conn.execute(sa.text(f"TRUNCATE TABLE `{table}`"))
+            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+            has_seq = conn.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
+            ).first()
+            if has_seq:
+                conn.execute(sa.text("DELETE FROM sqlite_sequence"))
+
+
+def make_app(url: str, storage: str, **extra: Any):
+    from app import create_app
+
+    return create_app(test_config(url, storage, **extra))
+
+
+@pytest.fixture(params=selected_backends())
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(backend, stores, tmp_path):
+    """A seeded app with one admin, on a freshly emptied store of ``backend``."""
+    from app import seed
+    from app.extensions import db
+
+    url = stores(backend)
+    application = make_app(url, str(tmp_path / "storage"))
+    with application.app_context():
+        reset_store(db.engine)
+        seed.seed()
+        seed.create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", "Admin")
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class Api:
+    """Calls ``/api/v2/...`` as someone: carries their token and API key."""
+
+    client: Any
+    token: str | None = None
+    api_key: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def call(self, method: str, path: str, **kwargs: Any):
+        headers = dict(self.headers)
+        headers.update(kwargs.pop("headers", {}) or {})
+        if self.token:
+            headers.setdefault("X-DreamFactory-Session-Token", self.token)
+        if self.api_key:
+            headers.setdefault("X-DreamFactory-API-Key", self.api_key)
+        url = path if path.startswith("/") else f"/api/v2/{path}"
+        return self.client.open(url, method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any):
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any):
+        return self.call("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any):
+        return self.call("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any):
+        return self.call("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any):
+        return self.call("DELETE", path, **kwargs)
+
+    def login(self, email: str, password: str, admin: bool = True) -> dict[str, Any]:
+        path = "system/admin/session" if admin else "user/session"
+        response = self.post(path, json={"email": email, "password": password})
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        self.token = body["session_token"]
+        return body
+
+
+@pytest.fixture
+def anon(client) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def admin(client) -> Api:
+    """The seeded admin, logged in."""
+    api = Api(client)
+    api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+    return api
+
+
+def assert_error(response, status: int, message: str | None = None, code: int | None = None):
+    """The response is DreamFactory's envelope with this status (and message, if given)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert list(error) == ["code", "context", "message", "status_code"], error
+    assert error["status_code"] == status
+    assert error["code"] == (code if code is not None else status)
+    if message is not None:
+        assert error["message"] == message, error["message"]
+    return error

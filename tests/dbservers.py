@@ -1,0 +1,88 @@
+"""Fresh databases on the real servers of this machine, one name per test run.
+
+Tests never mock a database: they create a uniquely named database on the
+PostgreSQL or MariaDB server (or an SQLite file in a temp dir), use it, and drop
+it. A server that cannot be reached makes its tests skip with a clear reason,
+except under CI (``CI=true``), where they fail loudly instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+BACKENDS = ("sqlite", "postgresql", "mysql")
+"""System-store and SQL-service backends every suite runs against."""
+
+SERVER_URLS = {
+    "postgresql": os.environ.get(
+        "DF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    ),
+    "mysql": os.environ.get("DF_TEST_MYSQL_URL", "mysql+pymysql://root:@127.0.0.1:3306/mysql"),
+}
+"""Admin connections used to create and drop the per-run databases."""
+
+RUN_ID = uuid.uuid4().hex[:8]
+"""Distinguishes this run's databases from any other run's on the same server."""
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(kind: str, reason: str) -> None:
+    """Skip (or, under CI, fail) because a server is unreachable."""
+    message = f"{kind} server unreachable: {reason}"
+    if in_ci():
+        pytest.fail(message + " (CI=true: servers are required)", pytrace=False)
+    pytest.skip(message)
+
+
+def _admin_engine(kind: str) -> sa.Engine:
+    return sa.create_engine(SERVER_URLS[kind], isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+
+
+def create_database(kind: str, tmp_path_factory=None, label: str = "db") -> str:
+    """Create an empty database of ``kind`` and return its SQLAlchemy URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    name = f"dftest_{RUN_ID}_{worker}_{label}_{uuid.uuid4().hex[:6]}"
+    if kind == "sqlite":
+        assert tmp_path_factory is not None, "sqlite databases live in a temp dir"
+        path = tmp_path_factory.mktemp("sqlite") / f"{name}.sqlite"
+        return f"sqlite:///{path}"
+    engine = _admin_engine(kind)
+    try:
+        with engine.connect() as conn:
+            if kind == "postgresql":
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            else:
+                conn.execute(
+                    sa.text(
+                        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                    )
+                )
+    except sa.exc.OperationalError as exc:
+        unavailable(kind, str(exc.orig))
+    finally:
+        engine.dispose()
+    return str(sa.make_url(SERVER_URLS[kind]).set(database=name).render_as_string(False))
+
+
+def drop_database(url: str) -> None:
+    """Drop a database made by ``create_database`` (SQLite files go with their temp dir)."""
+    parsed = sa.make_url(url)
+    kind = parsed.get_backend_name()
+    if kind == "sqlite":
+        return
+    engine = _admin_engine(kind)
+    try:
+        with engine.connect() as conn:
+            if kind == "postgresql":
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+            else:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{parsed.database}`"))
+    finally:
+        engine.dispose()
