@@ -3,12 +3,13 @@
 from app.models.application import APP_TYPES, App
 from app.models.base import Record, iso, utcnow
 from app.models.cors import CorsConfig
+from app.models.email import EmailTemplate
 from app.models.limit import Limit
 from app.models.lookup import Lookup
 from app.models.role import Role, RoleServiceAccess
 from app.models.script import EventScript
 from app.models.service import Service
-from app.models.system import CacheStamp, SystemConfig, SystemCustom, TokenMap
+from app.models.system import CacheStamp, RateCounter, SystemConfig, SystemCustom, TokenMap
 from app.models.user import User, UserAppRole
 
 __all__ = [
@@ -16,9 +17,11 @@ __all__ = [
     "App",
     "CacheStamp",
     "CorsConfig",
+    "EmailTemplate",
     "EventScript",
     "Limit",
     "Lookup",
+    "RateCounter",
     "Record",
     "Role",
     "RoleServiceAccess",

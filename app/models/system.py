@@ -60,3 +60,21 @@ class CacheStamp(db.Model):
 
     key: Mapped[str] = mapped_column(sa.String(191), primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
+
+
+class RateCounter(db.Model):
+    """A fixed-window counter shared by every worker (usage limits, login throttling).
+
+    Used when Redis is not configured: the row for (key, window) is
+    incremented atomically in the system store.
+    """
+
+    __tablename__ = "rate_counter"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    window_start: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[int] = mapped_column(index=True)
+    limit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("limits.id", ondelete="CASCADE"), index=True
+    )
