@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
 from typing import Any
 
 from flask import Flask
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=_instance_path(config), instance_relative_config=True)
     app.config.from_object(Config)
     app.config.from_prefixed_env("DF")
     if config:
@@ -46,6 +47,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _instance_path(config: dict[str, Any] | None) -> str | None:
+    """The instance folder: ``INSTANCE_PATH`` of the mapping, else ``DF_INSTANCE_PATH``.
+
+    Read before the app exists because Flask fixes its instance folder at
+    construction; None keeps Flask's default (``instance/`` next to the package).
+    """
+    path = (config or {}).get("INSTANCE_PATH") or os.environ.get("DF_INSTANCE_PATH")
+    return os.path.abspath(path) if path else None
+
+
 def _migrations_dir() -> str:
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -53,6 +64,7 @@ def _migrations_dir() -> str:
 def _derive_settings(app: Flask) -> None:
     """Fill in settings that depend on others (paths, the store URL, the JWT secret)."""
     os.makedirs(app.instance_path, exist_ok=True)
+    app.config["INSTANCE_PATH"] = app.instance_path
     if not app.config.get("SYSTEM_DATABASE_URL"):
         app.config["SYSTEM_DATABASE_URL"] = instance_default(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SYSTEM_DATABASE_URL"]
@@ -68,29 +80,42 @@ def _derive_settings(app: Flask) -> None:
 
 
 def _instance_secret(app: Flask) -> str:
-    """The JWT secret for the embedded default, kept in ``instance/jwt_secret``.
+    """The JWT secret for the embedded default, kept in ``<instance>/jwt_secret`` (mode 0600).
 
     On a shared store (PostgreSQL, MariaDB: several app servers) every server
     must sign with the same secret, so it must come from ``DF_JWT_SECRET``; a
-    missing one stops the server from starting unless ``DF_DEBUG`` is on.
+    missing one stops the server from starting unless ``DF_DEBUG`` or
+    ``TESTING`` is on. The file is created atomically (written aside, then
+    linked into place), so concurrent workers agree on one secret.
     """
-    path = os.path.join(app.instance_path, "jwt_secret")
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as handle:
-            return handle.read().strip()
     embedded = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if not embedded and not (app.config.get("DEBUG") or app.config.get("TESTING")):
         raise RuntimeError(
             "DF_JWT_SECRET is not set. Every app server sharing this system store must sign "
             "sessions with the same secret: set DF_JWT_SECRET (e.g. `openssl rand -hex 32`)."
         )
-    secret = secrets.token_hex(32)
+    path = os.path.join(app.instance_path, "jwt_secret")
+    if os.path.exists(path):
+        return _read_secret(path)
+    fd, scratch = tempfile.mkstemp(prefix=".jwt_secret.", dir=app.instance_path)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker wrote it first: use theirs
-        with open(path, encoding="utf-8") as handle:
-            return handle.read().strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secret)
-    logger.info("generated a JWT secret in %s", path)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32))
+        os.chmod(scratch, 0o600)
+        try:
+            os.link(scratch, path)
+        except FileExistsError:  # another worker linked theirs first: use it
+            pass
+        else:
+            logger.info("generated a JWT secret in %s", path)
+    finally:
+        os.unlink(scratch)
+    return _read_secret(path)
+
+
+def _read_secret(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        secret = handle.read().strip()
+    if not secret:
+        raise RuntimeError(f"{path} is empty: delete it to generate a new JWT secret")
     return secret

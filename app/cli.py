@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from app.errors import ValidationFailed
 
@@ -38,6 +39,7 @@ def _make_admin(email: str, password: str, first_name: str, last_name: str) -> N
     help="With no admin yet: create one from DF_ADMIN_EMAIL/DF_ADMIN_PASSWORD, "
     "or generate credentials and print them once.",
 )
+@with_appcontext
 def setup_command(email, password, first_name, last_name, generate_admin) -> None:
     """Migrate the system store, seed defaults and optionally create the first admin."""
     from flask_migrate import upgrade
@@ -50,9 +52,10 @@ def setup_command(email, password, first_name, last_name, generate_admin) -> Non
     if email or password:
         if not (email and password):
             raise click.ClickException("--email and --password go together.")
-        if seed.has_admin():
-            click.echo("An admin exists already; creating another.")
-        _make_admin(email, password, first_name, last_name)
+        if seed.user_exists(email):
+            click.echo(f"Admin {email} exists already.")
+        else:
+            _make_admin(email, password, first_name, last_name)
     elif generate_admin and not seed.has_admin():
         env_email = os.environ.get("DF_ADMIN_EMAIL")
         env_password = os.environ.get("DF_ADMIN_PASSWORD")
@@ -82,6 +85,7 @@ def _safe_url(url: str) -> str:
 @click.option("--password", required=True)
 @click.option("--first-name", default="")
 @click.option("--last-name", default="")
+@with_appcontext
 def create_admin_command(email, password, first_name, last_name) -> None:
     """Create an admin user."""
     _make_admin(email, password, first_name, last_name)

@@ -13,6 +13,9 @@ import os
 class Config:
     """Defaults for a single-machine install on the embedded SQLite store."""
 
+    INSTANCE_PATH: str | None = None
+    """Folder for the SQLite store and the generated JWT secret; None → ``instance/``."""
+
     SYSTEM_DATABASE_URL: str | None = None
     """SQLAlchemy URL of the system store; None → ``instance/df.sqlite``."""
 

@@ -135,6 +135,13 @@ def has_admin() -> bool:
     )
 
 
+def user_exists(email: str) -> bool:
+    return (
+        db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower()))
+        is not None
+    )
+
+
 def create_admin(
     email: str, password: str, first_name: str = "", last_name: str = "", **extra: Any
 ) -> User:
@@ -156,7 +163,7 @@ def create_admin(
         clean = UserSchema(unknown=EXCLUDE).load(data)
     except ValidationError as exc:
         raise ValidationFailed({k: [str(m) for m in v] for k, v in exc.messages.items()}) from None
-    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
+    if user_exists(email):
         raise ValidationFailed({"email": ["The email has already been taken."]})
     name = (
         f"{clean.get('first_name') or ''} {clean.get('last_name') or ''}".strip()

@@ -31,10 +31,12 @@ def selected_backends() -> list[str]:
 
 
 def test_config(url: str, storage: str, **extra: Any) -> dict[str, Any]:
+    """App config for tests; the instance folder sits next to ``storage``, never in the repo."""
     return {
         "TESTING": True,
         "SYSTEM_DATABASE_URL": url,
         "STORAGE_PATH": storage,
+        "INSTANCE_PATH": os.path.join(os.path.dirname(os.path.abspath(storage)), "instance"),
         "JWT_SECRET": "test-secret-0123456789-0123456789-abcdef",
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 64,

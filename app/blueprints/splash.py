@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from app import seed
 from app.access import authn
@@ -86,7 +86,6 @@ def status():
             "license": "OPEN SOURCE",
             "host_os": "Linux",
             "last_admin_login": last_login.strftime("%Y-%m-%d %H:%M:%S") if last_login else None,
-            "maintenance": bool(current_app.config.get("MAINTENANCE")),
             "resources": counts,
         }
     )
