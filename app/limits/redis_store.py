@@ -1,0 +1,122 @@
+"""Counters in Redis, shared by every app server pointed at the same ``REDIS_URL``.
+
+A counter is the string key ``<prefix>rl:<key>:<window_start>``; one Lua
+script increments it and, on the first hit of the window, gives it a TTL
+running to the end of the window (plus a little), so Redis forgets it on its
+own. The TTL is relative, computed from our clock, so a skew between app
+servers and Redis cannot expire a live counter early.
+
+When Redis cannot be reached, ``hit`` and ``peek`` answer 0 — the limit
+fails open — and log an error at most once a minute per process; admin
+operations (listing, resetting) raise ``ServiceUnavailable`` instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+
+import redis
+
+from app.errors import ServiceUnavailable
+from app.limits import windows
+from app.limits.counters import Counter
+
+logger = logging.getLogger(__name__)
+
+HIT_SCRIPT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+TTL_GRACE = 5
+"""Seconds a counter outlives its window in Redis."""
+
+ERROR_LOG_INTERVAL = 60
+"""Seconds between two "Redis is down" log lines of one process."""
+
+SOCKET_TIMEOUT = 0.5
+"""Seconds to wait on Redis before failing open (connect and each command)."""
+
+_GLOB = re.compile(r"([*?\[\]\\])")
+
+
+class RedisCounterStore:
+    """``CounterStore`` on Redis (see the module docstring)."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "df:") -> None:
+        self.client = client
+        self.prefix = f"{prefix}rl:"
+        self._hit = client.register_script(HIT_SCRIPT)
+        self._lock = threading.Lock()
+        self._last_error_log = 0.0
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "df:") -> RedisCounterStore:
+        client = redis.Redis.from_url(
+            url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT
+        )
+        return cls(client, prefix)
+
+    def name(self, key: str, window_start: int) -> str:
+        return f"{self.prefix}{key}:{window_start}"
+
+    def hit(self, key: str, window_start: int, expires_at: int, limit_id: int | None = None) -> int:
+        ttl = max(1, expires_at - windows.now()) + TTL_GRACE
+        try:
+            return int(self._hit(keys=[self.name(key, window_start)], args=[ttl]))
+        except redis.RedisError as exc:
+            self._log_down(exc)
+            return 0
+
+    def peek(self, key: str, window_start: int) -> int:
+        try:
+            value = self.client.get(self.name(key, window_start))
+        except redis.RedisError as exc:
+            self._log_down(exc)
+            return 0
+        return int(value or 0)
+
+    def reset(self, key: str, window_start: int) -> None:
+        try:
+            self.client.delete(self.name(key, window_start))
+        except redis.RedisError as exc:
+            raise ServiceUnavailable(f"The counter store is unreachable: {exc}") from None
+
+    def reset_prefix(self, prefix: str) -> None:
+        try:
+            names = list(self._scan(prefix))
+            for start in range(0, len(names), 500):
+                self.client.delete(*names[start : start + 500])
+        except redis.RedisError as exc:
+            raise ServiceUnavailable(f"The counter store is unreachable: {exc}") from None
+
+    def counters(self, prefix: str) -> list[Counter]:
+        try:
+            names = sorted(self._scan(prefix))
+            values = self.client.mget(names) if names else []
+        except redis.RedisError as exc:
+            raise ServiceUnavailable(f"The counter store is unreachable: {exc}") from None
+        found = []
+        for name, value in zip(names, values, strict=True):
+            if value is None:
+                continue  # expired between the scan and the read
+            key, _, window = name[len(self.prefix) :].rpartition(":")
+            found.append(Counter(key, int(window), int(value)))
+        return found
+
+    def _scan(self, prefix: str):
+        pattern = _GLOB.sub(r"\\\1", self.prefix + prefix) + "*"
+        for name in self.client.scan_iter(match=pattern, count=1000):
+            yield name.decode() if isinstance(name, bytes) else name
+
+    def _log_down(self, exc: Exception) -> None:
+        at = time.monotonic()
+        with self._lock:
+            if at - self._last_error_log < ERROR_LOG_INTERVAL and self._last_error_log:
+                return
+            self._last_error_log = at
+        logger.error("Redis counters unreachable, limits are not enforced (failing open): %s", exc)
