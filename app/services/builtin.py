@@ -7,11 +7,22 @@ from app.services import register
 
 def register_all() -> None:
     from app.services.docs import ApiDocsService
+    from app.services.email import LocalEmailService, SmtpService
     from app.services.files import LocalFileService
-    from app.services.sql import SqliteService
+    from app.services.sql import MysqlService, PgsqlService, SqliteService
     from app.services.system import SystemService, load_resources
     from app.services.user import UserService
 
     load_resources()
-    for cls in (SystemService, ApiDocsService, LocalFileService, SqliteService, UserService):
+    for cls in (
+        SystemService,
+        ApiDocsService,
+        LocalFileService,
+        SqliteService,
+        PgsqlService,
+        MysqlService,
+        UserService,
+        SmtpService,
+        LocalEmailService,
+    ):
         register(cls)

@@ -26,6 +26,7 @@ def load_resources() -> None:
         config_res,
         cors,
         custom,
+        email_templates,
         environment,
         lookups,
         password,
