@@ -1,32 +1,38 @@
-"""SQL database service types: a connection becomes a REST API."""
+"""SQL database service types: a connection becomes a REST API.
+
+The package is split by responsibility: ``config`` (config schemas),
+``engines`` (one pooled engine per service), ``errors`` (database failures
+as envelopes), ``schema``/``catalog`` (cached, lazily reflected schema),
+``relations``, ``reader``/``writer``/``values``/``keys``/``batch`` (the
+``_table`` read and write paths), ``tables`` (the resource) and ``sample``
+(the seeded ``db`` service's sample data).
+"""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
-
-from app.schemas.common import flag
-from app.services.base import BaseService
+from app.services.sql.config import MysqlConfigSchema, PgsqlConfigSchema, SqliteConfigSchema
+from app.services.sql.service import SqlService
 
 
-class SqliteConfigSchema(Schema):
-    database = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=255),
-        metadata={
-            "label": "Database",
-            "description": "SQLite file, relative to the storage path's databases/ folder.",
-        },
-    )
-    max_records = fields.Integer(load_default=1000, validate=validate.Range(min=1))
-    allow_upsert = flag(load_default=False)
-    cache_enabled = flag(load_default=False)
-    cache_ttl = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    statements = fields.List(fields.String(), load_default=list)
-
-
-class SqliteService(BaseService):
+class SqliteService(SqlService):
     type = "sqlite"
     label = "SQLite"
-    group = "Database"
     description = "Database service supporting SQLite connections."
     config_schema = SqliteConfigSchema
+
+
+class PgsqlService(SqlService):
+    type = "pgsql"
+    label = "PostgreSQL"
+    description = "Database service supporting PostgreSQL connections."
+    config_schema = PgsqlConfigSchema
+
+
+class MysqlService(SqlService):
+    type = "mysql"
+    label = "MySQL"
+    description = "Database service supporting MySQL and MariaDB connections."
+    config_schema = MysqlConfigSchema
+
+
+__all__ = ["MysqlService", "PgsqlService", "SqlService", "SqliteService"]

@@ -1,0 +1,148 @@
+"""What one ``_table`` request works with: its connection, table, options and access filters.
+
+Options are read from the query string first. As DreamFactory does, the
+record options may also come from a JSON object body, but only when that body
+is not itself a record: when it wraps records in ``resource``, when the verb
+is GET or DELETE, or when every key of the body is an option name. A column
+named ``limit`` in a PATCH body stays data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from app.access.row_filters import RowFilter, service_filters
+from app.errors import BadRequest
+from app.records.server_filters import to_condition
+from app.services.sql.relations import Relation, relations_for
+
+if TYPE_CHECKING:
+    from app.services.base import ServiceRequest
+    from app.services.sql.schema import DbSchema, TableInfo
+    from app.services.sql.service import SqlService
+
+BODY_OPTIONS = frozenset(
+    {
+        "fields",
+        "ids",
+        "id_field",
+        "id_type",
+        "filter",
+        "limit",
+        "offset",
+        "order",
+        "group",
+        "count_only",
+        "include_count",
+        "include_schema",
+        "params",
+        "continue",
+        "rollback",
+        "related",
+        "force",
+        "refresh",
+    }
+)
+"""Options DreamFactory also accepts in a JSON body (``detectRequestMembers``)."""
+
+ALIASES = {
+    "fields": ("select",),
+    "filter": ("where",),
+    "limit": ("top",),
+    "offset": ("skip",),
+    "order": ("sort", "order_by"),
+    "group": ("group_by",),
+}
+"""Alternative spellings of options (DreamFactory's ``ApiOptions`` aliases)."""
+
+
+@dataclass
+class TableContext:
+    service: SqlService
+    request: ServiceRequest
+    connection: sa.Connection
+    schema: DbSchema
+    table: TableInfo
+    _filters: dict[str, RowFilter | None] = field(default_factory=dict)
+
+    @property
+    def component(self) -> str:
+        return f"_table/{self.table.name}"
+
+    def _body_options(self) -> dict[str, Any]:
+        payload = self.request.payload
+        if not isinstance(payload, dict):
+            return {}
+        if (
+            "resource" in payload
+            or self.request.method in ("GET", "DELETE")
+            or (payload and set(payload) <= BODY_OPTIONS)
+        ):
+            return {k: v for k, v in payload.items() if k in BODY_OPTIONS}
+        return {}
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """An option from the query (or its aliases), else from an option-carrying body."""
+        params = self.request.params
+        for key in (name, *ALIASES.get(name, ())):
+            if key in params:
+                return params[key]
+        body = self._body_options()
+        for key in (name, *ALIASES.get(name, ())):
+            if key in body:
+                return body[key]
+        return default
+
+    def query_option(self, name: str, default: Any = None) -> Any:
+        """An option from the query only (per-relation options, never in a body)."""
+        return self.request.params.get(name, default)
+
+    # -- access ----------------------------------------------------------------
+
+    def row_filter(self, verb: str, table: str | None = None) -> RowFilter | None:
+        """The caller's record filters for ``verb`` on this (or another) table."""
+        component = f"_table/{table}" if table else self.component
+        key = f"{verb}:{component}"
+        if key not in self._filters:
+            self._filters[key] = service_filters(
+                self.request.actor, verb, self.service.name, component
+            )
+        return self._filters[key]
+
+    def condition(self, verb: str, table: TableInfo | None = None) -> sa.ColumnElement[bool] | None:
+        """The row filters for ``verb`` as SQL over ``table`` (default: this table)."""
+        target = table or self.table
+        found = self.row_filter(verb, target.name)
+        if found is None:
+            return None
+        return to_condition(found.filters, found.filter_op, target.columns)
+
+    # -- table facts -------------------------------------------------------------
+
+    def relations(self) -> dict[str, Relation]:
+        return relations_for(self.schema, self.connection, self.table.name)
+
+    def key_fields(self) -> list[str]:
+        """Fields identifying a record: ``id_field`` when given, else the primary key."""
+        given = self.option("id_field")
+        if given not in (None, ""):
+            names = [n.strip() for n in str(given).split(",") if n.strip()]
+            keys = []
+            for name in names:
+                column = self.table.column(name)
+                if column is None:
+                    raise BadRequest(f"Invalid field requested: {name}")
+                keys.append(str(column.key))
+            return keys
+        if not self.table.primary_key:
+            raise BadRequest(
+                f"Table '{self.table.name}' has no primary key; name the identifying "
+                "field(s) with 'id_field'."
+            )
+        return list(self.table.primary_key)
+
+    def max_records(self) -> int:
+        return self.service.max_records()

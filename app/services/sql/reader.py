@@ -1,0 +1,267 @@
+"""The read path of ``_table``: queries, reads by id, and re-reads after writes.
+
+Rows become plain dicts straight from the cursor, once; the page is then
+serialized once by orjson (``app.responses``), so memory follows the page
+size. Large pages are fetched with a server-side cursor in chunks.
+
+``meta`` follows DreamFactory's ``Table::runQuery``: the count is computed
+when ``include_count`` is set or when no limit (or one above the maximum) was
+given; ``meta.count`` is shown when asked for or when the table holds more
+rows than the maximum, and ``meta.next`` when rows remain after this page.
+Without ``include_count`` one extra row is fetched instead of counting, so
+the count query runs only when more rows than the maximum exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from app.errors import BadRequest
+from app.records.clauses import (
+    parse_aggregate_fields,
+    parse_fields,
+    parse_group,
+    parse_int,
+    parse_order,
+    to_bool,
+)
+from app.records.filters import parse_filter
+from app.services.sql import keys, relations
+from app.services.sql.describe import describe_table
+
+if TYPE_CHECKING:
+    from app.services.sql.context import TableContext
+
+STREAM_ABOVE = 1000
+"""Pages larger than this many rows are fetched through a server-side cursor."""
+
+STREAM_CHUNK = 1000
+"""Rows per fetch from a server-side cursor."""
+
+
+def fetch(connection: sa.Connection, select: sa.Select, size: int | None = None) -> list[dict]:
+    """The rows of ``select`` as dicts, streamed from the server when the page is large."""
+    if size is not None and size > STREAM_ABOVE:
+        connection = connection.execution_options(stream_results=True, yield_per=STREAM_CHUNK)
+    result = connection.execute(select)
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
+
+
+def where(ctx: TableContext, verb: str = "GET") -> sa.ColumnElement[bool] | None:
+    """The client's ``filter`` AND-ed with the caller's row filters for ``verb``."""
+    parts = []
+    text = ctx.option("filter")
+    if text not in (None, ""):
+        params = ctx.option("params")
+        if params is not None and not isinstance(params, dict):
+            raise BadRequest("Filter parameters ('params') must be an object of names to values.")
+        condition = parse_filter(
+            str(text) if not isinstance(text, str) else text, ctx.table.columns, params
+        )
+        if condition is not None:
+            parts.append(condition)
+    server = ctx.condition(verb)
+    if server is not None:
+        parts.append(server)
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else sa.and_(*parts)
+
+
+def _related(ctx: TableContext) -> list[relations.RelatedQuery]:
+    return relations.parse_related(
+        lambda name: ctx.query_option(name) if name != "related" else ctx.option("related"),
+        ctx.relations(),
+    )
+
+
+def record_columns(
+    ctx: TableContext, fields: list[str] | None, related: Sequence[relations.RelatedQuery]
+) -> tuple[list[sa.Column], set[str]]:
+    """Columns to select and the ones added only to join relations (stripped afterwards)."""
+    table = ctx.table.table
+    if fields is None:
+        return list(table.c), set()
+    names = list(fields)
+    extra = set()
+    for query in related:
+        if query.relation.field not in names:
+            names.append(query.relation.field)
+            extra.add(query.relation.field)
+    return [table.c[n] for n in names], extra
+
+
+def attach_related(
+    ctx: TableContext,
+    rows: list[dict[str, Any]],
+    related: Sequence[relations.RelatedQuery],
+    strip: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    if related and rows:
+        relations.attach(
+            ctx.connection,
+            ctx.schema,
+            rows,
+            related,
+            lambda ref: related_condition(ctx, ref),
+            ctx.max_records(),
+        )
+    strip = set(strip)
+    if strip:
+        for row in rows:
+            for name in strip:
+                row.pop(name, None)
+    return rows
+
+
+def related_condition(ctx: TableContext, ref):
+    """Row filters the caller has on a related table; 403 when the role cannot read it."""
+    from app.access.authz import VERB_MASKS, verb_mask
+    from app.errors import Forbidden
+
+    actor = ctx.request.actor
+    if actor is not None and not actor.is_sys_admin:
+        if not verb_mask(actor, ctx.service.name, f"_table/{ref.name}") & VERB_MASKS["GET"]:
+            raise Forbidden(
+                f"Access Forbidden. GET access to component '_table/{ref.name}' of service "
+                f"'{ctx.service.name}' is not allowed by this user's role."
+            )
+    return ctx.condition("GET", ref)
+
+
+# -- queries ---------------------------------------------------------------------
+
+
+def query(ctx: TableContext) -> Any:
+    """``GET _table/{t}`` without ids: the page, or a bare count with ``count_only``."""
+    table = ctx.table.table
+    condition = where(ctx)
+    base = sa.select(sa.func.count()).select_from(table)
+    if condition is not None:
+        base = base.where(condition)
+    group_text = ctx.option("group")
+    grouping = parse_group(group_text, ctx.table.columns) if group_text else []
+    if to_bool(ctx.option("count_only")):
+        if grouping:
+            inner = sa.select(*grouping).select_from(table)
+            inner = inner.where(condition) if condition is not None else inner
+            return ctx.connection.execute(
+                sa.select(sa.func.count()).select_from(inner.group_by(*grouping).subquery())
+            ).scalar_one()
+        return ctx.connection.execute(base).scalar_one()
+    related = _related(ctx)
+    strip: set[str] = set()
+    if grouping:
+        select = sa.select(*parse_aggregate_fields(ctx.option("fields"), ctx.table.columns))
+        select = select.select_from(table).group_by(*grouping)
+        if related:
+            raise BadRequest("Related records can not be requested with 'group'.")
+    else:
+        fields = parse_fields(ctx.option("fields"), ctx.table.columns)
+        columns, strip = record_columns(ctx, fields, related)
+        select = sa.select(*columns)
+    if condition is not None:
+        select = select.where(condition)
+    order = ctx.option("order")
+    ordering = parse_order(order, ctx.table.columns, ctx.connection.dialect.name) if order else []
+    if not ordering and not grouping:
+        ordering = [table.c[name] for name in ctx.table.primary_key]
+    select = select.order_by(*ordering)
+
+    maximum = ctx.max_records()
+    limit = parse_int(ctx.option("limit"), "limit")
+    offset = parse_int(ctx.option("offset"), "offset") or 0
+    needs_limit = not limit or limit > maximum
+    if needs_limit:
+        limit = maximum
+    include_count = to_bool(ctx.option("include_count"))
+    probe = needs_limit and not include_count
+    rows = fetch(ctx.connection, select.limit(limit + 1 if probe else limit).offset(offset), limit)
+    meta: dict[str, Any] = {}
+    count = None
+    if include_count or (probe and (len(rows) > limit or (not rows and offset))):
+        count = _count(ctx, base, grouping, condition)
+    elif probe:
+        count = offset + len(rows)  # the last page: the count is known without a query
+    del rows[limit:]
+    if count is not None:
+        if include_count or count > maximum:
+            meta["count"] = count
+        if count - offset > limit:
+            meta["next"] = offset + limit
+    attach_related(ctx, rows, related, strip)
+    if to_bool(ctx.option("include_schema")):
+        meta["schema"] = describe_table(ctx.schema, ctx.connection, ctx.table, ctx.service.id)
+    body: dict[str, Any] = {"resource": rows}
+    if meta:
+        body["meta"] = meta
+    return body
+
+
+def _count(ctx, base, grouping, condition) -> int:
+    if grouping:
+        inner = sa.select(*grouping).select_from(ctx.table.table)
+        inner = inner.where(condition) if condition is not None else inner
+        base = sa.select(sa.func.count()).select_from(inner.group_by(*grouping).subquery())
+    return int(ctx.connection.execute(base).scalar_one())
+
+
+# -- reads by key -------------------------------------------------------------------
+
+
+def read_keys(
+    ctx: TableContext,
+    key_list: Sequence[keys.Key],
+    fields_option: Any,
+    related_option: bool = True,
+    verb: str = "GET",
+) -> list[dict[str, Any] | None]:
+    """The records for ``key_list`` (None where missing or filtered out), in that order.
+
+    One query per chunk of keys, whatever their number; the caller's row
+    filters for ``verb`` apply, so a record outside them is "missing".
+    """
+    related = _related(ctx) if related_option else []
+    fields = parse_fields(fields_option, ctx.table.columns)
+    columns, strip = record_columns(ctx, fields, related)
+    key_names = list(key_list[0]) if key_list else []
+    extra = [ctx.table.table.c[n] for n in key_names if all(c.key != n for c in columns)]
+    server = ctx.condition(verb)
+    found: dict[tuple, dict[str, Any]] = {}
+    for start in range(0, len(key_list), relations.CHUNK):
+        chunk = key_list[start : start + relations.CHUNK]
+        select = sa.select(*columns, *[c.label(f"__df_key_{c.key}") for c in extra])
+        if len(key_names) == 1:
+            column = ctx.table.table.c[key_names[0]]
+            select = select.where(column.in_([k[key_names[0]] for k in chunk]))
+        else:
+            select = select.where(sa.or_(*(keys.condition(ctx.table, k) for k in chunk)))
+        if server is not None:
+            select = select.where(server)
+        for row in fetch(ctx.connection, select):
+            ident = tuple(
+                _norm(row.pop(f"__df_key_{n}") if f"__df_key_{n}" in row else row[n])
+                for n in key_names
+            )
+            found[ident] = row
+    ordered = [found.get(tuple(_norm(k[n]) for n in key_names)) for k in key_list]
+    present = [row for row in ordered if row is not None]
+    attach_related(ctx, present, related, strip)
+    return ordered
+
+
+def _norm(value: Any) -> Any:
+    """Key values compared across the round trip (MySQL may answer ``'A'`` for ``'a'``)."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def read_one(ctx: TableContext, key: keys.Key, verb: str = "GET") -> dict[str, Any]:
+    """One record by key, or the 404 DreamFactory gives for a missing identifier."""
+    row = read_keys(ctx, [key], ctx.option("fields"), verb=verb)[0]
+    if row is None:
+        raise keys.not_found(keys.shown(key))
+    return row

@@ -1,0 +1,214 @@
+"""The reflected schema of a service's database, cached per service and filled lazily.
+
+Loading a ``DbSchema`` only lists table and view names (one cheap catalog
+query each), so a database with thousands of tables costs nothing up front.
+A table is reflected the first time a request names it; foreign keys, which
+relations need across all tables, come from one catalog query on first use.
+The object is cached through ``app.cache`` under the namespaces ``service``
+and ``service:<id>``: any service write, ``refresh=true`` and ``DELETE
+system/cache/{service}`` make the next request load a fresh one.
+
+``field_df_type`` is the single place that says which DreamFactory type a
+field has; the automatic types (``timestamp_on_create`` ...) come from the
+service config's ``field_types`` (``{"table.field": type}``).
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.exc import NoSuchTableError, SAWarning
+
+from app.errors import NotFound
+from app.services.sql import catalog
+
+
+@dataclass
+class TableInfo:
+    """One reflected table or view and what requests need to know about it."""
+
+    name: str
+    table: sa.Table
+    is_view: bool
+    field_types: dict[str, str] = field(default_factory=dict)
+    """Lower-cased field name → DreamFactory type set in the service config."""
+
+    def __post_init__(self) -> None:
+        self.columns: dict[str, sa.Column] = {}
+        for column in self.table.c:
+            self.columns.setdefault(column.key.lower(), column)
+        self.primary_key: list[str] = [str(c.key) for c in self.table.primary_key.columns]
+
+    def column(self, name: str) -> sa.Column | None:
+        return self.columns.get(str(name).lower())
+
+    def unique_columns(self) -> set[str]:
+        """Columns that alone identify a row: a one-column primary key or unique key."""
+        found = set(self.primary_key) if len(self.primary_key) == 1 else set()
+        for constraint in self.table.constraints:
+            if isinstance(constraint, sa.UniqueConstraint) and len(constraint.columns) == 1:
+                found.update(str(c.key) for c in constraint.columns)
+        for index in self.table.indexes:
+            if index.unique and len(index.columns) == 1:
+                found.update(str(c.key) for c in index.columns)
+        return found
+
+
+def field_df_type(table: TableInfo, field_name: str) -> str:
+    """DreamFactory's simple type of a field (``id``, ``string``, ``timestamp_on_create`` ...)."""
+    override = table.field_types.get(field_name.lower())
+    if override:
+        return override
+    column = table.column(field_name)
+    if column is None:
+        return "string"
+    kind = column.type
+    if column.primary_key and isinstance(kind, sa.Integer) and len(table.primary_key) == 1:
+        return "id" if column.autoincrement in (True, "auto") else "integer"
+    if column.foreign_keys:
+        return "reference"
+    return simple_type(kind)
+
+
+_SIMPLE_TYPES: list[tuple[type, str]] = [
+    (sa.Boolean, "boolean"),
+    (sa.BigInteger, "bigint"),
+    (sa.SmallInteger, "smallint"),
+    (sa.Integer, "integer"),
+    (sa.Float, "float"),
+    (sa.Numeric, "decimal"),
+    (sa.DateTime, "datetime"),
+    (sa.Date, "date"),
+    (sa.Time, "time"),
+    (sa.Interval, "string"),
+    (sa.JSON, "json"),
+    (sa.Uuid, "uuid"),
+    (sa.Text, "text"),
+    (sa.String, "string"),
+    (sa.LargeBinary, "binary"),
+    (sa.ARRAY, "array"),
+]
+
+
+def simple_type(kind: sa.types.TypeEngine) -> str:
+    for cls, name in _SIMPLE_TYPES:
+        if isinstance(kind, cls):
+            if name == "datetime" and getattr(kind, "timezone", False):
+                return "datetimetz"
+            return name
+    return "string"
+
+
+def label_for(name: str) -> str:
+    """DreamFactory's default label: the name's words, capitalized (``Contact Info``)."""
+    return " ".join(word.capitalize() for word in name.replace("_", " ").split()) or name
+
+
+def plural_for(label: str) -> str:
+    """A simple English plural of a label (``Todo`` → ``Todos``, ``Category`` → ``Categories``)."""
+    lowered = label.lower()
+    if lowered.endswith("y") and len(label) > 1 and lowered[-2] not in "aeiou":
+        return label[:-1] + "ies"
+    if lowered.endswith(("s", "x", "z", "ch", "sh")):
+        return label + "es"
+    return label + "s"
+
+
+class DbSchema:
+    """Table names of one database, with tables and foreign keys reflected on first use."""
+
+    def __init__(
+        self,
+        names: dict[str, bool],
+        schema_name: str | None,
+        field_types: dict[str, str],
+    ) -> None:
+        self._lock = threading.Lock()
+        self.names = names
+        """Table or view name → is_view, in the database's order."""
+        self._folded = {n.lower(): n for n in reversed(list(names))}
+        self.schema_name = schema_name
+        self._field_types = field_types
+        self._tables: dict[str, TableInfo] = {}
+        self._foreign_keys: list[catalog.ForeignKey] | None = None
+        self._relations: dict[str, Any] = {}
+
+    @classmethod
+    def load(
+        cls, connection: sa.Connection, schema_name: str | None, field_types: dict[str, str]
+    ) -> DbSchema:
+        inspector = sa.inspect(connection)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)
+            tables = inspector.get_table_names(schema=schema_name)
+            views = inspector.get_view_names(schema=schema_name)
+        names = {name: False for name in sorted(tables)}
+        names.update({name: True for name in sorted(views) if name not in names})
+        return cls(names, schema_name, field_types)
+
+    def resolve(self, name: str) -> str | None:
+        """The table's real name: exact, else matched without regard to case."""
+        if name in self.names:
+            return name
+        return self._folded.get(name.lower())
+
+    def table(self, connection: sa.Connection, name: str) -> TableInfo:
+        """The reflected table; 404 when the database has no such table."""
+        real = self.resolve(name)
+        if real is None:
+            raise NotFound(f'Table "{name}" does not exist in the database.')
+        with self._lock:
+            info = self._tables.get(real)
+        if info is not None:
+            return info
+        info = self._reflect(connection, real)
+        with self._lock:
+            return self._tables.setdefault(real, info)
+
+    def _reflect(self, connection: sa.Connection, name: str) -> TableInfo:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SAWarning)
+                table = sa.Table(
+                    name,
+                    sa.MetaData(),
+                    autoload_with=connection,
+                    schema=self.schema_name,
+                    resolve_fks=False,
+                )
+        except NoSuchTableError:
+            raise NotFound(f'Table "{name}" does not exist in the database.') from None
+        for column in table.c:
+            if isinstance(column.type, mysql.TINYINT) and column.type.display_width == 1:
+                column.type = sa.Boolean()  # MySQL's BOOLEAN is TINYINT(1)
+        prefix = name.lower() + "."
+        types = {
+            key[len(prefix) :].lower(): value
+            for key, value in self._field_types.items()
+            if key.lower().startswith(prefix)
+        }
+        return TableInfo(name, table, self.names.get(name, False), types)
+
+    def foreign_keys(self, connection: sa.Connection) -> list[catalog.ForeignKey]:
+        """Every foreign key between tables of this schema (one catalog query, then kept)."""
+        with self._lock:
+            keys = self._foreign_keys
+        if keys is None:
+            keys = catalog.foreign_keys(connection, self.schema_name)
+            with self._lock:
+                self._foreign_keys = keys
+        return keys
+
+    def remember(self, key: str, loader: Any) -> Any:
+        """A value derived from this schema (relations of a table), computed once."""
+        with self._lock:
+            if key in self._relations:
+                return self._relations[key]
+        value = loader()
+        with self._lock:
+            return self._relations.setdefault(key, value)

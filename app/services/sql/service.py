@@ -1,0 +1,58 @@
+"""The SQL service base: engine, connection, cached schema and limits of one service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import ClassVar
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.cache import bump_now, get_cache
+from app.errors import ApiError
+from app.services.base import BaseService, Resource
+from app.services.sql import errors
+from app.services.sql.config import DEFAULT_MAX_RECORDS
+from app.services.sql.engines import engine_for
+from app.services.sql.schema import DbSchema
+from app.services.sql.tables import TableResource
+
+
+class SqlService(BaseService):
+    """A database as a REST API; subclasses name the type and its config schema."""
+
+    group = "Database"
+    resources: ClassVar[dict[str, type[Resource]]] = {"_table": TableResource}
+
+    def engine(self) -> sa.Engine:
+        return engine_for(self.info)
+
+    @contextmanager
+    def connect(self) -> Iterator[sa.Connection]:
+        """A pooled connection whose failures come out as 503/504/400 envelopes."""
+        with errors.connect(self.engine(), self.name) as connection:
+            yield connection
+
+    def translate(self, exc: Exception) -> ApiError:
+        return errors.translate(exc, self.name)
+
+    def cache_namespaces(self) -> tuple[str, ...]:
+        return ("service", f"service:{self.id}")
+
+    def schema(self, connection: sa.Connection, refresh: bool = False) -> DbSchema:
+        """The cached schema; ``refresh`` makes every process load it again."""
+        if refresh:
+            bump_now(f"service:{self.id}")
+        return get_cache().get(
+            self.cache_namespaces(),
+            f"sql_schema:{self.id}",
+            lambda: DbSchema.load(
+                connection, self.config.get("schema") or None, self.config.get("field_types") or {}
+            ),
+        )
+
+    def max_records(self) -> int:
+        """Rows per page at most: the service's ``max_records``, capped by the app."""
+        cap = int(current_app.config["DB_MAX_RECORDS_RETURNED"])
+        return max(1, min(int(self.config.get("max_records") or DEFAULT_MAX_RECORDS), cap))

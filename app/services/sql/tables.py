@@ -1,0 +1,310 @@
+"""``_table``: the table list and the records of each table, for every verb.
+
+Addressing forms (reference 4.1): ``/_table`` lists tables the caller's role
+can reach; ``/_table/{t}`` queries, creates, and updates or deletes by
+``ids``, by records in the body or by ``filter`` (DELETE also ``force``);
+``/_table/{t}/{id}`` reads, updates or deletes one record and answers its
+error unwrapped. Batches follow ``batch.run_batch``; writes answer only the
+keys unless ``fields`` or ``related`` ask for more, which re-reads them after
+the commit in one query.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from app.access.authz import ALL_VERBS, VERB_MASKS, verb_mask
+from app.errors import BadRequest, BatchError, error_dict
+from app.records.clauses import parse_fields, parse_ids, to_bool
+from app.services.base import Resource, ServiceRequest, unsupported_verb
+from app.services.sql import keys, reader
+from app.services.sql.batch import ACTIONS, check_modes, run_batch, run_single
+from app.services.sql.context import BODY_OPTIONS, TableContext
+from app.services.sql.schema import label_for, plural_for
+from app.services.sql.writer import Writer
+
+if TYPE_CHECKING:
+    from app.services.sql.service import SqlService
+
+NO_RECORDS = (
+    "No record(s) detected in request. Please make sure record(s) are wrapped in a "
+    """'resource' tag. Example: {"resource":[{"record":1},{"record":2}]}"""
+)
+LISTED_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _records(payload: Any, required: bool = True) -> tuple[list[Any], bool]:
+    """(records, single): a wrapped or bare list, or one bare object (answered unwrapped)."""
+    if isinstance(payload, dict) and "resource" in payload:
+        records = payload["resource"]
+        records, single = (records if isinstance(records, list) else [records]), False
+    elif isinstance(payload, list):
+        records, single = payload, False
+    elif isinstance(payload, dict) and any(k not in BODY_OPTIONS for k in payload):
+        records, single = [{k: v for k, v in payload.items() if k not in BODY_OPTIONS}], True
+    else:
+        records, single = [], False
+    if required and not records:
+        raise BadRequest(NO_RECORDS)
+    return records, single
+
+
+class TableResource(Resource):
+    name = "_table"
+    label = "Table"
+    description = "The records of the database's tables and views."
+
+    service: SqlService
+
+    def handle(self, request: ServiceRequest, rest: list[str]) -> Any:
+        method = "PATCH" if request.method == "PUT" else request.method
+        handler = getattr(self, f"{method.lower()}_records", None)
+        if handler is None or (not rest and request.method != "GET"):
+            raise unsupported_verb(request, self.service.name)
+        with self.service.connect() as connection:
+            refresh = to_bool(request.option("refresh"))
+            schema = self.service.schema(connection, refresh=refresh)
+            if not rest:
+                return self.list_tables(request, schema)
+            table = schema.table(connection, rest[0])
+            ctx = TableContext(self.service, request, connection, schema, table)
+            return handler(ctx, rest[1:])
+
+    # -- the table list ---------------------------------------------------------------
+
+    def list_tables(self, request: ServiceRequest, schema) -> dict[str, Any]:
+        actor = request.actor
+        wanted = {n.lower() for n in parse_ids(request.option("ids"))}
+        items = []
+        for name, is_view in schema.names.items():
+            if wanted and name.lower() not in wanted:
+                continue
+            mask = (
+                ALL_VERBS
+                if actor is None
+                else verb_mask(actor, self.service.name, f"_table/{name}")
+            )
+            if not mask:
+                continue
+            label = label_for(name)
+            items.append(
+                {
+                    "name": name,
+                    "label": label,
+                    "description": None,
+                    "native": [],
+                    "plural": plural_for(label),
+                    "is_view": is_view,
+                    "access": [v for v in LISTED_VERBS if mask & VERB_MASKS[v]],
+                }
+            )
+        if to_bool(request.option("as_list")):
+            return {"resource": [item["name"] for item in items]}
+        fields = request.option("fields")
+        if fields in (None, ""):
+            return {"resource": [{"name": item["name"]} for item in items]}
+        if fields != "*":
+            names = [f.strip() for f in str(fields).split(",") if f.strip()]
+            return {"resource": [{k: item[k] for k in names if k in item} for item in items]}
+        return {"resource": items}
+
+    # -- GET ------------------------------------------------------------------------------
+
+    def get_records(self, ctx: TableContext, rest: list[str]) -> Any:
+        if rest:
+            return reader.read_one(ctx, keys.key_from_id(ctx, rest[0]))
+        ids = ctx.option("ids")
+        if ids not in (None, ""):
+            return {"resource": self.read_batch(ctx, parse_ids(ids), keys.key_from_id)}
+        records, _ = _records(ctx.request.payload, required=False)
+        if records:
+            return {"resource": self.read_batch(ctx, records, keys.key_from_record)}
+        return reader.query(ctx)
+
+    def read_batch(self, ctx: TableContext, items: list[Any], to_key) -> list[Any]:
+        """Records by identifier in the order asked; a missing one fails the batch."""
+        check_modes(to_bool(ctx.option("continue")), False)
+        continue_ = to_bool(ctx.option("continue"))
+        key_list: list[keys.Key | None] = []
+        errors: dict[int, dict] = {}
+        for index, item in enumerate(items):
+            try:
+                key_list.append(to_key(ctx, item))
+            except Exception as exc:  # noqa: BLE001 - reported per record
+                error = self.service.translate(exc)
+                errors[index] = error_dict(error.status, error.message, code=error.code)
+                key_list.append(None)
+        present = [k for k in key_list if k is not None]
+        rows = iter(reader.read_keys(ctx, present, ctx.option("fields")) if present else [])
+        outputs: list[Any] = []
+        failed: list[int] = []
+        for index, key in enumerate(key_list):
+            row = next(rows) if key is not None else None
+            if row is None:
+                errors.setdefault(index, error_dict(404, keys.not_found(keys.shown(key)).message))
+                outputs.append(errors[index])
+                failed.append(index)
+                if not continue_:
+                    break
+            else:
+                outputs.append(row)
+        if failed:
+            message = f"Batch Error: Not all requested records could be {ACTIONS['retrieve']}."
+            raise BatchError(message, context={"error": failed, "resource": outputs})
+        return outputs
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def wants_more(self, ctx: TableContext) -> bool:
+        return ctx.option("fields") not in (None, "") or ctx.option("related") not in (None, "")
+
+    def outputs(self, ctx: TableContext, key_list: list[keys.Key]) -> list[Any]:
+        """What writes answer: the keys, or the records re-read when more was asked for."""
+        if not key_list or not self.wants_more(ctx):
+            return [dict(k) for k in key_list]
+        if ctx.connection.in_transaction():
+            ctx.connection.commit()
+        rows = reader.read_keys(ctx, key_list, ctx.option("fields"))
+        return [
+            row if row is not None else dict(key) for row, key in zip(rows, key_list, strict=True)
+        ]
+
+    def batch(self, ctx: TableContext, items: list[Any], work, action: str, finish=None) -> list:
+        def guarded(item: Any) -> Any:
+            if isinstance(item, Exception):  # an identifier that names no record
+                raise item
+            return work(item)
+
+        return run_batch(
+            ctx.connection,
+            items,
+            guarded,
+            identity=lambda result: dict(result[0] if isinstance(result, tuple) else result),
+            finish=finish or (lambda key_list: self.outputs(ctx, key_list)),
+            translate=self.service.translate,
+            action=action,
+            continue_=to_bool(ctx.option("continue")),
+            rollback=to_bool(ctx.option("rollback")),
+        )
+
+    def single(self, ctx: TableContext, work) -> Any:
+        key = run_single(ctx.connection, work)
+        return self.outputs(ctx, [key])[0]
+
+    def post_records(self, ctx: TableContext, rest: list[str]) -> Any:
+        if rest:
+            raise BadRequest("Create record by identifier not currently supported.")
+        records, single = _records(ctx.request.payload)
+        if single:
+            raise BadRequest(NO_RECORDS)
+        parse_fields(ctx.option("fields"), ctx.table.columns)  # a bad field fails before writing
+        writer = Writer(ctx)
+        return {"resource": self.batch(ctx, records, writer.create, "create")}
+
+    def patch_records(self, ctx: TableContext, rest: list[str]) -> Any:
+        verb = ctx.request.method
+        writer = Writer(ctx)
+        if rest:
+            key = keys.key_from_id(ctx, rest[0])
+            change = self.change(ctx)
+            return self.single(ctx, lambda: writer.update(key, change, verb))
+        ids = ctx.option("ids")
+        text = ctx.option("filter")
+        if ids not in (None, "") or text not in (None, ""):
+            change = self.change(ctx)
+            if ids not in (None, ""):
+                targets = self.keys_or_errors(ctx, parse_ids(ids))
+            else:
+                targets = self.matching(ctx, verb)
+            return {
+                "resource": self.batch(
+                    ctx, targets, lambda k: writer.update(k, change, verb), "update"
+                )
+            }
+        records, single = _records(ctx.request.payload)
+
+        def work(record: Any) -> keys.Key:
+            key = keys.key_from_record(ctx, record)
+            change = {k: v for k, v in record.items() if k.lower() not in {n.lower() for n in key}}
+            return writer.update(key, change, verb)
+
+        if single:
+            return self.single(ctx, lambda: work(records[0]))
+        return {"resource": self.batch(ctx, records, work, "update")}
+
+    def delete_records(self, ctx: TableContext, rest: list[str]) -> Any:
+        writer = Writer(ctx)
+        more = self.wants_more(ctx)
+
+        def work(key: keys.Key) -> Any:
+            if isinstance(key, Exception):
+                raise key
+            output = reader.read_one(ctx, key, verb="DELETE") if more else dict(key)
+            writer.delete(key)
+            return (key, output)
+
+        if rest:
+            key = keys.key_from_id(ctx, rest[0])
+            return run_single(ctx.connection, lambda: work(key))[1]
+        ids = ctx.option("ids")
+        records, _ = _records(ctx.request.payload, required=False)
+        if ids not in (None, ""):
+            targets = self.keys_or_errors(ctx, parse_ids(ids))
+        elif records:
+            targets = self.keys_or_errors(ctx, records, keys.key_from_record)
+        elif ctx.option("filter") not in (None, ""):
+            targets = self.matching(ctx, "DELETE")
+        elif to_bool(ctx.option("force")):
+            return self.delete_all(ctx)
+        else:
+            raise BadRequest("No filter or records given for delete request.")
+        results = self.batch(
+            ctx, targets, work, "delete", finish=lambda done: [output for _, output in done]
+        )
+        return {"resource": results}
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def change(self, ctx: TableContext) -> dict[str, Any]:
+        """The one record applied to every target of a by-id, ``ids`` or ``filter`` update."""
+        payload = ctx.request.payload
+        if isinstance(payload, dict) and isinstance(payload.get("resource"), list):
+            payload = payload["resource"][0] if payload["resource"] else None
+        if not isinstance(payload, dict):
+            raise BadRequest(NO_RECORDS)
+        change = {k: v for k, v in payload.items() if k not in BODY_OPTIONS or ctx.table.column(k)}
+        if not change:
+            raise BadRequest(NO_RECORDS)
+        return change
+
+    def keys_or_errors(self, ctx: TableContext, items: list[Any], to_key=keys.key_from_id) -> list:
+        """Keys for the batch; an identifier that names nothing fails as its own entry."""
+        out: list[Any] = []
+        for item in items:
+            try:
+                out.append(to_key(ctx, item))
+            except BadRequest as exc:
+                out.append(exc)
+            except Exception as exc:  # noqa: BLE001 - a 404 for this entry only
+                out.append(self.service.translate(exc))
+        return out
+
+    def matching(self, ctx: TableContext, verb: str) -> list[keys.Key]:
+        """Keys of the rows the ``filter`` (and the caller's row filters for ``verb``) select."""
+        names = ctx.key_fields()
+        select = sa.select(*[ctx.table.table.c[n] for n in names])
+        condition = reader.where(ctx, verb)
+        if condition is not None:
+            select = select.where(condition)
+        rows = ctx.connection.execute(select.order_by(*[ctx.table.table.c[n] for n in names]))
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def delete_all(self, ctx: TableContext) -> dict[str, Any]:
+        delete = ctx.table.table.delete()
+        condition = ctx.condition("DELETE")
+        if condition is not None:
+            delete = delete.where(condition)
+        run_single(ctx.connection, lambda: ctx.connection.execute(delete))
+        return {"success": True}

@@ -1,0 +1,188 @@
+"""Written record values: checked, typed and completed before any SQL runs.
+
+A record's keys are matched to columns without regard to case; keys naming a
+relation are nested writes; other keys are ignored, as DreamFactory does. Each
+value is typecast to its column (``app.records.values.coerce_value``), must fit
+the column (length, integer range, numeric precision) and may not be NULL in
+a NOT NULL column; every failure is a 400 naming the field.
+
+``{"expression": "NOW()"}`` writes an SQL expression, but only one from a short
+whitelist (current time and date, NULL, a number): anything else is refused
+with ``SQL expression 'x' is not permitted.``. Automatic fields
+(``timestamp_on_create|update``, ``user_id_on_create|update``) are filled here
+and ignore what the client sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.errors import BadRequest
+from app.records.values import coerce_value, python_type
+from app.services.sql.schema import TableInfo, field_df_type
+
+EXPRESSIONS: dict[str, Callable[[], Any]] = {
+    "NOW()": sa.func.now,
+    "CURRENT_TIMESTAMP": sa.func.current_timestamp,
+    "CURRENT_TIMESTAMP()": sa.func.current_timestamp,
+    "LOCALTIMESTAMP": sa.func.localtimestamp,
+    "CURRENT_DATE": sa.func.current_date,
+    "CURRENT_DATE()": sa.func.current_date,
+    "CURRENT_TIME": sa.func.current_time,
+    "CURRENT_TIME()": sa.func.current_time,
+}
+"""Expressions a client may write, normalized to upper case without spaces."""
+
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
+
+INTEGER_RANGES = [
+    (sa.SmallInteger, -(2**15), 2**15 - 1),
+    (sa.BigInteger, -(2**63), 2**63 - 1),
+    (sa.Integer, -(2**31), 2**31 - 1),
+]
+"""Signed ranges of integer column types (checked most specific first)."""
+
+NOW = "now"
+"""Marker for automatic timestamps, replaced by the database's current time."""
+
+
+def not_null(field: str) -> BadRequest:
+    return BadRequest(f"Field '{field}' can not be NULL.")
+
+
+def expression(value: Any, column: sa.Column, field: str) -> Any:
+    """The SQL for an ``{"expression": ...}`` value, if it is on the whitelist."""
+    params: Any = None
+    if isinstance(value, dict):
+        params = value.get("params")
+        value = value.get("value")
+    text = value if isinstance(value, str) else str(value)
+    normalized = re.sub(r"\s+", "", text).upper()
+    if not params:
+        if normalized in EXPRESSIONS:
+            return EXPRESSIONS[normalized]()
+        if normalized == "NULL":
+            if not column.nullable:
+                raise not_null(field)
+            return None
+        if NUMBER.match(normalized) and python_type(column) not in (str, bytes):
+            return write_value(column, text.strip(), field)
+    raise BadRequest(f"SQL expression '{text}' is not permitted.")
+
+
+def write_value(column: sa.Column, value: Any, field: str) -> Any:
+    """``value`` typed for ``column`` and checked to fit; 400 naming the field otherwise."""
+    target = python_type(column)
+    if target in (dict, list) or isinstance(column.type, sa.JSON):
+        return value
+    if isinstance(column.type, sa.ARRAY):
+        if not isinstance(value, list):
+            raise BadRequest(f"Invalid value for field '{field}': an array is expected.")
+        return value
+    if target is bytes:
+        if isinstance(value, str):
+            try:
+                return base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                raise BadRequest(f"Invalid value for field '{field}': base64 expected.") from None
+    typed = coerce_value(value, column, field)
+    _check_fits(column, typed, field)
+    return typed
+
+
+def _check_fits(column: sa.Column, value: Any, field: str) -> None:
+    kind = column.type
+    length = getattr(kind, "length", None)
+    if isinstance(value, str | bytes) and length and len(value) > length:
+        raise BadRequest(
+            f"Value for field '{field}' is too long ({len(value)} characters; at most {length})."
+        )
+    if isinstance(value, int) and not isinstance(value, bool):
+        for cls, low, high in INTEGER_RANGES:
+            if isinstance(kind, cls):
+                if not low <= value <= high:
+                    raise BadRequest(f"Value for field '{field}' is out of range: {value}")
+                break
+    if (
+        isinstance(value, Decimal)
+        and isinstance(kind, sa.Numeric)
+        and not isinstance(kind, sa.Float)
+    ):
+        precision, scale = kind.precision, kind.scale or 0
+        if precision and value.is_finite() and abs(value) >= Decimal(10) ** (precision - scale):
+            raise BadRequest(f"Value for field '{field}' is out of range: {value}")
+
+
+def split_record(
+    table: TableInfo, record: Any, relation_names: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(column key → raw value, relation name → nested value) of a record object."""
+    if not isinstance(record, dict):
+        raise BadRequest("Each record must be a JSON object.")
+    values: dict[str, Any] = {}
+    nested: dict[str, Any] = {}
+    for key, value in record.items():
+        column = table.column(key)
+        if column is not None:
+            values[column.key] = value
+        elif str(key).lower() in relation_names:
+            nested[relation_names[str(key).lower()]] = value
+    return values, nested
+
+
+def prepare(
+    table: TableInfo, raw: dict[str, Any], *, creating: bool, user_id: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(values to write, plain values to check against row filters) for one record."""
+    values: dict[str, Any] = {}
+    plain: dict[str, Any] = {}
+    for name, value in raw.items():
+        column = table.table.c[name]
+        df_type = field_df_type(table, name)
+        if df_type.endswith(("_on_create", "_on_update")):
+            continue
+        if isinstance(value, dict) and "expression" in value and len(value) == 1:
+            values[name] = expression(value["expression"], column, name)
+            if not isinstance(values[name], sa.ClauseElement):
+                plain[name] = values[name]
+            continue
+        if value is None:
+            if _generated(table, column):
+                continue  # the database fills it in
+            if not column.nullable:
+                raise not_null(name)
+            values[name] = plain[name] = None
+            continue
+        values[name] = plain[name] = write_value(column, value, name)
+    for column in table.table.c:
+        df_type = field_df_type(table, column.key)
+        if df_type == "timestamp_on_update" or (creating and df_type == "timestamp_on_create"):
+            values[column.key] = sa.func.current_timestamp()
+        elif df_type == "user_id_on_update" or (creating and df_type == "user_id_on_create"):
+            values[column.key] = plain[column.key] = user_id
+    if creating:
+        for column in table.table.c:
+            if column.key not in values and _required(table, column):
+                raise BadRequest(f"Required field '{column.key}' can not be NULL.")
+    return values, plain
+
+
+def _generated(table: TableInfo, column: sa.Column) -> bool:
+    return (
+        column is table.table.autoincrement_column
+        or column.server_default is not None
+        or column.default is not None
+        or column.computed is not None
+        or column.identity is not None
+    )
+
+
+def _required(table: TableInfo, column: sa.Column) -> bool:
+    return not column.nullable and not _generated(table, column)

@@ -1,0 +1,195 @@
+"""A SQL service on a fresh database of the backend under test, with a small schema.
+
+The service's database is of the same kind as the system store of the
+``app`` fixture (SQLite, PostgreSQL, MariaDB), so ``DF_TEST_BACKENDS``
+selects both. Tables are made with SQLAlchemy Core here, since ``_schema``
+is not what these tests are about; the service is created through
+``system/service`` as the admin, as a user would.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests import dbservers
+from tests.conftest import Api
+
+SERVICE_TYPES = {"sqlite": "sqlite", "postgresql": "pgsql", "mysql": "mysql"}
+SERVICE = "sqldb"
+
+metadata = sa.MetaData()
+todo = sa.Table(
+    "todo",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("complete", sa.Boolean, nullable=True),
+)
+contact = sa.Table(
+    "contact",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("age", sa.Integer),
+    sa.Column("owner_id", sa.Integer),
+    sa.Column("notes", sa.Text),
+)
+contact_info = sa.Table(
+    "contact_info",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("contact_id", sa.Integer, sa.ForeignKey("contact.id", ondelete="CASCADE")),
+    sa.Column("info_type", sa.String(40), nullable=False),
+    sa.Column("value", sa.String(200)),
+)
+tag = sa.Table(
+    "tag",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("label", sa.String(40), nullable=False),
+)
+contact_tag = sa.Table(
+    "contact_tag",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("contact_id", sa.Integer, sa.ForeignKey("contact.id"), nullable=False),
+    sa.Column("tag_id", sa.Integer, sa.ForeignKey("tag.id"), nullable=False),
+)
+profile = sa.Table(
+    "profile",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("contact_id", sa.Integer, sa.ForeignKey("contact.id"), unique=True),
+    sa.Column("bio", sa.String(200)),
+)
+measure = sa.Table(
+    "measure",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(8)),
+    sa.Column("small", sa.SmallInteger),
+    sa.Column("amount", sa.Numeric(6, 2)),
+    sa.Column("ratio", sa.Float),
+    sa.Column("day", sa.Date),
+    sa.Column("moment", sa.DateTime),
+    sa.Column("data", sa.LargeBinary),
+    sa.Column("created", sa.DateTime),
+    sa.Column("modified", sa.DateTime),
+    sa.Column("created_by", sa.Integer),
+    sa.Column("modified_by", sa.Integer),
+)
+
+
+@dataclass
+class SqlDb:
+    """The service under test: its name, an API caller, and a side door into its database."""
+
+    api: Api
+    engine: sa.Engine
+    kind: str
+    service_id: int
+    name: str = SERVICE
+
+    def url(self, path: str = "") -> str:
+        return f"{self.name}/_table/{path}".rstrip("/")
+
+    def get(self, path: str = "", **kwargs: Any):
+        return self.api.get(self.url(path), **kwargs)
+
+    def post(self, path: str = "", **kwargs: Any):
+        return self.api.post(self.url(path), **kwargs)
+
+    def patch(self, path: str = "", **kwargs: Any):
+        return self.api.patch(self.url(path), **kwargs)
+
+    def put(self, path: str = "", **kwargs: Any):
+        return self.api.put(self.url(path), **kwargs)
+
+    def delete(self, path: str = "", **kwargs: Any):
+        return self.api.delete(self.url(path), **kwargs)
+
+    def rows(self, table: sa.Table, order: str = "id") -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            query = sa.select(table).order_by(table.c[order])
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(table.insert(), rows)
+
+    def execute(self, sql: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(sql))
+
+
+@pytest.fixture
+def service_database(app, backend, tmp_path_factory):
+    """(SQLAlchemy URL, service config) of a fresh database for the service."""
+    if backend == "sqlite":
+        folder = os.path.join(app.config["STORAGE_PATH"], "databases")
+        os.makedirs(folder, exist_ok=True)
+        yield f"sqlite:///{os.path.join(folder, 'service.sqlite')}", {"database": "service.sqlite"}
+        return
+    url = dbservers.create_database(backend, tmp_path_factory, label="svc")
+    parsed = sa.make_url(url)
+    config = {
+        "host": parsed.host,
+        "port": parsed.port,
+        "database": parsed.database,
+        "username": parsed.username,
+        "password": parsed.password,
+    }
+    yield url, config
+    dbservers.drop_database(url)
+
+
+def create_service(admin: Api, backend: str, config: dict[str, Any], name: str = SERVICE) -> int:
+    response = admin.post(
+        "system/service",
+        json={"resource": [{"name": name, "type": SERVICE_TYPES[backend], "config": config}]},
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["resource"][0]["id"]
+
+
+@pytest.fixture
+def sql(app, admin, backend, service_database):
+    """The schema above in the service's database, and the service itself."""
+    from app.services.sql.engines import get_registry
+
+    url, config = service_database
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    if backend == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def foreign_keys(dbapi_connection, record):
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    metadata.create_all(engine)
+    service_id = create_service(admin, backend, config)
+    yield SqlDb(admin, engine, backend, service_id)
+    with app.app_context():
+        get_registry().dispose_all()
+    engine.dispose()
+
+
+@pytest.fixture
+def todos(sql):
+    """Three todo records (ids 1..3)."""
+    response = sql.post(
+        "todo",
+        json={
+            "resource": [
+                {"name": "test1", "complete": False},
+                {"name": "test2", "complete": True},
+                {"name": "test3"},
+            ]
+        },
+    )
+    assert response.status_code == 200, response.get_json()
+    return sql
