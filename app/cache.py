@@ -74,7 +74,14 @@ class StampedCache:
         self._entries: dict[tuple[tuple[str, ...], str], tuple[tuple[int, ...], Any]] = {}
 
     def get(self, depends: tuple[str, ...], key: str, loader: Callable[[], T]) -> T:
-        """The cached value for ``key``, loaded again when any namespace in ``depends`` moved."""
+        """The cached value for ``key``, loaded again when any namespace in ``depends`` moved.
+
+        While this session has uncommitted writes to one of ``depends`` the
+        value is loaded fresh and not kept: it may still be rolled back.
+        """
+        pending = pending_namespaces()
+        if pending and (ALL in pending or not pending.isdisjoint(depends)):
+            return loader()
         stamps = read_stamps()
         version = (stamps.get(ALL, 0), *(stamps.get(n, 0) for n in depends))
         with self._lock:
@@ -97,13 +104,41 @@ def get_cache() -> StampedCache:
 
 
 def bump(connection: sa.Connection, namespace: str) -> None:
-    """Increment a namespace's stamp on ``connection`` (inside the caller's transaction)."""
+    """Increment a namespace's stamp on ``connection`` (inside the caller's transaction).
+
+    One atomic upsert, so two transactions bumping a namespace that has no row
+    yet do not race on the insert: the second waits for the first and then
+    increments its row.
+    """
     table = CacheStamp.__table__
-    updated = connection.execute(
-        table.update().where(table.c.key == namespace).values(version=table.c.version + 1)
-    )
-    if updated.rowcount == 0:
-        connection.execute(table.insert().values(key=namespace, version=1))
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(table).values(key=namespace, version=1)
+        statement = pg.on_conflict_do_update(
+            index_elements=[table.c.key], set_={"version": table.c.version + 1}
+        )
+    elif dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+        my = mysql_insert(table).values(key=namespace, version=1)
+        statement = my.on_duplicate_key_update(version=table.c.version + 1)
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        lite = sqlite_insert(table).values(key=namespace, version=1)
+        statement = lite.on_conflict_do_update(
+            index_elements=[table.c.key], set_={"version": table.c.version + 1}
+        )
+    else:  # pragma: no cover - the three supported stores are handled above
+        updated = connection.execute(
+            table.update().where(table.c.key == namespace).values(version=table.c.version + 1)
+        )
+        if updated.rowcount == 0:
+            connection.execute(table.insert().values(key=namespace, version=1))
+        return
+    connection.execute(statement)
 
 
 def bump_now(namespace: str) -> None:
@@ -113,24 +148,71 @@ def bump_now(namespace: str) -> None:
     forget_stamps()
 
 
+# Bumping on writes ----------------------------------------------------------------------
+#
+# Tables written in a session are collected in ``session.info[PENDING]``: by
+# flushes (ORM unit of work) and by UPDATE/DELETE/INSERT statements executed
+# through the session (``session.execute(sa.update(Service)...)``). Their
+# stamps are bumped once, in sorted order, just before the transaction
+# commits, so writers always lock stamp rows in the same order (no deadlock
+# between two transactions bumping the same namespaces). Until then the
+# session's own reads of those namespaces bypass the cache. Statements run on
+# a bare connection (``db.engine.begin()``) are not seen: only tables without
+# cached records (``token_map``, ``rate_counter``, ``cache_stamp``) are written
+# that way, or the writer bumps explicitly (``bump_now``).
+
+PENDING = "df_cache_pending"
+
+
+def _record_tables() -> frozenset[str]:
+    return frozenset(
+        mapper.local_table.name
+        for mapper in db.Model.registry.mappers
+        if issubclass(mapper.class_, Record)
+    )
+
+
+def pending_namespaces() -> set[str]:
+    """Namespaces written in the current, uncommitted transaction of ``db.session``."""
+    if not has_app_context():
+        return set()
+    return db.session.info.get(PENDING, set())
+
+
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
-    touched = session.info.setdefault("df_tables_touched", set())
+    touched = session.info.setdefault(PENDING, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Record):
             touched.add(obj.__tablename__)
 
 
-def _after_flush(session: Session, flush_context: Any) -> None:
-    touched = session.info.pop("df_tables_touched", None)
+def _do_orm_execute(state: Any) -> None:
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name in _record_tables():
+        state.session.info.setdefault(PENDING, set()).add(name)
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()
+    touched = session.info.get(PENDING)
     if touched:
         connection = session.connection()
-        for table in sorted(touched):
-            bump(connection, table)
+        for namespace in sorted(touched):
+            bump(connection, namespace)
+
+
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None and session.info.pop(PENDING, None):
         forget_stamps()
 
 
 def install_listeners() -> None:
-    """Bump the stamps of the tables every flush writes system records to (idempotent)."""
+    """Bump the stamps of the tables each commit wrote system records to (idempotent)."""
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "do_orm_execute", _do_orm_execute)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)

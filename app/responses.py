@@ -87,7 +87,9 @@ def to_xml(data: Any) -> bytes:
 
 
 def to_csv(data: Any) -> bytes:
-    """Records as CSV rows (the wrapped list, a bare list, or one object)."""
+    """Records as CSV rows (the wrapped list, a bare list, one object, or an error's fields)."""
+    if isinstance(data, dict) and set(data) == {"error"} and isinstance(data["error"], dict):
+        data = data["error"]
     if isinstance(data, dict):
         rows = data.get(current_app.config.get("RESOURCE_WRAPPER", "resource"), [data])
     elif isinstance(data, list):

@@ -189,6 +189,23 @@ def admin(client) -> Api:
     return api
 
 
+@pytest.fixture
+def app_logs(caplog):
+    """``caplog`` that sees the ``app.*`` loggers at ERROR and above.
+
+    Alembic's ``migrations/env.py`` runs ``logging.config.fileConfig`` with
+    ``disable_existing_loggers=True``, which switches off every logger that
+    existed before a migration ran in this process; re-enable ours.
+    """
+    import logging
+
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if (name == "app" or name.startswith("app.")) and isinstance(logger, logging.Logger):
+            logger.disabled = False
+    caplog.set_level(logging.ERROR)
+    return caplog
+
+
 def assert_error(response, status: int, message: str | None = None, code: int | None = None):
     """The response is DreamFactory's envelope with this status (and message, if given)."""
     assert response.status_code == status, response.get_data(as_text=True)
@@ -201,3 +218,45 @@ def assert_error(response, status: int, message: str | None = None, code: int | 
     if message is not None:
         assert error["message"] == message, error["message"]
     return error
+
+
+# Small factories for records most access tests need ------------------------------------
+
+USER_PASSWORD = "user-password-0123456789"  # noqa: S105
+
+
+def create_role(admin: Api, name: str, accesses: list[dict[str, Any]], **fields: Any) -> int:
+    """A role with these ``role_service_access`` rows; returns its id."""
+    body = {"name": name, "is_active": True, **fields, "role_service_access_by_role_id": accesses}
+    response = admin.post("system/role", json={"resource": [body]})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["resource"][0]["id"]
+
+
+def create_api_app(admin: Api, name: str, role_id: int | None = None, **fields: Any):
+    """An app (type 0) with a default role; returns (id, api_key)."""
+    body = {"name": name, "type": 0, "is_active": True, "role_id": role_id, **fields}
+    response = admin.post("system/app", json={"resource": [body]}, query_string={"fields": "*"})
+    assert response.status_code == 201, response.get_json()
+    record = response.get_json()["resource"][0]
+    return record["id"], record["api_key"]
+
+
+def create_user(admin: Api, email: str, password: str = USER_PASSWORD, **fields: Any) -> int:
+    """A non-admin user through ``system/user``; returns its id."""
+    body = {"email": email, "password": password, "is_active": True, **fields}
+    response = admin.post("system/user", json={"resource": [body]})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["resource"][0]["id"]
+
+
+def issue_token(application, user_id: int, email: str, forever: bool = False) -> str:
+    """A session token for any user, issued the way a login does."""
+    from app.access import tokens
+    from app.extensions import db
+
+    with application.app_context():
+        token, _ = tokens.issue(user_id, email, forever)
+        db.session.commit()
+        db.session.remove()
+    return token
