@@ -260,3 +260,52 @@ def issue_token(application, user_id: int, email: str, forever: bool = False) ->
         db.session.commit()
         db.session.remove()
     return token
+
+
+class EchoService:
+    """A test-only service type that answers with the ``ServiceRequest`` it received."""
+
+    @staticmethod
+    def build():
+        from typing import ClassVar
+
+        from app.services.base import BaseService
+
+        class Echo(BaseService):
+            type = "test_echo"
+            label = "Echo"
+            group = "Test"
+            description = "Answers with the request it received."
+            access_exceptions: ClassVar[dict[str, int]] = {}
+
+            def handle(self, request):
+                return {
+                    "method": request.method,
+                    "service": request.service,
+                    "resource": request.resource,
+                    "params": request.params,
+                    "headers": request.headers,
+                    "payload": request.payload,
+                    "content": request.content.decode("utf-8", "replace"),
+                    "content_type": request.content_type,
+                    "requestor": int(request.requestor),
+                    "uri": request.uri,
+                }
+
+        return Echo
+
+
+@pytest.fixture
+def echo(app, monkeypatch) -> str:
+    """A service named ``echo`` of the test-only echo type; returns its URL."""
+    from app.extensions import db
+    from app.models import Service
+    from app.services import SERVICE_TYPES
+
+    cls = EchoService.build()
+    monkeypatch.setitem(SERVICE_TYPES, cls.type, cls)
+    with app.app_context():
+        db.session.add(Service(name="echo", label="Echo", type=cls.type, config={}))
+        db.session.commit()
+        db.session.remove()
+    return "/api/v2/echo"

@@ -7,11 +7,20 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Flask
 
+    from app.services.base import ServiceRequest
+
 
 def api_endpoint(view):
     """Mark a view as an API endpoint: authentication and authorization run before it."""
     view.api = True
     return view
+
+
+def check_call(service_request: ServiceRequest) -> None:
+    """Authorize an internal call (script, job) exactly as the pipeline does an HTTP one."""
+    from app.access.calls import check_call as check
+
+    check(service_request)
 
 
 def init_app(app: Flask) -> None:

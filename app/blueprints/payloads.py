@@ -20,10 +20,12 @@ TEXT_TYPES = ("text/plain", "text/html")
 
 
 def _xml_to_data(element: ElementTree.Element) -> Any:
+    """Elements with children become objects; repeated tags and ``<item>`` children lists."""
     children = list(element)
     if not children:
         return element.text
-    if len(children) > 1 and len({c.tag for c in children}) == 1:
+    tags = {c.tag for c in children}
+    if tags == {"item"} or (len(children) > 1 and len(tags) == 1):
         return [_xml_to_data(c) for c in children]
     return {c.tag: _xml_to_data(c) for c in children}
 

@@ -138,8 +138,10 @@ class Resource:
             "name": cls.name,
             "label": cls.label or cls.name.replace("_", " ").title(),
             "description": cls.description,
+            "class_name": f"{cls.__module__}.{cls.__qualname__}",
             "singleton": cls.singleton,
             "read_only": cls.read_only,
+            "subscription_required": None,
         }
 
 
