@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas.common import flag, required_text, text
+from app.schemas.common import MAX_ID, flag, required_text, text
 
 CORS_VERBS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
@@ -14,6 +14,6 @@ class CorsSchema(Schema):
     header = fields.String(allow_none=True)
     exposed_header = fields.String(allow_none=True)
     method = fields.Raw(allow_none=True)
-    max_age = fields.Integer(validate=validate.Range(min=0))
+    max_age = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
     supports_credentials = flag()
     enabled = flag()

@@ -33,5 +33,8 @@ class UserSchema(Schema):
 
 
 class UserAppRoleSchema(Schema):
+    """A user's role through one app; written nested under a user or a role."""
+
+    user_id = ref(required=True)
     app_id = ref(required=True)
     role_id = ref(required=True)

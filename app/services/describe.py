@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import EXCLUDE, ValidationError, fields
 
 from app.errors import ValidationFailed
+from app.schemas.common import flatten_messages
 
 if TYPE_CHECKING:
     from app.services.base import BaseService
@@ -104,13 +105,8 @@ def validate_config(
     try:
         loaded = cls.config_schema(unknown=EXCLUDE).load(merged)
     except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"config": exc.messages}
-        raise ValidationFailed(
-            {
-                f"config.{k}": [str(m) for m in (v if isinstance(v, list) else [v])]
-                for k, v in messages.items()
-            }
-        ) from None
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(flatten_messages(messages, "config")) from None
     return loaded
 
 

@@ -11,7 +11,6 @@ from flask import request as http_request
 from app.models import App, Lookup, Record, Role
 from app.records.clauses import to_bool
 from app.schemas.app import AppSchema
-from app.services.base import ServiceRequest
 from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource
@@ -55,19 +54,16 @@ class AppResource(ModelResource):
         "lookup_by_app_id": HasMany(Lookup, "app_id", show_lookup),
     }
 
-    def write(self, request: ServiceRequest, record: Record, data: Any, creating: bool):
-        self._regenerate = to_bool(request.option("regenerate"))
-        return super().write(request, record, data, creating)
-
     def apply(self, record: Record, data: dict[str, Any], creating: bool) -> None:
+        """A new app gets a fresh key unless it brings one; ``regenerate=true`` replaces it."""
         if creating and not data.get("api_key"):
             data["api_key"] = new_api_key()
-        if not creating and getattr(self, "_regenerate", False):
+        elif not creating and to_bool(self.request.option("regenerate")):
             data["api_key"] = new_api_key()
         super().apply(record, data, creating)
 
     def to_output(self, record: Record, fields: list[str] | None) -> dict[str, Any]:
-        out = record.to_dict(fields)
+        out = super().to_output(record, fields)
         if fields is None:
             out["launch_url"] = launch_url(record)
         return out

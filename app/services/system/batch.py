@@ -3,7 +3,8 @@
 - default: each record is committed on its own; processing stops at the
   first failure and earlier records stay written;
 - ``continue=true``: each record on its own, failures skipped;
-- ``rollback=true``: one transaction; the first failure rolls everything back.
+- ``rollback=true``: one transaction; the first failure rolls everything back
+  (the ids of records written before it are still reported, as DreamFactory does).
 
 Any failure raises ``BatchError`` whose context lists the failing indexes and,
 per record, its result or its error object.
@@ -33,14 +34,14 @@ ACTIONS = {
 
 
 def as_api_error(exc: Exception) -> ApiError:
-    """A client-readable error for a failure while writing one record."""
+    """A client-readable error for a failure while writing one record (others propagate)."""
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, IntegrityError):
         detail = str(exc.orig).splitlines()[0] if exc.orig is not None else "constraint violated"
         return BadRequest(f"Duplicate entry or constraint violation: {detail}")
     if isinstance(exc, SQLAlchemyError):
-        logger.exception("database error in a batch")
+        logger.exception("database error while writing a record")
         return ApiError("A database error occurred while processing the record.")
     raise exc
 
@@ -50,22 +51,49 @@ def check_modes(continue_: bool, rollback: bool) -> None:
         raise BadRequest("Rollback and continue operations can not be requested at the same time.")
 
 
+def batch_error(
+    action: str, failed: list[int], outputs: list[Any], rolled_back: bool
+) -> BatchError:
+    message = f"Batch Error: Not all requested records could be {ACTIONS[action]}."
+    if rolled_back:
+        message += " All changes rolled back."
+    return BatchError(message, context={"error": failed, "resource": outputs})
+
+
+def error_entry(error: ApiError) -> dict[str, Any]:
+    return error_dict(error.status, error.message, code=error.code, context=error.context)
+
+
+def run_single(work: Callable[[], T]) -> T:
+    """One record outside a batch (``/{id}`` forms, a bare object): committed, or rolled back."""
+    try:
+        result = work()
+        db.session.commit()
+    except ApiError:
+        db.session.rollback()
+        raise
+    except Exception as exc:
+        db.session.rollback()
+        raise as_api_error(exc) from exc
+    return result
+
+
 def run_batch(
     items: Sequence[Any],
     work: Callable[[Any], T],
-    finish: Callable[[T], Any],
     identity: Callable[[T], Any],
+    finish_all: Callable[[list[T]], list[Any]],
     *,
     action: str,
     continue_: bool = False,
     rollback: bool = False,
 ) -> list[Any]:
-    """Apply ``work`` to each item under the batch mode; ``finish`` turns a result into output.
+    """Apply ``work`` to each item under the batch mode; the outputs in item order.
 
-    ``work`` runs inside the session's transaction and may raise; ``finish``
-    runs after the commit (it reads what the client asked to see back).
+    ``work`` runs inside the session's transaction and may raise.
     ``identity`` (taken right after the flush) is what a rolled-back record
-    still reports, as DreamFactory does.
+    still reports. ``finish_all`` turns the kept results into what the client
+    asked to see, in one go after the last commit (so relations load in bulk).
     """
     check_modes(continue_, rollback)
     done: list[tuple[int, T]] = []
@@ -79,25 +107,21 @@ def run_batch(
             if not rollback:
                 db.session.commit()
             done.append((index, result))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a batch entry
+        except Exception as exc:  # every failure becomes a batch entry (others re-raise)
             db.session.rollback()
-            error = as_api_error(exc)
-            outputs[index] = error_dict(
-                error.status, error.message, code=error.code, context=error.context
-            )
+            outputs[index] = error_entry(as_api_error(exc))
             failed.append(index)
-            if rollback or not continue_:
+            if not continue_:
                 break
     if rollback and failed:
         done = []
     elif rollback:
         db.session.commit()
-    for index, result in done:
-        outputs[index] = finish(result)
+    if done:
+        finished = finish_all([result for _, result in done])
+        for (index, _), output in zip(done, finished, strict=True):
+            outputs[index] = output
     if failed:
         last = len(items) - 1 if continue_ else failed[-1]
-        message = f"Batch Error: Not all requested records could be {ACTIONS[action]}."
-        if rollback:
-            message += " All changes rolled back."
-        raise BatchError(message, context={"error": failed, "resource": outputs[: last + 1]})
+        raise batch_error(action, failed, outputs[: last + 1], rolled_back=rollback)
     return outputs

@@ -11,20 +11,28 @@ from app.services.system import resource
 from app.services.system.records import ModelResource
 
 VERB_BITS = {"GET": 1, "POST": 2, "PUT": 4, "PATCH": 8, "DELETE": 16, "OPTIONS": 32, "HEAD": 64}
+"""DreamFactory's verb mask bits for the verbs a CORS rule may allow."""
+
+ALL_VERBS_MASK = sum(VERB_BITS.values())
 
 
 def verbs_to_mask(value: Any) -> int:
+    """A verb list (or comma text, or an already-computed mask) as a mask; a 400 for others."""
     if value is None:
         return 0
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        if 0 <= value <= ALL_VERBS_MASK:
+            return value
+        raise ValidationFailed(
+            {"method": [f"The method mask must be between 0 and {ALL_VERBS_MASK}."]}
+        )
     if isinstance(value, str):
         value = [v for v in value.replace(" ", "").split(",") if v]
     if not isinstance(value, list):
-        raise ValidationFailed({"method": ["Methods must be a list of verbs."]})
+        raise ValidationFailed({"method": ["The method field must be a list of verbs."]})
     mask = 0
     for verb in value:
-        bit = VERB_BITS.get(str(verb).upper())
+        bit = VERB_BITS.get(verb.upper()) if isinstance(verb, str) else None
         if bit is None:
             raise ValidationFailed(
                 {"method": [f"Unknown verb '{verb}'. Use {', '.join(CORS_VERBS)}."]}
@@ -51,7 +59,7 @@ class CorsResource(ModelResource):
         super().apply(record, data, creating)
 
     def to_output(self, record: Record, fields: list[str] | None) -> dict[str, Any]:
-        out = record.to_dict(fields)
+        out = super().to_output(record, fields)
         if "method" in out:
             out["method"] = mask_to_verbs(record.method or 0)
         return out

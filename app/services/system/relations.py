@@ -33,9 +33,7 @@ class HasMany:
     def load(self, parents: Sequence[Record]) -> dict[Any, list[dict[str, Any]]]:
         ids = [p.id for p in parents]
         column = getattr(self.model, self.foreign_key)
-        rows = db.session.scalars(
-            sa.select(self.model).where(column.in_(ids)).order_by(self.model.id)
-        ).all()
+        rows = _rows_where_in(self.model, column, ids)
         grouped: dict[Any, list[dict[str, Any]]] = {i: [] for i in ids}
         show = self.serialize or (lambda r: r.to_dict())
         for row in rows:
@@ -52,16 +50,25 @@ class BelongsTo:
 
     def load(self, parents: Sequence[Record]) -> dict[Any, dict[str, Any] | None]:
         keys = {getattr(p, self.local_key) for p in parents} - {None}
-        rows = (
-            db.session.scalars(sa.select(self.model).where(self.model.id.in_(keys))).all()
-            if keys
-            else []
-        )
+        rows = _rows_where_in(self.model, self.model.id, sorted(keys))
         by_id = {r.id: r.to_dict() for r in rows}
         return {p.id: by_id.get(getattr(p, self.local_key)) for p in parents}
 
 
 Relation = HasMany | BelongsTo
+
+CHUNK = 500
+"""Keys per ``IN (...)`` query: a page may hold more parents than a driver binds at once."""
+
+
+def _rows_where_in(model: type[Record], column: Any, keys: list[Any]) -> list[Record]:
+    """Rows whose ``column`` is one of ``keys``, ordered by id, one query per ``CHUNK`` keys."""
+    rows: list[Record] = []
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        rows += db.session.scalars(sa.select(model).where(column.in_(chunk))).all()
+    rows.sort(key=lambda r: r.id)
+    return rows
 
 
 def parse_related(value: Any, relations: dict[str, Relation]) -> list[str]:
@@ -89,37 +96,53 @@ def attach_related(
 
 def write_children(
     parent: Record,
+    name: str,
     relation: HasMany,
     items: Any,
-    apply_child: Callable[[Record, dict[str, Any], bool], None],
+    write_child: Callable[[Record, dict[str, Any], bool], None],
+    remove_child: Callable[[Record], None],
 ) -> None:
     """Create, update, adopt or detach the children listed under a has-many key.
 
-    An item with an ``id`` updates that child (adopting it from another parent);
-    one whose foreign key is explicitly null is detached; one without an ``id``
-    is created under the parent.
+    - an item without ``id`` is created under the parent;
+    - an item with the ``id`` of a child of this relation updates it, taking it
+      from another parent if need be (adopt);
+    - an item whose foreign key is explicitly null detaches that child, which
+      deletes it: a service access row or a lookup without its owner means
+      nothing (and an owner-less lookup would turn into a system-wide one).
+
+    Only rows that already belong to some parent through this relation can be
+    named by ``id``, so a system lookup or another kind's row cannot be pulled in.
     """
     if not isinstance(items, list):
-        raise BadRequest(f"Related records for '{relation.foreign_key}' must be a list.")
+        raise BadRequest(f"Related records for '{name}' must be a list.")
+    key = relation.foreign_key
+    column = getattr(relation.model, key)
     for item in items:
         if not isinstance(item, dict):
-            raise BadRequest("Related records must be objects.")
+            raise BadRequest(f"Related records for '{name}' must be objects.")
         item = dict(item)
         child_id = item.pop("id", None)
-        detach = relation.foreign_key in item and item[relation.foreign_key] is None
-        item.pop(relation.foreign_key, None)
-        if child_id is not None:
-            child = db.session.get(relation.model, child_id)
-            if child is None:
-                raise NotFound(f"Related record with identifier '{child_id}' not found.")
-            creating = False
-        else:
+        detach = key in item and item[key] is None
+        if child_id is None:
             if detach:
                 continue
             child = relation.model()
-            creating = True
-        apply_child(child, item, creating)
-        setattr(child, relation.foreign_key, None if detach else parent.id)
-        if creating:
-            db.session.add(child)
+            setattr(child, key, parent.id)
+            item[key] = parent.id
+            write_child(child, item, True)
+            continue
+        child = None
+        if isinstance(child_id, int) and not isinstance(child_id, bool):
+            child = db.session.scalar(
+                sa.select(relation.model).where(relation.model.id == child_id, column.is_not(None))
+            )
+        if child is None:
+            raise NotFound(f"Related record with identifier '{child_id}' not found.")
+        if detach:
+            remove_child(child)
+            continue
+        setattr(child, key, parent.id)
+        item[key] = parent.id
+        write_child(child, item, False)
     db.session.flush()

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import BadRequest
-from app.extensions import db
-from app.models import Lookup, Record, Role, RoleServiceAccess, Service, UserAppRole
+from app.models import Lookup, Record, Role, RoleServiceAccess, UserAppRole
 from app.schemas.role import RoleSchema, RoleServiceAccessSchema
-from app.schemas.user import UserAppRoleSchema
 from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource, child_resource
 from app.services.system.relations import HasMany
+from app.services.system.users import show_user_app_role
 
 
 @child_resource
@@ -22,23 +20,13 @@ class RoleServiceAccessChild(ModelResource):
     schema = RoleServiceAccessSchema
 
     def apply(self, record: Record, data: dict[str, Any], creating: bool) -> None:
-        service_id = data.get("service_id")
-        if service_id is not None and db.session.get(Service, service_id) is None:
-            raise BadRequest(f"Service with id '{service_id}' does not exist.")
-        if "filter_op" in data:
+        if data.get("filter_op") is not None:
             data["filter_op"] = data["filter_op"].upper()
-        if "component" in data and data["component"] is not None:
+        if data.get("component") is not None:
             data["component"] = data["component"].strip()
         for item in data.get("filters") or []:
             item["operator"] = item["operator"].upper()
         super().apply(record, data, creating)
-
-
-@child_resource
-class UserAppRoleChild(ModelResource):
-    name = "user_to_app_to_role"
-    model = UserAppRole
-    schema = UserAppRoleSchema
 
 
 @resource
@@ -51,5 +39,5 @@ class RoleResource(ModelResource):
     relations = {
         "role_service_access_by_role_id": HasMany(RoleServiceAccess, "role_id"),
         "lookup_by_role_id": HasMany(Lookup, "role_id", show_lookup),
-        "user_to_app_to_role_by_role_id": HasMany(UserAppRole, "role_id"),
+        "user_to_app_to_role_by_role_id": HasMany(UserAppRole, "role_id", show_user_app_role),
     }

@@ -1,17 +1,29 @@
-"""``system/service``: the configured services, with per-type validated configs."""
+"""``system/service``: the configured services, with per-type validated configs.
+
+A config is validated against its type's ``config_schema`` on every write;
+secret values are answered as ``**********`` and a masked value sent back
+keeps the stored one. ``config`` is shown only when ``id`` and ``type`` are
+among the selected fields (as DreamFactory does) and can never be filtered
+or ordered on, so a filter cannot probe a secret.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from app.errors import BadRequest, Forbidden
+from app.extensions import db
 from app.models import Record, Service
 from app.schemas.service import ServiceSchema
 from app.services import SERVICE_TYPES
-from app.services.base import ServiceRequest
 from app.services.describe import mask_config, validate_config
 from app.services.system import resource
 from app.services.system.records import ModelResource
+
+PROTECTED_FIELDS = ("mutable", "deletable")
+"""Set by seeding only; a client's values for them are ignored."""
 
 
 @resource
@@ -21,6 +33,7 @@ class ServiceResource(ModelResource):
     description = "Configured services (APIs) of this instance."
     model = Service
     schema = ServiceSchema
+    private_columns = frozenset({"config"})
 
     def apply(self, record: Record, data: dict[str, Any], creating: bool) -> None:
         if not creating and not record.mutable:
@@ -29,21 +42,26 @@ class ServiceResource(ModelResource):
         cls = SERVICE_TYPES.get(type_name)
         if cls is None:
             raise BadRequest(f"Service type '{type_name}' is not available on this instance.")
-        if cls.singleton and creating:
+        changing_type = not creating and type_name != record.type
+        if cls.singleton and (creating or changing_type) and self._type_in_use(type_name):
             raise BadRequest(f"Only one service of type '{type_name}' is allowed.")
-        if "config" in data or creating or type_name != record.type:
+        if "config" in data or creating or changing_type:
             data["config"] = validate_config(
                 cls,
                 data.get("config"),
-                stored=record.config if not creating else None,
-                partial=not creating and type_name == record.type,
+                stored=None if creating else record.config,
+                partial=not creating and not changing_type,
             )
         if creating and not data.get("label"):
             data["label"] = data["name"]
         super().apply(record, data, creating)
 
+    def _type_in_use(self, type_name: str) -> bool:
+        query = sa.select(Service.id).where(Service.type == type_name).limit(1)
+        return db.session.execute(query).first() is not None
+
     def to_output(self, record: Record, fields: list[str] | None) -> dict[str, Any]:
-        out = record.to_dict(fields)
+        out = super().to_output(record, fields)
         if "config" in out:
             if fields is not None and not {"id", "type"} <= set(fields):
                 out.pop("config")
@@ -51,11 +69,14 @@ class ServiceResource(ModelResource):
                 out["config"] = mask_config(SERVICE_TYPES.get(record.type), record.config)
         return out
 
+    def force_delete_scope(self, query: sa.Select) -> sa.Select:
+        return query.where(Service.deletable.is_(True))
+
     def before_delete(self, record: Record) -> None:
         if not record.deletable:
             raise Forbidden(f"Service '{record.name}' can not be deleted.")
 
-    def write(self, request: ServiceRequest, record: Record, data: Any, creating: bool):
+    def write(self, record: Record, data: Any, creating: bool) -> Record:
         if isinstance(data, dict):
-            data = {k: v for k, v in data.items() if k not in ("mutable", "deletable")}
-        return super().write(request, record, data, creating)
+            data = {k: v for k, v in data.items() if k not in PROTECTED_FIELDS}
+        return super().write(record, data, creating)
