@@ -127,25 +127,80 @@ class SqlDb:
             conn.execute(sa.text(sql))
 
 
+@pytest.fixture(scope="session")
+def service_servers(tmp_path_factory):
+    """Backend → (URL, config) of one database per worker holding the schema above."""
+    made: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def get(kind: str) -> tuple[str, dict[str, Any]]:
+        if kind not in made:
+            url = dbservers.create_database(kind, tmp_path_factory, label="svc")
+            engine = sa.create_engine(url, poolclass=sa.NullPool)
+            metadata.create_all(engine)
+            engine.dispose()
+            parsed = sa.make_url(url)
+            config = {
+                "host": parsed.host,
+                "port": parsed.port,
+                "database": parsed.database,
+                "username": parsed.username,
+                "password": parsed.password,
+            }
+            made[kind] = (url, config)
+        return made[kind]
+
+    yield get
+    for url, _ in made.values():
+        dbservers.drop_database(url)
+
+
+def reset_database(engine: sa.Engine) -> None:
+    """Drop what tests added behind the service's back, empty the tables, restart ids."""
+    inspector = sa.inspect(engine)
+    known = set(metadata.tables)
+    views = inspector.get_view_names()
+    extra = [t for t in inspector.get_table_names() if t not in known]
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        quote = engine.dialect.identifier_preparer.quote
+        for view in views:
+            conn.execute(sa.text(f"DROP VIEW {quote(view)}"))
+        if engine.dialect.name == "postgresql":
+            for table in extra:
+                conn.execute(sa.text(f"DROP TABLE {quote(table)} CASCADE"))
+            names = ", ".join(quote(t) for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
+            for table in extra:
+                conn.execute(sa.text(f"DROP TABLE {quote(table)}"))
+            for table in tables:
+                conn.execute(sa.text(f"TRUNCATE TABLE {quote(table)}"))
+            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
+
+
 @pytest.fixture
-def service_database(app, backend, tmp_path_factory):
-    """(SQLAlchemy URL, service config) of a fresh database for the service."""
+def service_database(app, backend, service_servers):
+    """(SQLAlchemy URL, service config) of an empty database with the schema above.
+
+    SQLite gets a new file under the app's storage path; the servers' database
+    is made once per worker and emptied before each test.
+    """
     if backend == "sqlite":
         folder = os.path.join(app.config["STORAGE_PATH"], "databases")
         os.makedirs(folder, exist_ok=True)
-        yield f"sqlite:///{os.path.join(folder, 'service.sqlite')}", {"database": "service.sqlite"}
-        return
-    url = dbservers.create_database(backend, tmp_path_factory, label="svc")
-    parsed = sa.make_url(url)
-    config = {
-        "host": parsed.host,
-        "port": parsed.port,
-        "database": parsed.database,
-        "username": parsed.username,
-        "password": parsed.password,
-    }
-    yield url, config
-    dbservers.drop_database(url)
+        url = f"sqlite:///{os.path.join(folder, 'service.sqlite')}"
+        engine = sa.create_engine(url, poolclass=sa.NullPool)
+        metadata.create_all(engine)
+        engine.dispose()
+        return url, {"database": "service.sqlite"}
+    url, config = service_servers(backend)
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        reset_database(engine)
+    finally:
+        engine.dispose()
+    return url, dict(config)
 
 
 def create_service(admin: Api, backend: str, config: dict[str, Any], name: str = SERVICE) -> int:
@@ -170,7 +225,6 @@ def sql(app, admin, backend, service_database):
         def foreign_keys(dbapi_connection, record):
             dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
-    metadata.create_all(engine)
     service_id = create_service(admin, backend, config)
     yield SqlDb(admin, engine, backend, service_id)
     with app.app_context():
