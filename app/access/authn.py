@@ -79,10 +79,11 @@ def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
     path = api_path.strip("/").lower()
     is_login = path in LOGIN_PATHS
     if creds.session_token and not (is_login and method in ("POST", "PUT")):
-        claims = tokens.validate(creds.session_token)
+        claims = tokens.decode(creds.session_token)
         user = directory.get_user(int(claims["user_id"]))
         if user is None or claims.get("sub") != tokens.subject_for(user.email):
             raise Unauthorized("Invalid token: User verification failed.")
+        tokens.require_recorded(claims)
         if not user.is_active:
             raise Forbidden("User is not active.")
         actor.user = user

@@ -2,8 +2,10 @@
 
 A token is honoured only while its ``jti`` is in ``token_map``; logout,
 refresh, a password change and deactivation delete rows there, which is the
-blacklist every worker and server sees at once. Expiry is checked first
-(401), then the map (403 "blacklisted").
+blacklist every worker and server sees at once. Checks run in this order:
+signature, claims and expiry (401 ``Token has expired`` / ``Invalid token``),
+then the caller verifies the user (401 ``User verification failed.``), then
+the map (403 "blacklisted"), so the token of a deleted user says why it fails.
 """
 
 from __future__ import annotations
@@ -74,9 +76,14 @@ def issue(user_id: int, email: str, forever: bool = False) -> tuple[str, dict[st
     return token, claims
 
 
+def decode(token: str) -> dict[str, Any]:
+    """The claims of a well-formed, correctly signed, unexpired token; 401 otherwise."""
+    return _decode(token, verify_exp=True)
+
+
 def _decode(token: str, verify_exp: bool) -> dict[str, Any]:
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             _secret(),
             algorithms=[ALGORITHM],
@@ -87,17 +94,46 @@ def _decode(token: str, verify_exp: bool) -> dict[str, Any]:
         raise Unauthorized(EXPIRED_MESSAGE) from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthorized(f"Invalid token: {exc}") from exc
+    _check_claim_types(claims)
+    return claims
+
+
+CLAIM_TYPES: dict[str, type | tuple[type, ...]] = {
+    "iat": (int, float),
+    "exp": (int, float),
+    "jti": str,
+    "sub": str,
+    "user_id": int,
+    "forever": bool,
+}
+
+
+def _check_claim_types(claims: dict[str, Any]) -> None:
+    """A correctly signed token may still carry odd values (ours never do): refuse them."""
+    for name, kind in CLAIM_TYPES.items():
+        value = claims.get(name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise Unauthorized(f"Invalid token: The '{name}' claim has a wrong type.")
+    if len(claims["jti"]) > 64:
+        raise Unauthorized("Invalid token: The 'jti' claim has a wrong type.")
+    if not 0 < claims["user_id"] < 2**31:
+        raise Unauthorized("Invalid token: The 'user_id' claim has a wrong type.")
 
 
 def is_recorded(jti: str) -> bool:
     return db.session.get(TokenMap, jti) is not None
 
 
-def validate(token: str) -> dict[str, Any]:
-    """Claims of a live token, or the 401/403 DreamFactory answers for it."""
-    claims = _decode(token, verify_exp=True)
+def require_recorded(claims: dict[str, Any]) -> None:
+    """403 "blacklisted" unless the token is still in ``token_map``."""
     if not is_recorded(claims["jti"]):
         raise Forbidden(BLACKLISTED_MESSAGE)
+
+
+def validate(token: str) -> dict[str, Any]:
+    """Claims of a live token, or the 401/403 DreamFactory answers for it (no user check)."""
+    claims = decode(token)
+    require_recorded(claims)
     return claims
 
 
