@@ -119,8 +119,16 @@ class SqlDb:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows with explicit ids (PostgreSQL's sequence is moved past them)."""
         with self.engine.begin() as conn:
             conn.execute(table.insert(), rows)
+            if self.kind == "postgresql":
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT max(id) FROM {table.name}))"
+                    )
+                )
 
     def execute(self, sql: str) -> None:
         with self.engine.begin() as conn:
