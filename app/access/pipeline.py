@@ -14,6 +14,7 @@ from flask import current_app, g, request
 from app import directory
 from app.access import authn, authz
 from app.access.actor import ANONYMOUS
+from app.access.limits import enforce_limits
 from app.errors import MethodNotAllowed, ServiceUnavailable
 from app.services import SERVICE_TYPES
 from app.services.base import parse_api_path
@@ -78,5 +79,5 @@ def authorize() -> None:
     authz.require(g.actor, g.method, service, resource, exceptions)
 
 
-PIPELINE = [check_status, override_verb, authenticate, authorize]
+PIPELINE = [check_status, override_verb, authenticate, authorize, enforce_limits]
 """The checks, in the order they run."""

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from flask import Flask
 
-from tests.conftest import Api, make_app
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, make_app
 from tests.dbservers import unavailable
 
 REDIS_URL = os.environ.get("DF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -82,34 +83,27 @@ def redis_app(app, backend, stores, tmp_path, redis_prefix):
         db.engine.dispose()
 
 
-def system_service_id(admin: Api) -> int:
-    response = admin.get("system/service", query_string={"filter": "name=system"})
-    return response.get_json()["resource"][0]["id"]
-
-
 def service_id(admin: Api, name: str) -> int:
     response = admin.get("system/service", query_string={"filter": f"name={name}"})
     return response.get_json()["resource"][0]["id"]
 
 
 def make_role_app(admin: Api, name: str = "limited") -> tuple[int, str]:
-    """A role allowed every verb on the system service for API calls, and an app bound to it."""
+    """A role allowed every verb on the system and files services, and an app bound to it."""
+    access = [
+        {
+            "service_id": service_id(admin, service),
+            "component": "*",
+            "verb_mask": 31,
+            "requestor_mask": 1,
+        }
+        for service in ("system", "files")
+    ]
     response = admin.post(
         "system/role",
         json={
             "resource": [
-                {
-                    "name": name,
-                    "is_active": True,
-                    "role_service_access_by_role_id": [
-                        {
-                            "service_id": system_service_id(admin),
-                            "component": "*",
-                            "verb_mask": 31,
-                            "requestor_mask": 1,
-                        }
-                    ],
-                }
+                {"name": name, "is_active": True, "role_service_access_by_role_id": access}
             ]
         },
     )
@@ -162,3 +156,47 @@ def caller(client, admin) -> Api:
     """A non-admin caller: the API key of an app whose role may use the system service."""
     _, key = make_role_app(admin)
     return Api(client, api_key=key)
+
+
+@dataclass
+class World:
+    """An app (counting in the store or in Redis), its admin, and a role with an app key."""
+
+    app: Flask
+    admin: Api
+    role_id: int
+    api_key: str
+    users: dict[str, int] = field(default_factory=dict)
+    """User ids by e-mail, of the users made by ``user``."""
+
+    def keyed(self, api_key: str | None = None) -> Api:
+        """A caller with the role's app key (no user)."""
+        return Api(self.app.test_client(), api_key=api_key or self.api_key)
+
+    def user(self, email: str, api_key: str | None = None) -> Api:
+        """A new user calling with the app key and HTTP Basic credentials."""
+        self.users[email] = make_user(self.admin, email)
+        api = self.keyed(api_key)
+        api.headers.update(basic(email))
+        return api
+
+    def anonymous(self) -> Api:
+        return Api(self.app.test_client())
+
+    def limit(self, **fields: Any) -> dict[str, Any]:
+        return make_limit(self.admin, **fields)
+
+    def cache(self, limit_id: int) -> list[dict[str, Any]]:
+        response = self.admin.get("system/limit_cache", query_string={"ids": str(limit_id)})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["resource"]
+
+
+@pytest.fixture(params=["sql", "redis"])
+def world(request, app) -> World:
+    """Limits counted in the system store, then in Redis (same store, same seed)."""
+    counting = request.getfixturevalue("redis_app") if request.param == "redis" else app
+    admin = Api(counting.test_client())
+    admin.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+    role_id, key = make_role_app(admin)
+    return World(counting, admin, role_id, key)

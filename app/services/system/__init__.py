@@ -28,6 +28,7 @@ def load_resources() -> None:
         custom,
         email_templates,
         environment,
+        limits,
         lookups,
         password,
         profile,

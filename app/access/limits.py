@@ -1,0 +1,223 @@
+"""Usage limits on API calls, and the throttle on failed logins.
+
+``enforce_limits`` runs last in the access pipeline, after authorization, so
+only calls that would otherwise be served are counted. For each active limit
+that applies (see ``app.limits.rules``) the counter of its current window is
+checked *before* it is incremented: with a rate of N, N calls are allowed and
+the N+1st is refused with 429 until the window ends. A refused call is not
+counted against any limit. Sys admins and calls made by scripts are exempt,
+as in DreamFactory.
+
+The 429 carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``,
+``X-RateLimit-Reset`` (epoch second the window ends) and ``Retry-After``
+(seconds), for the exceeded limit whose window ends last; a limited call that
+is allowed carries the first three, for the limit with the fewest calls left.
+
+Failed logins are counted the same way, per account (a digest of the login
+name, whether or not the account exists) and per client address:
+``LOGIN_MAX_ATTEMPTS`` failures within ``LOGIN_ATTEMPT_WINDOW`` seconds and
+the next attempt is refused with 429 until the window ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from flask import after_this_request, current_app, g, request
+
+from app import directory
+from app.errors import ServiceUnavailable, TooManyRequests, render_api_error
+from app.limits import windows
+from app.limits.counters import Tally, count_event, get_counter_store, peek_event
+from app.limits.rules import Call, LimitInfo, active_limits, applicable
+from app.services.base import Requestor, parse_api_path
+
+if TYPE_CHECKING:
+    from app.access.actor import Actor
+
+logger = logging.getLogger(__name__)
+
+LIMIT_EXCEEDED = "API limit(s) exceeded. "
+LOGIN_THROTTLED = "Too many failed login attempts. Please try again later."
+
+DEFAULT_LOGIN_MAX_ATTEMPTS = 5
+DEFAULT_LOGIN_ATTEMPT_WINDOW = 900
+"""Seconds over which failed logins are counted."""
+
+
+def rate_headers(tally: Tally, retry: bool = False) -> dict[str, str]:
+    headers = {
+        "X-RateLimit-Limit": str(tally.limit),
+        "X-RateLimit-Remaining": str(0 if retry else tally.remaining),
+        "X-RateLimit-Reset": str(tally.window.end),
+    }
+    if retry:
+        headers["Retry-After"] = str(tally.window.retry_after(windows.now()))
+    return headers
+
+
+@dataclass
+class LimitCheck:
+    """The outcome of ``check_limits``: the limits that counted the call, and those exceeded."""
+
+    counted: list[tuple[LimitInfo, Tally]] = field(default_factory=list)
+    exceeded: list[tuple[LimitInfo, Tally]] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.exceeded
+
+    def headers(self) -> dict[str, str]:
+        if self.exceeded:
+            _, tally = max(self.exceeded, key=lambda item: item[1].window.end)
+            return rate_headers(tally, retry=True)
+        if self.counted:
+            _, tally = min(self.counted, key=lambda item: item[1].remaining)
+            return rate_headers(tally)
+        return {}
+
+
+class LimitExceeded(TooManyRequests):
+    """429 naming every exceeded limit in ``context``, with the rate-limit headers."""
+
+    def __init__(self, check: LimitCheck) -> None:
+        context = [
+            {"id": limit.id, "name": limit.name, "object": dict(limit.record)}
+            for limit, _ in check.exceeded
+        ]
+        super().__init__(LIMIT_EXCEEDED, context=context)
+        self.headers = check.headers()
+
+
+def is_exempt(actor: Actor) -> bool:
+    """Sys admins and scripts are never limited."""
+    return actor.is_sys_admin or actor.requestor == Requestor.SCRIPT
+
+
+def check_limits(actor: Actor, verb: str, service: str, resource: str) -> LimitCheck:
+    """Count the call against the limits that apply, unless one of them is already full."""
+    if is_exempt(actor):
+        return LimitCheck()
+    limits = active_limits()
+    if not limits:
+        return LimitCheck()
+    info = directory.get_service_info(service) if service else None
+    call = Call(
+        verb=verb.upper(),
+        user_id=actor.user.id if actor.user is not None else None,
+        role_id=actor.role.id if actor.role is not None else None,
+        service_id=info.id if info is not None else None,
+        resource=resource,
+    )
+    chosen = applicable(limits, call)
+    if not chosen:
+        return LimitCheck()
+    store = get_counter_store()
+    peeks = [
+        (limit, peek_event(limit.counter_key(call.user_id), limit.rate, limit.seconds, store))
+        for limit in chosen
+    ]
+    exceeded = [(limit, tally) for limit, tally in peeks if not tally.allowed]
+    if exceeded:
+        return LimitCheck(counted=[], exceeded=exceeded)
+    counted = []
+    for limit, tally in peeks:
+        key = limit.counter_key(call.user_id)
+        count = store.hit(key, tally.window.start, tally.window.end, limit.id)
+        counted.append((limit, Tally(count, limit.rate, tally.window, count <= limit.rate)))
+    return LimitCheck(counted=counted, exceeded=[(lim, t) for lim, t in counted if not t.allowed])
+
+
+def require_within_limits(actor: Actor, verb: str, service: str, resource: str) -> LimitCheck:
+    """``check_limits``, raising ``LimitExceeded`` when a limit is full."""
+    check = check_limits(actor, verb, service, resource)
+    if not check.allowed:
+        raise LimitExceeded(check)
+    return check
+
+
+def enforce_limits():
+    """Pipeline step: refuse an API call over a limit with 429 and the rate-limit headers."""
+    actor = g.get("actor")
+    if actor is None:  # not an API call: authentication did not run
+        return None
+    _, service, resource = parse_api_path((request.view_args or {}).get("path", ""))
+    try:
+        check = require_within_limits(actor, g.method, service, resource)
+    except LimitExceeded as error:
+        response = render_api_error(error)
+        response.headers.update(error.headers)
+        return response
+    headers = check.headers()
+    if headers:
+
+        @after_this_request
+        def add_headers(response):
+            for name, value in headers.items():
+                response.headers.setdefault(name, value)
+            return response
+
+    return None
+
+
+# -- failed logins -------------------------------------------------------------
+
+
+class LoginThrottled(TooManyRequests):
+    def __init__(self, tally: Tally) -> None:
+        super().__init__(LOGIN_THROTTLED)
+        self.headers = {"Retry-After": str(tally.window.retry_after(windows.now()))}
+
+
+def _login_settings() -> tuple[int, int]:
+    config = current_app.config
+    attempts = int(config.get("LOGIN_MAX_ATTEMPTS", DEFAULT_LOGIN_MAX_ATTEMPTS))
+    seconds = int(config.get("LOGIN_ATTEMPT_WINDOW", DEFAULT_LOGIN_ATTEMPT_WINDOW))
+    return attempts, seconds
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _account_key(identity: str) -> str:
+    return f"login:account:{_digest(identity.strip().lower())}"
+
+
+def _address_key(address: str | None) -> str:
+    return f"login:address:{_digest(address or '-')}"
+
+
+def check_login_allowed(identity: str, address: str | None) -> None:
+    """Raise 429 when the account or the address has used up its failed attempts."""
+    attempts, seconds = _login_settings()
+    store = get_counter_store()
+    for key in (_account_key(identity), _address_key(address)):
+        tally = peek_event(key, attempts, seconds, store)
+        if not tally.allowed:
+            logger.warning("login throttled key=%s", key.rsplit(":", 1)[0])
+            raise LoginThrottled(tally)
+
+
+def record_login_failure(identity: str, address: str | None) -> None:
+    """Count a failed login against the account and the address."""
+    attempts, seconds = _login_settings()
+    store = get_counter_store()
+    for key in (_account_key(identity), _address_key(address)):
+        count_event(key, attempts, seconds, store=store)
+
+
+def clear_login_failures(identity: str) -> None:
+    """Forget the account's failures after a successful login (the address keeps its count).
+
+    Call it after the login's own transaction has committed: on SQLite a
+    write still open in the request's session would block this one.
+    """
+    _, seconds = _login_settings()
+    try:
+        get_counter_store().reset(_account_key(identity), windows.window_for(seconds).start)
+    except ServiceUnavailable as exc:
+        logger.error("failed logins not cleared: %s", exc.message)

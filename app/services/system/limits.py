@@ -1,0 +1,146 @@
+"""``system/limit`` and ``system/limit_cache``: usage limits and their live counters.
+
+A limit travels with ``period`` as a name (``minute``...) and is stored with
+its index; ``key_text`` is computed (see ``app.limits.validation``).
+``related=limit_cache_by_limit_id`` adds the limit's counters to each record.
+``limit_cache`` lists counters (``GET``, by limit id, ``ids`` or all) and
+resets them (``DELETE`` by limit id or ``ids``; ``allow_delete=true`` or
+``force=true`` for every limit's counters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.errors import BadRequest, NotFound
+from app.extensions import db
+from app.limits import listing
+from app.limits.rules import info_of
+from app.limits.validation import LimitSchema, resolve_limit
+from app.limits.windows import PERIODS
+from app.models import Limit, RateCounter, Record
+from app.records.clauses import parse_ids, to_bool
+from app.services.base import Resource, ServiceRequest
+from app.services.system import resource
+from app.services.system.records import ModelResource
+
+NO_RECORDS = (
+    "No record(s) detected in request. Please make sure record(s) are wrapped in a "
+    """'resource' tag. Example: {"resource":[{"record":1},{"record":2}]}"""
+)
+
+
+class LimitCounters:
+    """The read-only relation ``limit_cache_by_limit_id``: each limit's counters."""
+
+    kind = "has_many"
+    model = None
+    """No model of its own: the counters live in the counter store, and cannot be written."""
+
+    def load(self, parents: Sequence[Record]) -> dict[Any, list[dict[str, Any]]]:
+        return {p.id: listing.counter_entries(info_of(p)) for p in parents}  # type: ignore[arg-type]
+
+
+@resource
+class LimitResource(ModelResource):
+    name = "limit"
+    label = "Limit"
+    description = "Usage limits by instance, user, role, service and endpoint."
+    model = Limit
+    schema = LimitSchema
+    relations = {"limit_cache_by_limit_id": LimitCounters()}  # type: ignore[dict-item]
+
+    def apply(self, record: Record, data: dict[str, Any], creating: bool) -> None:
+        super().apply(record, resolve_limit(record, data, creating), creating)  # type: ignore[arg-type]
+
+    def check_references(self, data: dict[str, Any]) -> None:
+        """Limits check their ids in ``apply``, with DreamFactory's messages, after the type
+        has said which ids it uses."""
+
+    def to_output(self, record: Record, fields: list[str] | None) -> dict[str, Any]:
+        out = record.to_dict(fields)
+        period = out.get("period")
+        if isinstance(period, int) and 0 <= period < len(PERIODS):
+            out["period"] = PERIODS[period]
+        return out
+
+    def before_delete(self, record: Record) -> None:
+        """Drop the limit's rows in ``rate_counter`` in the same transaction.
+
+        The foreign key would cascade, but only on servers that enforce it, and
+        rows loaded into the session by a generic cascade could be gone by the
+        time it flushes.
+        """
+        db.session.execute(sa.delete(RateCounter).where(RateCounter.limit_id == record.id))
+
+    def delete(self, request: ServiceRequest, rest: list[str]) -> Any:
+        """Delete limits, then forget their counters in the counter store (after the commit)."""
+        result = super().delete(request, rest)
+        items = result.get("resource", []) if "resource" in result else [result]
+        for item in items:
+            if isinstance(item, dict) and "error" not in item and item.get("id") is not None:
+                listing.reset_limit(int(item["id"]))
+        return result
+
+
+def _limit_id(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"Record with identifier '{value}' not found.") from None
+
+
+def _requested_ids(request: ServiceRequest) -> list[int] | None:
+    """Limit ids from ``ids`` or body records; None when the request names none."""
+    ids = request.option("ids")
+    if ids not in (None, ""):
+        return [_limit_id(i) for i in parse_ids(ids)]
+    payload = request.payload
+    records = payload.get("resource") if isinstance(payload, dict) else payload
+    if isinstance(records, list) and records:
+        if not all(isinstance(r, dict) and "id" in r for r in records):
+            raise BadRequest("No identifier 'id' found in the record.")
+        return [_limit_id(r["id"]) for r in records]
+    return None
+
+
+def _limits(ids: list[int]):
+    found = {limit.id: limit for limit in listing.load_limits(ids)}
+    for limit_id in ids:
+        if limit_id not in found:
+            raise NotFound(f"Record with identifier '{limit_id}' not found.")
+    return [found[i] for i in ids]
+
+
+@resource
+class LimitCacheResource(Resource):
+    name = "limit_cache"
+    label = "Limit Cache"
+    description = "Live counters of usage limits: list and reset."
+
+    def get(self, request: ServiceRequest, rest: list[str]) -> Any:
+        if rest:
+            (limit,) = _limits([_limit_id(rest[0])])
+            return listing.counter_entries(limit)[0]
+        ids = _requested_ids(request)
+        limits = _limits(ids) if ids is not None else listing.load_limits()
+        return {"resource": [entry for li in limits for entry in listing.counter_entries(li)]}
+
+    def delete(self, request: ServiceRequest, rest: list[str]) -> Any:
+        if to_bool(request.option("allow_delete")) or to_bool(request.option("force")):
+            listing.reset_all_limits()
+            return {"success": True}
+        if rest:
+            (limit,) = _limits([_limit_id(rest[0])])
+            listing.reset_limit(limit.id)
+            return {"id": limit.id}
+        ids = _requested_ids(request)
+        if ids is None:
+            raise BadRequest(NO_RECORDS)
+        limits = _limits(ids)
+        for limit in limits:
+            listing.reset_limit(limit.id)
+        return {"resource": [{"id": limit.id} for limit in limits]}
