@@ -101,7 +101,7 @@ def attach_related(
     related: Sequence[relations.RelatedQuery],
     strip: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
-    if related and rows:
+    if related:  # also without rows: the relation options are checked all the same
         relations.attach(
             ctx.connection,
             ctx.schema,

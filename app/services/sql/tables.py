@@ -143,7 +143,8 @@ class TableResource(Resource):
         for index, key in enumerate(key_list):
             row = next(rows) if key is not None else None
             if row is None:
-                errors.setdefault(index, error_dict(404, keys.not_found(keys.shown(key)).message))
+                if index not in errors:
+                    errors[index] = error_dict(404, keys.not_found(keys.shown(key)).message)
                 outputs.append(errors[index])
                 failed.append(index)
                 if not continue_:
