@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import posixpath
 import secrets
 from email import policy
 from email.message import EmailMessage
@@ -47,6 +48,8 @@ class LocalEmailConfigSchema(SenderConfigSchema):
             raise ValidationError("The folder must be a relative path below the storage path.")
         if ".." in cleaned.split("/") or "\x00" in cleaned:
             raise ValidationError("The folder may not leave the storage path.")
+        if posixpath.normpath(cleaned) == ".":
+            raise ValidationError("The folder must be below the storage path, not the path itself.")
 
 
 class LocalEmailService(EmailService):

@@ -47,7 +47,6 @@ class SmtpConfigSchema(SenderConfigSchema):
         metadata={
             "label": "Encryption",
             "description": "none, tls (STARTTLS) or ssl (SMTPS).",
-            "type": "picklist",
         },
     )
     username = fields.String(allow_none=True, metadata={"label": "Username"})
