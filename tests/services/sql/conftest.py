@@ -220,11 +220,23 @@ def create_service(admin: Api, backend: str, config: dict[str, Any], name: str =
     return response.get_json()["resource"][0]["id"]
 
 
+@pytest.fixture(autouse=True)
+def dispose_engines(request):
+    """Close the pools of every service engine a test's app built (before the app goes)."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    from app.services.sql.engines import get_registry
+
+    app = request.getfixturevalue("app")
+    yield
+    with app.app_context():
+        get_registry().dispose_all()
+
+
 @pytest.fixture
 def sql(app, admin, backend, service_database):
     """The schema above in the service's database, and the service itself."""
-    from app.services.sql.engines import get_registry
-
     url, config = service_database
     engine = sa.create_engine(url, poolclass=sa.NullPool)
     if backend == "sqlite":
@@ -235,8 +247,6 @@ def sql(app, admin, backend, service_database):
 
     service_id = create_service(admin, backend, config)
     yield SqlDb(admin, engine, backend, service_id)
-    with app.app_context():
-        get_registry().dispose_all()
     engine.dispose()
 
 
