@@ -5,7 +5,8 @@ number of recipients it was delivered to (DreamFactory's shape). The data is
 merged as DreamFactory does, later sources winning: the service's
 ``parameters``, then the template (``template`` name or ``template_id``, in
 the query or the body), then the template's ``defaults``, then the request.
-The sender falls back to the service's ``from_name``/``from_email``.
+The sender falls back to the service's ``from_name``/``from_email``, then to
+the instance's ``MAIL_FROM_NAME``/``MAIL_FROM_EMAIL`` settings.
 
 Server-side flows (password resets, invitations, registration) call
 ``send(data)`` on the service object directly.
@@ -19,6 +20,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from app.errors import BadRequest, NotFound
@@ -136,9 +138,10 @@ class EmailService(BaseService):
         for key in ("template", "template_id"):
             data.pop(key, None)
         if not data.get("from_email"):
-            data["from_email"] = self.config.get("from_email")
+            app_config = current_app.config
+            data["from_email"] = self.config.get("from_email") or app_config.get("MAIL_FROM_EMAIL")
             if not data.get("from_name"):
-                data["from_name"] = self.config.get("from_name")
+                data["from_name"] = self.config.get("from_name") or app_config.get("MAIL_FROM_NAME")
         return data
 
     def send(self, payload: Mapping[str, Any], template: Mapping[str, Any] | None = None) -> int:
