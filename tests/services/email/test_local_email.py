@@ -178,3 +178,12 @@ def test_placeholders_fill_template_addresses(app, admin):
     (message,) = written(app)
     assert message["To"] == "kim@example.com"
     assert message["From"] == "Ops Team <ops@example.com>"
+
+
+def test_instance_sender_is_the_last_fallback(app, admin):
+    create(admin)
+    app.config.update(MAIL_FROM_EMAIL="instance@example.com", MAIL_FROM_NAME="Instance")
+    response = admin.post("outbox", json={"to": "a@example.com", "subject": "s"})
+    assert response.get_json() == {"count": 1}, response.get_json()
+    (message,) = written(app)
+    assert message["From"] == "Instance <instance@example.com>"
