@@ -5,6 +5,7 @@
   and ``count_event`` (count one event under a key, say whether it is over N);
 - ``sql_store`` / ``redis_store``: the two stores;
 - ``keys``: limit types, ``key_text`` and endpoint matching;
+- ``validation``: the ``system/limit`` schema and DreamFactory's per-type rules;
 - ``rules``: the active limits (cached) and which of them apply to a request;
 - ``listing``: counters of a limit as ``system/limit_cache`` shows them.
 
