@@ -11,6 +11,7 @@ from flask import current_app
 
 from app.cache import bump_now, get_cache
 from app.errors import ApiError
+from app.records.clauses import to_bool
 from app.services.base import BaseService, Resource
 from app.services.sql import errors
 from app.services.sql.config import DEFAULT_MAX_RECORDS
@@ -51,6 +52,12 @@ class SqlService(BaseService):
                 connection, self.config.get("schema") or None, self.config.get("field_types") or {}
             ),
         )
+
+    def cache_ttl(self) -> int:
+        """Seconds record reads are cached; 0 when caching is off."""
+        if not to_bool(self.config.get("cache_enabled")):
+            return 0
+        return int(self.config.get("cache_ttl") or 0)
 
     def max_records(self) -> int:
         """Rows per page at most: the service's ``max_records``, capped by the app."""

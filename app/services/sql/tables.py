@@ -22,6 +22,7 @@ from app.services.base import Resource, ServiceRequest, unsupported_verb
 from app.services.sql import keys, reader
 from app.services.sql.batch import ACTIONS, check_modes, run_batch, run_single
 from app.services.sql.context import BODY_OPTIONS, TableContext
+from app.services.sql.results import cache_key, get_result_cache
 from app.services.sql.schema import label_for, plural_for
 from app.services.sql.writer import Writer
 
@@ -63,8 +64,19 @@ class TableResource(Resource):
         handler = getattr(self, f"{method.lower()}_records", None)
         if handler is None or (not rest and request.method != "GET"):
             raise unsupported_verb(request, self.service.name)
+        refresh = to_bool(request.option("refresh"))
+        ttl = self.service.cache_ttl()
+        if request.method == "GET" and rest and ttl and not refresh:
+            actor = request.actor
+            who = None
+            if actor is not None:
+                who = [actor.user.id if actor.user else None, actor.role.id if actor.role else None]
+            key = cache_key(self.service.id, rest[0], request.params, request.payload, who)
+            return get_result_cache().get(key, ttl, lambda: self.run(request, rest, handler, False))
+        return self.run(request, rest, handler, refresh)
+
+    def run(self, request: ServiceRequest, rest: list[str], handler, refresh: bool) -> Any:
         with self.service.connect() as connection:
-            refresh = to_bool(request.option("refresh"))
             schema = self.service.schema(connection, refresh=refresh)
             if not rest:
                 return self.list_tables(request, schema)

@@ -144,3 +144,24 @@ def test_the_app_cap_limits_max_records(app, sql, admin):
     body = sql.get("todo").get_json()
     assert len(body["resource"]) == 3
     assert body["meta"] == {"count": 5, "next": 3}
+
+
+def test_cached_reads_until_refresh_or_flush(sql, admin):
+    config = {"cache_enabled": True, "cache_ttl": 300}
+    assert (
+        admin.patch(f"system/service/{sql.service_id}", json={"config": config}).status_code == 200
+    )
+    assert sql.get("todo").get_json() == {"resource": []}
+    sql.post("todo", json=[{"name": "new"}])
+    assert sql.get("todo").get_json() == {"resource": []}, (
+        "writes do not invalidate (as DreamFactory)"
+    )
+    fresh = sql.get("todo", query_string={"refresh": "true"}).get_json()
+    assert [r["name"] for r in fresh["resource"]] == ["new"]
+    assert sql.get("todo", query_string={"fields": "name"}).get_json() == {
+        "resource": [{"name": "new"}]
+    }
+    sql.post("todo", json=[{"name": "newer"}])
+    assert len(sql.get("todo", query_string={"fields": "name"}).get_json()["resource"]) == 1
+    admin.delete(f"system/cache/{sql.name}")
+    assert len(sql.get("todo", query_string={"fields": "name"}).get_json()["resource"]) == 2
