@@ -73,6 +73,10 @@ class Store:
         with self.app.app_context():
             try:
                 return work(db.session)
+            except Exception as exc:
+                # pytest keeps a failure's traceback, and with it any half-read result: on
+                # SQLite its cursor would hold the database lock into the next test's reset.
+                raise exc.with_traceback(None) from None
             finally:
                 db.session.remove()
 
