@@ -24,7 +24,9 @@ def check_call(service_request: ServiceRequest) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app.access.cors import add_cors_headers
     from app.access.pipeline import PIPELINE
 
     for check in PIPELINE:
         app.before_request(check)
+    app.after_request(add_cors_headers)

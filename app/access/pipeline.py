@@ -3,24 +3,26 @@
 ``PIPELINE`` lists the checks once: each returns ``None`` to continue, or
 raises an ``ApiError`` (or returns a response) to stop the request there, as
 DreamFactory's middleware does (status, CORS, verb override, authentication,
-authorization). Only views marked ``api`` run the authentication and
+authorization, limits). Only views marked ``api`` run the authentication and
 authorization steps; the splash pages and ``/status`` have their own rules.
+CORS headers are added to every API response, errors included, by
+``cors.add_cors_headers`` after the view (registered in ``access.init_app``).
 """
 
 from __future__ import annotations
 
 from flask import current_app, g, request
 
-from app import directory
-from app.access import authn, authz
+from app.access import authn
 from app.access.actor import ANONYMOUS
+from app.access.calls import normalize_verb, require_access
+from app.access.cors import apply_cors
 from app.access.limits import enforce_limits
-from app.errors import MethodNotAllowed, ServiceUnavailable
-from app.services import SERVICE_TYPES
+from app.errors import ServiceUnavailable
 from app.services.base import parse_api_path
 
 TUNNEL_HEADERS = ("X-HTTP-Method", "X-HTTP-Method-Override", "X-Method-Override")
-KNOWN_VERBS = frozenset(authz.VERB_MASKS)
+"""Headers a POST may carry another verb in, in order of precedence (then ``?method=``)."""
 
 
 def is_api_request() -> bool:
@@ -47,14 +49,7 @@ def override_verb() -> None:
                 break
         else:
             method = request.args.get("method") or method
-    method = method.upper()
-    if method == "MERGE":
-        method = "PATCH"
-    if method == "HEAD":
-        method = "GET"  # answered as GET; the server drops the body
-    if method not in KNOWN_VERBS:
-        raise MethodNotAllowed(f"The method '{method}' is not allowed.")
-    g.method = method
+    g.method = normalize_verb(method)
 
 
 def authenticate() -> None:
@@ -70,14 +65,8 @@ def authorize() -> None:
     if not is_api_request():
         return
     _, service, resource = parse_api_path(api_path())
-    if not service:
-        return
-    exceptions: dict[str, int] = {}
-    info = directory.get_service_info(service)
-    if info is not None and info.type in SERVICE_TYPES:
-        exceptions = SERVICE_TYPES[info.type].access_exceptions
-    authz.require(g.actor, g.method, service, resource, exceptions)
+    require_access(g.actor, g.method, service, resource)
 
 
-PIPELINE = [check_status, override_verb, authenticate, authorize, enforce_limits]
+PIPELINE = [check_status, apply_cors, override_verb, authenticate, authorize, enforce_limits]
 """The checks, in the order they run."""
