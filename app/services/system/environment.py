@@ -12,7 +12,7 @@ from flask import request as http_request
 
 from app import directory
 from app.extensions import db
-from app.models import App
+from app.models import App, SystemConfig
 from app.services.base import Resource, ServiceRequest
 from app.services.system import resource
 from app.services.system.applications import launch_url
@@ -40,6 +40,9 @@ def authentication_info() -> dict[str, Any]:
 def visible_apps(request: ServiceRequest) -> list[dict[str, Any]]:
     """Active launchable apps: all for admins, else those with a role for the caller."""
     actor = request.actor
+    default_app_id = db.session.scalar(
+        sa.select(SystemConfig.default_app_id).order_by(SystemConfig.id).limit(1)
+    )
     rows = db.session.scalars(
         sa.select(App).where(App.is_active.is_(True), App.type != 0).order_by(App.id)
     ).all()
@@ -59,7 +62,7 @@ def visible_apps(request: ServiceRequest) -> list[dict[str, Any]]:
                 "name": row.name,
                 "description": row.description,
                 "url": launch_url(row),
-                "is_default": False,
+                "is_default": row.id == default_app_id,
                 "allow_fullscreen_toggle": row.allow_fullscreen_toggle,
                 "requires_fullscreen": row.requires_fullscreen,
                 "toggle_location": row.toggle_location,
