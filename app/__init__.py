@@ -15,6 +15,9 @@ from app.config import Config, instance_default
 
 logger = logging.getLogger(__name__)
 
+MIN_SECRET_LENGTH = 32
+"""Characters below which a configured JWT secret is reported as weak (HS256 wants 32 bytes)."""
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=_instance_path(config), instance_relative_config=True)
@@ -77,6 +80,13 @@ def _derive_settings(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("JWT_SECRET"):
         app.config["JWT_SECRET"] = _instance_secret(app)
+    # from_prefixed_env parses values as JSON: an all-digit secret would arrive as an int
+    app.config["JWT_SECRET"] = str(app.config["JWT_SECRET"])
+    if len(app.config["JWT_SECRET"]) < MIN_SECRET_LENGTH:
+        logger.warning(
+            "DF_JWT_SECRET is shorter than %d characters; use e.g. `openssl rand -hex 32`",
+            MIN_SECRET_LENGTH,
+        )
 
 
 def _instance_secret(app: Flask) -> str:

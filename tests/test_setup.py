@@ -9,7 +9,7 @@ import stat
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ADMIN_KEY, make_app, reset_store
+from tests.conftest import ADMIN_EMAIL, ADMIN_KEY, make_app, reset_store
 
 DEFAULT_SERVICES = {"system", "api_docs", "files", "logs", "db", "user"}
 DEFAULT_APP_KEYS = {
@@ -275,6 +275,28 @@ def test_prefixed_environment_is_read_when_the_factory_runs(stores, tmp_path, mo
     assert client.get("/api/v2").status_code == 404
     monkeypatch.delenv("DF_JWT_TTL")
     assert make_app(url, str(tmp_path / "storage")).config["JWT_TTL"] == 1440
+
+
+def test_an_all_digit_secret_from_the_environment_stays_a_string(
+    app, backend, stores, tmp_path, monkeypatch
+):
+    from app import create_app
+    from tests.conftest import ADMIN_PASSWORD, test_config
+
+    digits = "1234567890" * 4
+    monkeypatch.setenv("DF_JWT_SECRET", digits)
+    config = test_config(stores(backend), str(tmp_path / "storage"))
+    del config["JWT_SECRET"]
+    application = create_app(config)
+    assert application.config["JWT_SECRET"] == digits
+    response = application.test_client().post(
+        "/api/v2/system/admin/session", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 200
+    with application.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
 
 
 def test_instance_path_is_configurable(tmp_path, monkeypatch):

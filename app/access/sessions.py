@@ -100,14 +100,16 @@ def current(actor: Actor) -> dict[str, Any]:
 def refresh(actor: Actor, admin: bool) -> dict[str, Any]:
     if not actor.session_token:
         raise Unauthorized("Token refresh failed. No session token found in request.")
-    claims = tokens.claims_for_refresh(actor.session_token)
+    claims, refresh_until = tokens.claims_for_refresh(actor.session_token)
     user = db.session.get(User, int(claims["user_id"]))
     if user is None or not user.is_active or claims["sub"] != tokens.subject_for(user.email):
         raise Unauthorized("Token refresh failed. User verification failed.")
     if bool(user.is_sys_admin) != admin:
         raise Unauthorized("Token refresh failed. User verification failed.")
     tokens.revoke(claims["jti"])
-    token, new_claims = tokens.issue(user.id, user.email, bool(claims.get("forever")))
+    token, new_claims = tokens.issue(
+        user.id, user.email, bool(claims.get("forever")), refresh_until=refresh_until
+    )
     db.session.commit()
     return session_object(user, token, new_claims, actor)
 

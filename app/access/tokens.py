@@ -48,8 +48,14 @@ def subject_for(email: str) -> str:
     return hashlib.md5(email.lower().encode(), usedforsecurity=False).hexdigest()
 
 
-def issue(user_id: int, email: str, forever: bool = False) -> tuple[str, dict[str, Any]]:
-    """Sign a new token for a user and record it; returns (token, claims)."""
+def issue(
+    user_id: int, email: str, forever: bool = False, refresh_until: int | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Sign a new token for a user and record it; returns (token, claims).
+
+    ``refresh_until`` carries a refreshed token's window over from the token
+    it replaces: the refresh TTL counts from the login, not from each refresh.
+    """
     now = int(time.time())
     forever = bool(forever and current_app.config.get("ALLOW_FOREVER_SESSIONS"))
     ttl = FOREVER_SECONDS if forever else int(current_app.config["JWT_TTL"]) * 60
@@ -70,7 +76,7 @@ def issue(user_id: int, email: str, forever: bool = False) -> tuple[str, dict[st
             user_id=user_id,
             iat=now,
             exp=claims["exp"],
-            refresh_until=now + max(refresh, ttl),
+            refresh_until=refresh_until if refresh_until is not None else now + max(refresh, ttl),
         )
     )
     return token, claims
@@ -137,8 +143,11 @@ def validate(token: str) -> dict[str, Any]:
     return claims
 
 
-def claims_for_refresh(token: str) -> dict[str, Any]:
-    """Claims of a token that may be refreshed (expired is fine within the refresh window)."""
+def claims_for_refresh(token: str) -> tuple[dict[str, Any], int]:
+    """(claims, end of its refresh window) of a token that may be refreshed.
+
+    An expired token is fine while its window (counted from the login) lasts.
+    """
     try:
         claims = _decode(token, verify_exp=False)
     except Unauthorized as exc:
@@ -148,7 +157,7 @@ def claims_for_refresh(token: str) -> dict[str, Any]:
         raise Unauthorized(f"Token refresh failed. {BLACKLISTED_MESSAGE}")
     if row.refresh_until < int(time.time()):
         raise Unauthorized("Token refresh failed. Token has expired and can no longer be refreshed")
-    return claims
+    return claims, row.refresh_until
 
 
 def revoke(jti: str) -> None:

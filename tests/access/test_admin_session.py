@@ -262,6 +262,21 @@ def test_refresh_an_expired_token_within_the_window(app, client):
     assert_error(Api(client, token=expired).put(SESSION), 401)
 
 
+def test_refresh_keeps_the_window_of_the_login(app, client):
+    from app.extensions import db
+    from app.models import TokenMap
+
+    now = int(time.time())
+    window = now + 1800
+    expired = forge(app, 1, ADMIN_EMAIL, iat=now - 7200, exp=now - 3600, refresh_until=window)
+    fresh = Api(client, token=expired).put(SESSION).get_json()["session_token"]
+    again = Api(client, token=fresh).put(SESSION).get_json()["session_token"]
+    with app.app_context():
+        row = db.session.get(TokenMap, decode(app, again)["jti"])
+        assert row.refresh_until == window
+        db.session.remove()
+
+
 def test_refresh_beyond_the_window(app, client):
     now = int(time.time())
     stale = forge(app, 1, ADMIN_EMAIL, iat=now - 7200, exp=now - 3600, refresh_until=now - 60)
