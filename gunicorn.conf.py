@@ -1,0 +1,166 @@
+"""Gunicorn settings for DreamFactory-py: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Read by gunicorn's master when it starts (and again on SIGHUP); every value can
+be overridden on the command line. Environment:
+
+- ``DF_BIND``: address to listen on, default ``127.0.0.1:8080`` (nginx in front).
+- ``DF_WORKERS``: worker processes, default 2 × cores + 1 (at least 2).
+- ``DF_THREADS``: threads per worker (``gthread``), default 4.
+
+The application is deliberately *not* preloaded: each worker imports and builds
+the app after the fork, so anything a worker opens (database pools, script
+runners) belongs to that worker alone.
+
+Logs go to stdout/stderr for systemd's journal. Secrets a client may put in a
+URL (``?api_key=``, ``?session_token=``...) or in headers are replaced by
+``[redacted]`` before any line is written: in the access log value by value, in
+the error log and the app's own log records over the whole message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from urllib.parse import unquote_plus
+
+from gunicorn import glogging
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+bind = os.environ.get("DF_BIND", "127.0.0.1:8080")
+workers = max(2, _int_env("DF_WORKERS", 2 * _cores() + 1))
+worker_class = "gthread"
+threads = max(1, _int_env("DF_THREADS", 4))
+preload_app = False
+"""Never preload: workers must build the app (and later script runners) after fork."""
+
+timeout = 120
+"""Seconds a worker may stay silent (one request running) before it is restarted."""
+
+graceful_timeout = 30
+"""Seconds running requests get to finish after SIGTERM."""
+
+keepalive = 5
+"""Seconds an idle keep-alive connection (from nginx) stays open."""
+
+max_requests = 10000
+max_requests_jitter = 1000
+"""Recycle workers now and then (jittered so they do not all restart at once)."""
+
+forwarded_allow_ips = "127.0.0.1"
+"""Trust X-Forwarded-Proto only from the local nginx; the app applies ProxyFix for the rest."""
+
+proc_name = "dreamfactory-py"
+control_socket_disable = True
+"""No ``gunicornc`` socket: its default path is per user, so two servers would share it;
+systemd (or a shell) manages gunicorn with signals (HUP reload, TERM stop)."""
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("DF_LOG_LEVEL", "info")
+access_log_format = (
+    '%(h)s "%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+)
+
+SENSITIVE_PARAMS = frozenset(
+    {
+        "api_key",
+        "session_token",
+        "token",
+        "jwt",
+        "password",
+        "old_password",
+        "new_password",
+        "secret",
+        "code",
+        "access_token",
+        "refresh_token",
+    }
+)
+"""Query parameter names (case-insensitive, after URL-decoding) whose values are never logged."""
+
+SENSITIVE_HEADER_WORDS = ("authorization", "api-key", "api_key", "token", "cookie", "secret")
+"""Request header / environ atoms containing one of these are logged as ``[redacted]``."""
+
+REDACTED = "[redacted]"
+_PARAM = re.compile(r"(?:^|(?<=[?&;]))([^=&;?#\s]+)=([^&;#\s]*)")
+
+
+def redact(text: str) -> str:
+    """``text`` with the value of every sensitive ``name=value`` query pair replaced."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = unquote_plus(match.group(1)).strip().lower()
+        return f"{match.group(1)}={REDACTED}" if name in SENSITIVE_PARAMS else match.group(0)
+
+    if "=" not in text:
+        return text
+    return _PARAM.sub(replace, text)
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites each record's final message through :func:`redact`."""
+
+    df_redacts = True
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        record.msg, record.args = redact(message), None
+        return True
+
+
+def _add_filter(log: logging.Logger | logging.Handler) -> None:
+    if not any(getattr(f, "df_redacts", False) for f in log.filters):
+        log.addFilter(RedactSecrets())
+
+
+class SafeLogger(glogging.Logger):
+    """Gunicorn's logger with secrets redacted; also gives the app's loggers a handler."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        _add_filter(self.error_log)  # the access log is redacted atom by atom instead
+        app_log = logging.getLogger("app")
+        if not any(getattr(h, "df_redacts", False) for h in app_log.handlers):
+            handler = logging.StreamHandler(sys.stderr)
+            handler.df_redacts = True  # type: ignore[attr-defined]
+            handler.setFormatter(
+                logging.Formatter(
+                    "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+                    self.datefmt,
+                )
+            )
+            _add_filter(handler)
+            app_log.addHandler(handler)
+        app_log.setLevel(self.loglevel)
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key, value in atoms.items():
+            if not isinstance(value, str):
+                continue
+            if key.startswith("{") and any(word in key for word in SENSITIVE_HEADER_WORDS):
+                atoms[key] = REDACTED
+            else:
+                atoms[key] = redact(value)
+        return atoms
+
+
+logger_class = SafeLogger
