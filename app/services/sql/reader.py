@@ -72,7 +72,7 @@ def where(ctx: TableContext, verb: str = "GET") -> sa.ColumnElement[bool] | None
     return parts[0] if len(parts) == 1 else sa.and_(*parts)
 
 
-def _related(ctx: TableContext) -> list[relations.RelatedQuery]:
+def related_queries(ctx: TableContext) -> list[relations.RelatedQuery]:
     return relations.parse_related(
         lambda name: ctx.query_option(name) if name != "related" else ctx.option("related"),
         ctx.relations(),
@@ -153,7 +153,7 @@ def query(ctx: TableContext) -> Any:
                 sa.select(sa.func.count()).select_from(inner.group_by(*grouping).subquery())
             ).scalar_one()
         return ctx.connection.execute(base).scalar_one()
-    related = _related(ctx)
+    related = related_queries(ctx)
     strip: set[str] = set()
     if grouping:
         select = sa.select(*parse_aggregate_fields(ctx.option("fields"), ctx.table.columns))
@@ -225,7 +225,7 @@ def read_keys(
     One query per chunk of keys, whatever their number; the caller's row
     filters for ``verb`` apply, so a record outside them is "missing".
     """
-    related = _related(ctx) if related_option else []
+    related = related_queries(ctx) if related_option else []
     fields = parse_fields(fields_option, ctx.table.columns)
     columns, strip = record_columns(ctx, fields, related)
     key_names = list(key_list[0]) if key_list else []

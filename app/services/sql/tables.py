@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.access.authz import ALL_VERBS, VERB_MASKS, verb_mask
 from app.errors import BadRequest, BatchError, error_dict
-from app.records.clauses import parse_fields, parse_ids, to_bool
+from app.records.clauses import parse_fields, parse_ids, parse_order, to_bool
 from app.services.base import Resource, ServiceRequest, unsupported_verb
 from app.services.sql import keys, reader
 from app.services.sql.batch import ACTIONS, check_modes, run_batch, run_single
@@ -82,7 +82,20 @@ class TableResource(Resource):
                 return self.list_tables(request, schema)
             table = schema.table(connection, rest[0])
             ctx = TableContext(self.service, request, connection, schema, table)
+            self.check_options(ctx)
             return handler(ctx, rest[1:])
+
+    def check_options(self, ctx: TableContext) -> None:
+        """Options that apply to the whole request fail it before anything is read or written."""
+        if ctx.option("group") in (None, ""):  # with group, fields may hold aggregates
+            parse_fields(ctx.option("fields"), ctx.table.columns)
+        for query in reader.related_queries(ctx):
+            ref = ctx.schema.table(ctx.connection, query.relation.ref_table)
+            parse_fields(query.fields, ref.columns)
+            if query.order:
+                parse_order(query.order, ref.columns, ctx.connection.dialect.name)
+        if ctx.option("id_field") not in (None, ""):
+            ctx.key_fields()
 
     # -- the table list ---------------------------------------------------------------
 
@@ -212,7 +225,6 @@ class TableResource(Resource):
         records, single = _records(ctx.request.payload)
         if single:
             raise BadRequest(NO_RECORDS)
-        parse_fields(ctx.option("fields"), ctx.table.columns)  # a bad field fails before writing
         writer = Writer(ctx)
         return {"resource": self.batch(ctx, records, writer.create, "create")}
 

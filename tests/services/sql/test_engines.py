@@ -60,8 +60,8 @@ def test_a_database_that_is_down_is_a_503(admin, type_):
 
 
 SLOW_VIEWS = {
-    "postgresql": "CREATE VIEW slow AS SELECT 1 AS id FROM pg_sleep(5)",
-    "mysql": "CREATE VIEW slow AS SELECT SLEEP(5) AS id",
+    "postgresql": "CREATE VIEW slow AS SELECT 1 AS id FROM pg_sleep(8)",
+    "mysql": "CREATE VIEW slow AS SELECT SLEEP(8) AS id",
     "sqlite": (
         "CREATE VIEW slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
         "WHERE x < 1000000000) SELECT count(*) AS id FROM c"
@@ -72,7 +72,7 @@ SLOW_VIEWS = {
 def test_a_statement_over_the_timeout_is_a_504(sql, admin):
     sql.execute(SLOW_VIEWS[sql.kind])
     response = admin.patch(
-        f"system/service/{sql.service_id}", json={"config": {"statement_timeout": 0.5}}
+        f"system/service/{sql.service_id}", json={"config": {"statement_timeout": 1.5}}
     )
     assert response.status_code == 200, response.get_json()
     error = assert_error(sql.get("slow"), 504)

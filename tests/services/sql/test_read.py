@@ -246,3 +246,27 @@ def test_values_are_json(sql):
         "moment": "2024-01-02T03:04:05",
         "data": "AAFoaQ==",
     }
+
+
+def test_id_field_and_id_type(todos):
+    body = todos.get("todo", query_string={"ids": "test3,test1", "id_field": "name"}).get_json()
+    assert [r["id"] for r in body["resource"]] == [3, 1]
+    body = todos.get("todo/test2", query_string={"id_field": "name", "fields": "id"}).get_json()
+    assert body == {"id": 2}
+    body = todos.get("todo", query_string={"ids": "2", "id_type": "int"}).get_json()
+    assert body["resource"][0]["name"] == "test2"
+    assert_error(
+        todos.get("todo", query_string={"ids": "1", "id_field": "nope"}),
+        400,
+        "Invalid field requested: nope",
+    )
+
+
+def test_large_pages_stream_from_the_server(sql, admin):
+    admin.patch(f"system/service/{sql.service_id}", json={"config": {"max_records": 5000}})
+    sql.insert(contact, [{"id": i, "name": f"n{i:04d}", "age": i % 90} for i in range(1, 2501)])
+    body = sql.get("contact", query_string={"limit": 2400, "offset": 50, "fields": "id"}).get_json()
+    assert [r["id"] for r in body["resource"]] == list(range(51, 2451))
+    body = sql.get("contact", query_string={"fields": "id", "filter": "age < 45"}).get_json()
+    assert len(body["resource"]) == sum(1 for i in range(1, 2501) if i % 90 < 45)
+    assert "meta" not in body

@@ -282,3 +282,13 @@ def test_automatic_fields(sql, admin):
     row = sql.rows(measure)[0]
     assert row["created_by"] == 5 and row["modified_by"] == 1
     assert row["modified"] is not None
+
+
+def test_write_answers_with_fields_and_related(todos):
+    response = todos.delete("todo/1", query_string={"fields": "*"})
+    assert response.get_json() == {"id": 1, "name": "test1", "complete": False}
+    response = todos.put("todo/2", json={"resource": [{"complete": False}]})
+    assert response.get_json() == {"id": 2}
+    assert todos.rows(todo)[0]["complete"] is False
+    response = todos.patch("todo/3", query_string={"fields": "nope"}, json={"complete": True})
+    assert_error(response, 400, "Invalid field requested: nope")
