@@ -190,15 +190,17 @@ def admin(client) -> Api:
 
 
 @pytest.fixture
-def app_logs(caplog):
+def app_logs(backend, stores, caplog):
     """``caplog`` that sees the ``app.*`` loggers at ERROR and above.
 
-    Alembic's ``migrations/env.py`` runs ``logging.config.fileConfig`` with
-    ``disable_existing_loggers=True``, which switches off every logger that
-    existed before a migration ran in this process; re-enable ours.
+    Alembic's ``migrations/env.py`` runs ``logging.config.fileConfig``, which
+    removes the root logger's handlers (``caplog``'s among them) and disables
+    every logger that existed before a migration ran in this process. So the
+    backend's store is migrated first, then our loggers are switched back on.
     """
     import logging
 
+    stores(backend)
     for name, logger in list(logging.root.manager.loggerDict.items()):
         if (name == "app" or name.startswith("app.")) and isinstance(logger, logging.Logger):
             logger.disabled = False
