@@ -16,6 +16,7 @@ flush one service's derived caches (schemas, query results) without the rest.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -32,6 +33,10 @@ T = TypeVar("T")
 
 ALL = "all"
 """A namespace every cached entry depends on: bumping it flushes everything."""
+
+MAX_ENTRIES = 10_000
+"""Entries one process keeps (least recently used go first): unknown API keys are
+cached as misses too, and must not grow memory without bound."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,15 @@ def forget_stamps() -> None:
 class StampedCache:
     """Per-process memory of loaded records, valid only under the stamps they were loaded with."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[tuple[tuple[str, ...], str], tuple[tuple[int, ...], Any]] = {}
+        self._max_entries = max_entries
+        self._entries: OrderedDict[tuple[tuple[str, ...], str], tuple[tuple[int, ...], Any]] = (
+            OrderedDict()
+        )
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def get(self, depends: tuple[str, ...], key: str, loader: Callable[[], T]) -> T:
         """The cached value for ``key``, loaded again when any namespace in ``depends`` moved.
@@ -84,13 +95,18 @@ class StampedCache:
             return loader()
         stamps = read_stamps()
         version = (stamps.get(ALL, 0), *(stamps.get(n, 0) for n in depends))
+        entry = (depends, key)
         with self._lock:
-            hit = self._entries.get((depends, key))
-        if hit is not None and hit[0] == version:
-            return hit[1]
+            hit = self._entries.get(entry)
+            if hit is not None and hit[0] == version:
+                self._entries.move_to_end(entry)
+                return hit[1]
         value = loader()
         with self._lock:
-            self._entries[(depends, key)] = (version, value)
+            self._entries[entry] = (version, value)
+            self._entries.move_to_end(entry)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
         return value
 
     def clear(self) -> None:

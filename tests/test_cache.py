@@ -62,6 +62,20 @@ def service_id(admin: Api, name: str) -> int:
     return response.get_json()["resource"][0]["id"]
 
 
+def test_unknown_api_keys_do_not_grow_the_cache_without_bound(app):
+    from app import directory
+    from app.cache import StampedCache
+
+    small = StampedCache(max_entries=5)
+    with app.app_context():
+        app.extensions["df_cache"] = small
+        for n in range(20):
+            assert directory.get_app_by_key(f"{n:064x}") is None
+        assert len(small) == 5
+        assert directory.get_app_by_key(ADMIN_KEY).name == "admin"
+        assert len(small) == 5
+
+
 def test_each_app_has_its_own_cache(app, app2):
     with app.app_context():
         first = get_cache()
