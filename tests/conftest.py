@@ -292,6 +292,7 @@ class EchoService:
                     "content_type": request.content_type,
                     "requestor": int(request.requestor),
                     "uri": request.uri,
+                    "remote_addr": request.remote_addr,
                 }
 
         return Echo

@@ -319,6 +319,14 @@ def test_headers_and_params_reach_the_service_lower_cased(admin, echo):
     assert body["params"] == {"Limit": "5"}
     assert body["uri"] == "/api/v2/echo/x"
     assert body["requestor"] == int(Requestor.API)
+    assert body["remote_addr"] == "127.0.0.1"
+
+
+def test_forwarded_client_address_through_one_proxy(admin, echo):
+    body = admin.get(
+        f"{echo}/x", headers={"X-Forwarded-For": "203.0.113.7, 198.51.100.2"}
+    ).get_json()
+    assert body["remote_addr"] == "198.51.100.2"  # PROXY_FIX_HOPS=1 trusts only the last hop
 
 
 # Internal calls ------------------------------------------------------------------------

@@ -41,6 +41,7 @@ def handle(path: str):
         actor=g.actor,
         uri=request.path,
         stream=stream,
+        remote_addr=request.remote_addr,
     )
     response = dispatch.call(service_request)
     return dispatch.to_http(response)

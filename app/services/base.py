@@ -50,6 +50,8 @@ class ServiceRequest:
     api_version: str = "2.0"
     stream: Any = None
     """A file-like body for services that stream uploads; None when read into ``content``."""
+    remote_addr: str | None = None
+    """The client's address (after ProxyFix) for HTTP calls; None for internal ones."""
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
