@@ -342,3 +342,19 @@ def test_json_is_the_default(admin):
         headers = {"Accept": accept} if accept is not None else {}
         response = admin.get("nope", headers=headers)
         assert response.mimetype == "application/json", accept
+
+
+def test_payload_too_large(stores, backend, tmp_path):
+    application = make_app(stores(backend), str(tmp_path / "storage"), MAX_CONTENT_LENGTH=64)
+    client = application.test_client()
+    for kwargs in (
+        {"json": {"name": "x" * 200}},
+        {"data": {"name": "x" * 200}},
+        {"data": "x" * 200, "content_type": "text/plain"},
+    ):
+        response = client.post("/api/v2/system/admin/session", **kwargs)
+        assert_error(response, 413, "Request payload is too large.")
+    with application.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
