@@ -83,16 +83,15 @@ def record_columns(
     ctx: TableContext, fields: list[str] | None, related: Sequence[relations.RelatedQuery]
 ) -> tuple[list[sa.Column], set[str]]:
     """Columns to select and the ones added only to join relations (stripped afterwards)."""
-    table = ctx.table.table
     if fields is None:
-        return list(table.c), set()
+        return ctx.table.outputs(), set()
     names = list(fields)
     extra = set()
     for query in related:
         if query.relation.field not in names:
             names.append(query.relation.field)
             extra.add(query.relation.field)
-    return [table.c[n] for n in names], extra
+    return ctx.table.outputs(names), extra
 
 
 def attach_related(

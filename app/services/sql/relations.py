@@ -230,7 +230,7 @@ def _load(
 ) -> dict[Any, list[dict[str, Any]]]:
     relation = query.relation
     wanted = parse_fields(query.fields, ref.columns) if query.fields else None
-    columns = [ref.table.c[name] for name in wanted] if wanted else list(ref.table.c)
+    columns = ref.outputs(wanted)
     if relation.junction_table:
         junction = schema.table(connection, relation.junction_table)
         mapping = junction.table.c[relation.junction_field]

@@ -15,9 +15,11 @@ service config's ``field_types`` (``{"table.field": type}``).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import warnings
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +39,7 @@ class TableInfo:
     is_view: bool
     field_types: dict[str, str] = field(default_factory=dict)
     """Lower-cased field name → DreamFactory type set in the service config."""
+    dialect: str = ""
 
     def __post_init__(self) -> None:
         self.columns: dict[str, sa.Column] = {}
@@ -46,6 +49,19 @@ class TableInfo:
 
     def column(self, name: str) -> sa.Column | None:
         return self.columns.get(str(name).lower())
+
+    def output(self, name: str) -> sa.ColumnElement:
+        """What to select for a field so its value serializes: exotic types come as text."""
+        column = self.table.c[name]
+        if self.dialect == "postgresql" and _needs_text(column.type):
+            # format() uses the type's output function: '10.0.0.1', not inet::text '10.0.0.1/32'
+            text = sa.func.format("%s", column, type_=sa.Text)
+            missing = sa.type_coerce(column, sa.Text).is_(None)
+            return sa.case((missing, sa.null()), else_=text).label(column.key)
+        return column
+
+    def outputs(self, names: list[str] | None = None) -> list[sa.ColumnElement]:
+        return [self.output(n) for n in (names if names is not None else self.table.c.keys())]
 
     def unique_columns(self) -> set[str]:
         """Columns that alone identify a row: a one-column primary key or unique key."""
@@ -57,6 +73,21 @@ class TableInfo:
             if index.unique and len(index.columns) == 1:
                 found.update(str(c.key) for c in index.columns)
         return found
+
+
+SERIALIZABLE = (bool, int, float, Decimal, str, bytes, dt.date, dt.datetime, dt.time, dt.timedelta)
+"""Python types of column values the JSON encoder handles (besides JSON, arrays and UUIDs)."""
+
+
+def _needs_text(kind: sa.types.TypeEngine) -> bool:
+    """PostgreSQL types psycopg answers with objects JSON cannot hold (inet, ranges, bits...)."""
+    if isinstance(kind, sa.JSON | sa.ARRAY | sa.Uuid | sa.Enum):
+        return False
+    try:
+        target = kind.python_type
+    except NotImplementedError:
+        return True
+    return target not in SERIALIZABLE  # exact: a str subclass (BitString) is not plain text
 
 
 def field_df_type(table: TableInfo, field_name: str) -> str:
@@ -192,7 +223,7 @@ class DbSchema:
             for key, value in self._field_types.items()
             if key.lower().startswith(prefix)
         }
-        return TableInfo(name, table, self.names.get(name, False), types)
+        return TableInfo(name, table, self.names.get(name, False), types, connection.dialect.name)
 
     def foreign_keys(self, connection: sa.Connection) -> list[catalog.ForeignKey]:
         """Every foreign key between tables of this schema (one catalog query, then kept)."""

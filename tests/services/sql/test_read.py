@@ -270,3 +270,26 @@ def test_large_pages_stream_from_the_server(sql, admin):
     body = sql.get("contact", query_string={"fields": "id", "filter": "age < 45"}).get_json()
     assert len(body["resource"]) == sum(1 for i in range(1, 2501) if i % 90 < 45)
     assert "meta" not in body
+
+
+def test_postgresql_types_without_a_json_form_come_as_text(sql):
+    if sql.kind != "postgresql":
+        pytest.skip("inet, ranges, bit strings and money are PostgreSQL types")
+    sql.execute(
+        "CREATE TABLE net (id serial PRIMARY KEY, ip inet, block cidr, span int4range, "
+        "flags bit(4), price money, seen interval)"
+    )
+    sql.execute(
+        "INSERT INTO net (ip, block, span, flags, price, seen) VALUES "
+        "('10.0.0.1', '10.0.0.0/8', '[1,5)', B'1010', 12.5, '1 day')"
+    )
+    response = sql.get("net", query_string={"refresh": "true"})
+    assert response.status_code == 200, response.get_json()
+    row = response.get_json()["resource"][0]
+    assert row["ip"] == "10.0.0.1"
+    assert row["block"] == "10.0.0.0/8"
+    assert row["span"] == "[1,5)"
+    assert row["flags"] == "1010"
+    assert row["price"].endswith("12.50")
+    assert row["seen"] == "1 day, 0:00:00"
+    assert sql.get("net", query_string={"filter": "ip = 10.0.0.1"}).status_code == 200
