@@ -165,3 +165,27 @@ def test_cached_reads_until_refresh_or_flush(sql, admin):
     assert len(sql.get("todo", query_string={"fields": "name"}).get_json()["resource"]) == 1
     admin.delete(f"system/cache/{sql.name}")
     assert len(sql.get("todo", query_string={"fields": "name"}).get_json()["resource"]) == 2
+
+
+def test_postgresql_schema_and_statements_on_connect(sql, admin):
+    if sql.kind != "postgresql":
+        pytest.skip("schemas other than the default are a PostgreSQL setting")
+    sql.execute("CREATE SCHEMA other")
+    try:
+        sql.execute("CREATE TABLE other.parent (id serial PRIMARY KEY, name text)")
+        sql.execute(
+            "CREATE TABLE other.child "
+            "(id serial PRIMARY KEY, parent_id int REFERENCES other.parent)"
+        )
+        sql.execute("CREATE VIEW other.whoami AS SELECT current_setting('application_name') AS v")
+        config = {"schema": "other", "statements": ["SET application_name = 'df-sql-test'"]}
+        response = admin.patch(f"system/service/{sql.service_id}", json={"config": config})
+        assert response.status_code == 200, response.get_json()
+        listed = sql.get(query_string={"as_list": "1"}).get_json()["resource"]
+        assert listed == ["child", "parent", "whoami"]
+        assert sql.get("whoami").get_json() == {"resource": [{"v": "df-sql-test"}]}
+        sql.post("parent", json=[{"name": "p", "child_by_parent_id": [{}, {}]}])
+        body = sql.get("parent", query_string={"related": "child_by_parent_id"}).get_json()
+        assert len(body["resource"][0]["child_by_parent_id"]) == 2
+    finally:
+        sql.execute("DROP SCHEMA other CASCADE")

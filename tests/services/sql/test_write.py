@@ -232,6 +232,11 @@ def test_expressions(sql):
     )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["resource"] == [{"id": 1, "amount": 12.5}]
+    response = sql.post(
+        "measure", json=[{"day": {"expression": {"value": "CURRENT_DATE", "params": []}}}]
+    )
+    assert response.status_code == 200, response.get_json()
+    assert sql.rows(measure)[1]["day"] is not None
     assert sql.rows(measure)[0]["created"] is not None
     for bad in ("(SELECT 1)", "NOW(); DROP TABLE measure", "SLEEP(5)", "1 OR 1=1"):
         response = sql.post("measure", json=[{"created": {"expression": bad}}])
@@ -240,7 +245,7 @@ def test_expressions(sql):
             error["context"]["resource"][0]["message"]
             == f"SQL expression '{bad}' is not permitted."
         )
-    assert len(sql.rows(measure)) == 1
+    assert len(sql.rows(measure)) == 2
 
 
 def test_value_types_and_sizes_name_the_field(sql):
