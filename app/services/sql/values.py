@@ -99,6 +99,10 @@ def write_value(column: sa.Column, value: Any, field: str) -> Any:
 
 def _check_fits(column: sa.Column, value: Any, field: str) -> None:
     kind = column.type
+    if isinstance(kind, sa.Enum) and kind.enums and value not in kind.enums:
+        raise BadRequest(
+            f"Invalid value for field '{field}': '{value}' is not one of {', '.join(kind.enums)}."
+        )
     length = getattr(kind, "length", None)
     if isinstance(value, str | bytes) and length and len(value) > length:
         raise BadRequest(

@@ -297,3 +297,28 @@ def test_write_answers_with_fields_and_related(todos):
     assert todos.rows(todo)[0]["complete"] is False
     response = todos.patch("todo/3", query_string={"fields": "nope"}, json={"complete": True})
     assert_error(response, 400, "Invalid field requested: nope")
+
+
+def test_enumerated_values_name_the_field(sql):
+    if sql.kind == "postgresql":
+        sql.execute("CREATE TYPE mood AS ENUM ('happy', 'sad')")
+        sql.execute("CREATE TABLE feeling (id serial PRIMARY KEY, mood mood)")
+    elif sql.kind == "mysql":
+        sql.execute(
+            "CREATE TABLE feeling (id INTEGER AUTO_INCREMENT PRIMARY KEY, mood ENUM('happy','sad'))"
+        )
+    else:
+        sql.execute("CREATE TABLE feeling (id INTEGER PRIMARY KEY, mood VARCHAR(5))")
+    try:
+        assert sql.get(query_string={"refresh": "true"}).status_code == 200
+        assert sql.post("feeling", json=[{"mood": "happy"}]).status_code == 200
+        if sql.kind != "sqlite":
+            error = assert_error(sql.post("feeling", json=[{"mood": "angry"}]), 400, code=1000)
+            assert "'mood'" in error["context"]["resource"][0]["message"]
+        assert sql.get("feeling", query_string={"fields": "mood"}).get_json() == {
+            "resource": [{"mood": "happy"}]
+        }
+    finally:
+        sql.execute("DROP TABLE feeling")
+        if sql.kind == "postgresql":
+            sql.execute("DROP TYPE mood")
