@@ -104,6 +104,29 @@ def make_app(url: str, storage: str, **extra: Any):
     return create_app(test_config(url, storage, **extra))
 
 
+@pytest.fixture
+def spare_app():
+    """``make_app`` for more apps in a test (another server, other settings).
+
+    Their engines are closed after the test: a pooled connection left to the
+    garbage collector would raise a ResourceWarning in some later test.
+    """
+    from app.extensions import db
+
+    made: list[Any] = []
+
+    def build(url: str, storage: str, **extra: Any):
+        application = make_app(url, storage, **extra)
+        made.append(application)
+        return application
+
+    yield build
+    for application in made:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture(params=selected_backends())
 def backend(request) -> str:
     return request.param

@@ -24,7 +24,6 @@ from tests.conftest import (
     create_role,
     create_user,
     issue_token,
-    make_app,
 )
 
 CACHED_TABLES = (
@@ -39,15 +38,9 @@ CACHED_TABLES = (
 
 
 @pytest.fixture
-def app2(app, backend, stores, tmp_path):
+def app2(app, backend, stores, tmp_path, spare_app):
     """A second server on the same store, with its own cache."""
-    from app.extensions import db
-
-    second = make_app(stores(backend), str(tmp_path / "second"))
-    yield second
-    with second.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return spare_app(stores(backend), str(tmp_path / "second"))
 
 
 @pytest.fixture

@@ -209,8 +209,8 @@ def test_trace_only_in_debug(admin, app, boom):
     assert any(SECRET_DETAIL in line for line in error["trace"])
 
 
-def test_unexpected_exception_outside_the_api(stores, backend, tmp_path, app_logs):
-    application = make_app(stores(backend), str(tmp_path / "storage"))
+def test_unexpected_exception_outside_the_api(stores, backend, tmp_path, app_logs, spare_app):
+    application = spare_app(stores(backend), str(tmp_path / "storage"))
 
     @application.get("/test-only-boom")
     def raise_error():
@@ -235,19 +235,15 @@ def _assert_no_leak(response, *secrets: str) -> None:
         assert word not in text, text
 
 
-def test_unreachable_system_store(stores, backend, tmp_path, app_logs):
+def test_unreachable_system_store(stores, backend, tmp_path, app_logs, spare_app):
     url = _broken_url(stores(backend), tmp_path)
-    application = make_app(url, str(tmp_path / "storage"))
+    application = spare_app(url, str(tmp_path / "storage"))
     response = application.test_client().get(
         "/api/v2/system/environment", headers={"X-DreamFactory-API-Key": ADMIN_KEY}
     )
     assert_error(response, 500, "An internal error occurred.")
     _assert_no_leak(response, "no_such_database", "no-such-folder")
     assert "Traceback" in app_logs.text
-    with application.app_context():
-        from app.extensions import db
-
-        db.engine.dispose()
 
 
 def test_missing_tables(backend, tmp_path_factory, tmp_path, app_logs):
@@ -344,8 +340,8 @@ def test_json_is_the_default(admin):
         assert response.mimetype == "application/json", accept
 
 
-def test_payload_too_large(stores, backend, tmp_path):
-    application = make_app(stores(backend), str(tmp_path / "storage"), MAX_CONTENT_LENGTH=64)
+def test_payload_too_large(stores, backend, tmp_path, spare_app):
+    application = spare_app(stores(backend), str(tmp_path / "storage"), MAX_CONTENT_LENGTH=64)
     client = application.test_client()
     for kwargs in (
         {"json": {"name": "x" * 200}},
@@ -354,7 +350,3 @@ def test_payload_too_large(stores, backend, tmp_path):
     ):
         response = client.post("/api/v2/system/admin/session", **kwargs)
         assert_error(response, 413, "Request payload is too large.")
-    with application.app_context():
-        from app.extensions import db
-
-        db.engine.dispose()

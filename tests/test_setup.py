@@ -9,7 +9,7 @@ import stat
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ADMIN_EMAIL, ADMIN_KEY, make_app, reset_store
+from tests.conftest import ADMIN_EMAIL, ADMIN_KEY, reset_store
 
 DEFAULT_SERVICES = {"system", "api_docs", "files", "logs", "db", "user"}
 DEFAULT_APP_KEYS = {
@@ -241,10 +241,10 @@ def test_status_without_credentials(client, admin):
     assert body["resources"] == {"app": 3, "admin": 1, "user": 0, "service": 6, "role": 0}
 
 
-def test_maintenance_mode_answers_503_but_status_still_works(stores, backend, tmp_path):
+def test_maintenance_mode_answers_503_but_status_still_works(stores, backend, tmp_path, spare_app):
     from tests.conftest import assert_error
 
-    application = make_app(stores(backend), str(tmp_path / "storage"), MAINTENANCE=True)
+    application = spare_app(stores(backend), str(tmp_path / "storage"), MAINTENANCE=True)
     client = application.test_client()
     assert_error(
         client.get("/api/v2/system/environment"),
@@ -253,20 +253,18 @@ def test_maintenance_mode_answers_503_but_status_still_works(stores, backend, tm
     )
     assert_error(client.get("/api/v2"), 503)
     assert client.get("/status").status_code == 200
-    with application.app_context():
-        from app.extensions import db
-
-        db.engine.dispose()
 
 
 # Config: classes, then DF_* environment, then the test mapping -------------------------
 
 
-def test_prefixed_environment_is_read_when_the_factory_runs(stores, tmp_path, monkeypatch):
+def test_prefixed_environment_is_read_when_the_factory_runs(
+    stores, tmp_path, monkeypatch, spare_app
+):
     url = stores("sqlite")
     monkeypatch.setenv("DF_JWT_TTL", "5")
     monkeypatch.setenv("DF_API_ROUTE_PREFIX", "rest")
-    application = make_app(url, str(tmp_path / "storage"))
+    application = spare_app(url, str(tmp_path / "storage"))
     assert application.config["JWT_TTL"] == 5
     client = application.test_client()
     response = client.get("/rest/v2")
@@ -274,7 +272,7 @@ def test_prefixed_environment_is_read_when_the_factory_runs(stores, tmp_path, mo
     assert "service_types" in response.get_json()
     assert client.get("/api/v2").status_code == 404
     monkeypatch.delenv("DF_JWT_TTL")
-    assert make_app(url, str(tmp_path / "storage")).config["JWT_TTL"] == 1440
+    assert spare_app(url, str(tmp_path / "storage")).config["JWT_TTL"] == 1440
 
 
 def test_an_all_digit_secret_from_the_environment_stays_a_string(

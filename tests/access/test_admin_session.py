@@ -24,7 +24,6 @@ from tests.conftest import (
     create_role,
     create_user,
     issue_token,
-    make_app,
 )
 
 SESSION = "system/admin/session"
@@ -287,8 +286,8 @@ def test_refresh_beyond_the_window(app, client):
     )
 
 
-def test_short_ttl_from_config(stores, backend, app, tmp_path):
-    short = make_app(stores(backend), str(tmp_path / "short"), JWT_TTL=1)
+def test_short_ttl_from_config(stores, backend, app, tmp_path, spare_app):
+    short = spare_app(stores(backend), str(tmp_path / "short"), JWT_TTL=1)
     body = login(short.test_client()).get_json()
     claims = decode(short, body["session_token"])
     assert claims["exp"] - claims["iat"] == 60
@@ -558,10 +557,10 @@ def test_a_token_wins_over_basic(client, admin):
     assert client.get("/api/v2/system/service", headers=headers).status_code == 200
 
 
-def test_remember_me_needs_forever_sessions(stores, backend, app, tmp_path):
+def test_remember_me_needs_forever_sessions(stores, backend, app, tmp_path, spare_app):
     body = login(app.test_client(), remember_me=True).get_json()
     assert decode(app, body["session_token"])["forever"] is False
-    forever = make_app(stores(backend), str(tmp_path / "forever"), ALLOW_FOREVER_SESSIONS=True)
+    forever = spare_app(stores(backend), str(tmp_path / "forever"), ALLOW_FOREVER_SESSIONS=True)
     body = login(forever.test_client(), remember_me=True).get_json()
     claims = decode(forever, body["session_token"])
     assert claims["forever"] is True
