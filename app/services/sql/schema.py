@@ -9,8 +9,9 @@ and ``service:<id>``: any service write, ``refresh=true`` and ``DELETE
 system/cache/{service}`` make the next request load a fresh one.
 
 ``field_df_type`` is the single place that says which DreamFactory type a
-field has; the automatic types (``timestamp_on_create`` ...) come from the
-service config's ``field_types`` (``{"table.field": type}``).
+field has: the service config's ``field_types`` (``{"table.field": type}``)
+first, then the type remembered by ``_schema`` in the database's metadata
+table (``extras``), else the one the column's SQL type implies.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import NoSuchTableError, SAWarning
 
 from app.errors import NotFound
-from app.services.sql import catalog
+from app.services.sql import catalog, extras
 
 
 @dataclass
@@ -38,10 +39,13 @@ class TableInfo:
     table: sa.Table
     is_view: bool
     field_types: dict[str, str] = field(default_factory=dict)
-    """Lower-cased field name → DreamFactory type set in the service config."""
+    """Lower-cased field name → DreamFactory type (service config, then ``_schema`` metadata)."""
     dialect: str = ""
+    extras: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Lower-cased field name (``""`` for the table) → facts remembered by ``_schema``."""
 
     def __post_init__(self) -> None:
+        self._df_types: dict[str, str] = {}
         self.columns: dict[str, sa.Column] = {}
         for column in self.table.c:
             self.columns.setdefault(column.key.lower(), column)
@@ -90,12 +94,26 @@ def _needs_text(kind: sa.types.TypeEngine) -> bool:
     return target not in SERIALIZABLE  # exact: a str subclass (BitString) is not plain text
 
 
+def normalize(table: sa.Table) -> sa.Table:
+    """Reflected types as they were meant: MySQL's BOOLEAN comes back as TINYINT(1)."""
+    for column in table.c:
+        if isinstance(column.type, mysql.TINYINT) and column.type.display_width == 1:
+            column.type = sa.Boolean()
+    return table
+
+
 def field_df_type(table: TableInfo, field_name: str) -> str:
     """DreamFactory's simple type of a field (``id``, ``string``, ``timestamp_on_create`` ...)."""
-    override = table.field_types.get(field_name.lower())
-    if override:
-        return override
-    column = table.column(field_name)
+    key = field_name.lower()
+    found = table._df_types.get(key)
+    if found is None:
+        found = table.field_types.get(key) or column_df_type(table, table.column(field_name))
+        table._df_types[key] = found
+    return found
+
+
+def column_df_type(table: TableInfo, column: sa.Column | None) -> str:
+    """The DreamFactory type a column's SQL type implies (without remembered metadata)."""
     if column is None:
         return "string"
     kind = column.type
@@ -111,6 +129,7 @@ _SIMPLE_TYPES: list[tuple[type, str]] = [
     (sa.BigInteger, "bigint"),
     (sa.SmallInteger, "smallint"),
     (sa.Integer, "integer"),
+    (sa.Double, "double"),
     (sa.Float, "float"),
     (sa.Numeric, "decimal"),
     (sa.DateTime, "datetime"),
@@ -158,6 +177,7 @@ class DbSchema:
         names: dict[str, bool],
         schema_name: str | None,
         field_types: dict[str, str],
+        extras_found: extras.Extras | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self.names = names
@@ -165,6 +185,7 @@ class DbSchema:
         self._folded = {n.lower(): n for n in reversed(list(names))}
         self.schema_name = schema_name
         self._field_types = field_types
+        self.extras: extras.Extras = extras_found or {}
         self._tables: dict[str, TableInfo] = {}
         self._foreign_keys: list[catalog.ForeignKey] | None = None
         self._relations: dict[str, Any] = {}
@@ -178,9 +199,13 @@ class DbSchema:
             warnings.simplefilter("ignore", SAWarning)
             tables = inspector.get_table_names(schema=schema_name)
             views = inspector.get_view_names(schema=schema_name)
+        found: extras.Extras = {}
+        if extras.TABLE_NAME in tables:
+            tables = [t for t in tables if t != extras.TABLE_NAME]
+            found = extras.load(connection, schema_name)
         names = {name: False for name in sorted(tables)}
         names.update({name: True for name in sorted(views) if name not in names})
-        return cls(names, schema_name, field_types)
+        return cls(names, schema_name, field_types, found)
 
     def resolve(self, name: str) -> str | None:
         """The table's real name: exact, else matched without regard to case."""
@@ -214,16 +239,20 @@ class DbSchema:
                 )
         except NoSuchTableError:
             raise NotFound(f'Table "{name}" does not exist in the database.') from None
-        for column in table.c:
-            if isinstance(column.type, mysql.TINYINT) and column.type.display_width == 1:
-                column.type = sa.Boolean()  # MySQL's BOOLEAN is TINYINT(1)
+        normalize(table)
+        facts = self.extras.get(name.lower(), {})
+        types = {f: e["type"] for f, e in facts.items() if f and isinstance(e.get("type"), str)}
         prefix = name.lower() + "."
-        types = {
-            key[len(prefix) :].lower(): value
-            for key, value in self._field_types.items()
-            if key.lower().startswith(prefix)
-        }
-        return TableInfo(name, table, self.names.get(name, False), types, connection.dialect.name)
+        types.update(
+            {
+                key[len(prefix) :].lower(): value
+                for key, value in self._field_types.items()
+                if key.lower().startswith(prefix)
+            }
+        )
+        return TableInfo(
+            name, table, self.names.get(name, False), types, connection.dialect.name, facts
+        )
 
     def foreign_keys(self, connection: sa.Connection) -> list[catalog.ForeignKey]:
         """Every foreign key between tables of this schema (one catalog query, then kept)."""

@@ -17,6 +17,7 @@ from app.services.sql import errors
 from app.services.sql.config import DEFAULT_MAX_RECORDS
 from app.services.sql.engines import engine_for
 from app.services.sql.schema import DbSchema
+from app.services.sql.schema_resource import SchemaResource
 from app.services.sql.tables import TableResource
 
 
@@ -24,7 +25,13 @@ class SqlService(BaseService):
     """A database as a REST API; subclasses name the type and its config schema."""
 
     group = "Database"
-    resources: ClassVar[dict[str, type[Resource]]] = {"_table": TableResource}
+    resources: ClassVar[dict[str, type[Resource]]] = {
+        "_schema": SchemaResource,
+        "_table": TableResource,
+    }
+    access_exceptions: ClassVar[dict[str, int]] = {"_schema": 1}
+    """``GET _schema`` reaches the resource for any role: without the role's permission it
+    lists the tables the role can read through ``_table`` (DreamFactory's filtered list)."""
 
     def engine(self) -> sa.Engine:
         return engine_for(self.info)

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from app.access.authz import ALL_VERBS, VERB_MASKS, verb_mask
+from app.access.authz import ALL_VERBS, verb_mask
 from app.errors import BadRequest, BatchError, error_dict
 from app.records.clauses import parse_fields, parse_ids, parse_order, to_bool
 from app.services.base import Resource, ServiceRequest, unsupported_verb
 from app.services.sql import keys, reader
 from app.services.sql.batch import ACTIONS, check_modes, run_batch, run_single
 from app.services.sql.context import BODY_OPTIONS, TableContext
+from app.services.sql.listing import list_tables
 from app.services.sql.results import cache_key, get_result_cache
-from app.services.sql.schema import label_for, plural_for
 from app.services.sql.writer import Writer
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ NO_RECORDS = (
     "No record(s) detected in request. Please make sure record(s) are wrapped in a "
     """'resource' tag. Example: {"resource":[{"record":1},{"record":2}]}"""
 )
-LISTED_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def _records(payload: Any, required: bool = True) -> tuple[list[Any], bool]:
@@ -101,39 +100,13 @@ class TableResource(Resource):
 
     def list_tables(self, request: ServiceRequest, schema) -> dict[str, Any]:
         actor = request.actor
-        wanted = {n.lower() for n in parse_ids(request.option("ids"))}
-        items = []
-        for name, is_view in schema.names.items():
-            if wanted and name.lower() not in wanted:
-                continue
-            mask = (
-                ALL_VERBS
-                if actor is None
-                else verb_mask(actor, self.service.name, f"_table/{name}")
-            )
-            if not mask:
-                continue
-            label = label_for(name)
-            items.append(
-                {
-                    "name": name,
-                    "label": label,
-                    "description": None,
-                    "native": [],
-                    "plural": plural_for(label),
-                    "is_view": is_view,
-                    "access": [v for v in LISTED_VERBS if mask & VERB_MASKS[v]],
-                }
-            )
-        if to_bool(request.option("as_list")):
-            return {"resource": [item["name"] for item in items]}
-        fields = request.option("fields")
-        if fields in (None, ""):
-            return {"resource": [{"name": item["name"]} for item in items]}
-        if fields != "*":
-            names = [f.strip() for f in str(fields).split(",") if f.strip()]
-            return {"resource": [{k: item[k] for k in names if k in item} for item in items]}
-        return {"resource": items}
+
+        def mask_of(name: str) -> int:
+            if actor is None:
+                return ALL_VERBS
+            return verb_mask(actor, self.service.name, f"_table/{name}")
+
+        return list_tables(request, schema, mask_of)
 
     # -- GET ------------------------------------------------------------------------------
 

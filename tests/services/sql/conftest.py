@@ -265,3 +265,72 @@ def todos(sql):
     )
     assert response.status_code == 200, response.get_json()
     return sql
+
+
+# -- an empty database, for _schema and routines ----------------------------------------
+
+BLANK = "blankdb"
+
+
+def empty_database(url: str) -> None:
+    """Drop every table, view and routine of a server database (keeping the database)."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        engine = sa.create_engine(url, poolclass=sa.NullPool)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        return
+    engine = sa.create_engine(
+        parsed.set(database="mysql"), poolclass=sa.NullPool, isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{parsed.database}`"))
+        conn.execute(
+            sa.text(
+                f"CREATE DATABASE `{parsed.database}` "
+                "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+        )
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def blank_servers(tmp_path_factory):
+    """Backend → URL of one database per worker, emptied before each test that uses it."""
+    made: dict[str, str] = {}
+
+    def get(kind: str) -> str:
+        if kind not in made:
+            made[kind] = dbservers.create_database(kind, tmp_path_factory, label="blank")
+        return made[kind]
+
+    yield get
+    for url in made.values():
+        dbservers.drop_database(url)
+
+
+@pytest.fixture
+def blank(app, admin, backend, blank_servers) -> SqlDb:
+    """A service (``blankdb``) on an empty database of the backend under test."""
+    if backend == "sqlite":
+        folder = os.path.join(app.config["STORAGE_PATH"], "databases")
+        os.makedirs(folder, exist_ok=True)
+        url = f"sqlite:///{os.path.join(folder, 'blank.sqlite')}"
+        config: dict[str, Any] = {"database": "blank.sqlite"}
+    else:
+        url = blank_servers(backend)
+        empty_database(url)
+        parsed = sa.make_url(url)
+        config = {
+            "host": parsed.host,
+            "port": parsed.port,
+            "database": parsed.database,
+            "username": parsed.username,
+            "password": parsed.password,
+        }
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    service_id = create_service(admin, backend, config, name=BLANK)
+    yield SqlDb(admin, engine, backend, service_id, name=BLANK)
+    engine.dispose()
