@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from app.errors import ApiError, BadRequest, BatchError, error_dict
 from app.extensions import db
@@ -40,6 +40,9 @@ def as_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, IntegrityError):
         detail = str(exc.orig).splitlines()[0] if exc.orig is not None else "constraint violated"
         return BadRequest(f"Duplicate entry or constraint violation: {detail}")
+    if isinstance(exc, DataError):
+        detail = str(exc.orig).splitlines()[0] if exc.orig is not None else "value out of range"
+        return BadRequest(f"Invalid value for a field: {detail}")
     if isinstance(exc, SQLAlchemyError):
         logger.exception("database error while writing a record")
         return ApiError("A database error occurred while processing the record.")

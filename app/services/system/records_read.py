@@ -25,7 +25,7 @@ from app.models import Record
 from app.records.clauses import parse_ids, parse_int, parse_order, to_bool
 from app.services.base import ServiceRequest
 from app.services.system.batch import batch_error, error_entry
-from app.services.system.records_base import RecordBase
+from app.services.system.records_base import MAX_ID, RecordBase
 from app.services.system.records_payload import body_records, record_id
 
 
@@ -77,6 +77,7 @@ class ReadVerbs(RecordBase):
         cap = int(current_app.config["DB_MAX_RECORDS_RETURNED"])
         limit = parse_int(request.option("limit", request.option("top")), "limit")
         offset = parse_int(request.option("offset", request.option("skip")), "offset") or 0
+        offset = min(offset, MAX_ID)  # past every row anyway; keeps the driver from overflowing
         if not limit or limit > cap:
             limit = cap
         page = query.order_by(*ordering, self.id_column()).limit(limit).offset(offset)
@@ -111,7 +112,7 @@ def describe_model(resource: RecordBase) -> dict[str, Any]:
             type_name = "json"
         fields.append(
             {
-                "name": column.key,
+                "name": str(column.key),
                 "label": column.key.replace("_", " ").title(),
                 "type": "id" if column.primary_key else SIMPLE_TYPES.get(type_name, type_name),
                 "db_type": column.type.compile(dialect=db.engine.dialect).lower(),
@@ -121,13 +122,13 @@ def describe_model(resource: RecordBase) -> dict[str, Any]:
                 "is_primary_key": column.primary_key,
                 "is_unique": bool(column.unique),
                 "is_foreign_key": bool(column.foreign_keys),
-                "ref_table": next((fk.column.table.name for fk in column.foreign_keys), None),
+                "ref_table": next((str(fk.column.table.name) for fk in column.foreign_keys), None),
             }
         )
     return {
         "name": resource.name,
         "label": resource.label or resource.name.title(),
-        "primary_key": [c.key for c in model.__table__.primary_key],
+        "primary_key": [str(c.key) for c in model.__table__.primary_key],
         "field": fields,
         "related": [{"name": n, "type": r.kind} for n, r in resource.relations.items()],
     }

@@ -161,6 +161,7 @@ class WriteVerbs(RecordBase):
         self.check_unique(record, clean)
         self.check_references(clean)
         self.apply(record, clean, creating)
+        check_lengths(record)
         if creating:
             record.created_by_id = self.actor_user_id()
             db.session.add(record)
@@ -246,3 +247,24 @@ class WriteVerbs(RecordBase):
             continue_=to_bool(self.request.option("continue")),
             rollback=to_bool(self.request.option("rollback")),
         )
+
+
+TEXT_BYTES = 65535
+"""Bytes a ``TEXT`` column holds on MariaDB/MySQL, the smallest of the supported stores."""
+
+
+def check_lengths(record: Record) -> None:
+    """Every text value fits its column on every backend (a 400, not a driver error)."""
+    errors: dict[str, list[str]] = {}
+    for column in record.__table__.c:
+        value = getattr(record, column.key, None)
+        if not isinstance(value, str) or not isinstance(column.type, sa.String):
+            continue
+        label = column.key.replace("_", " ")
+        if column.type.length is not None and len(value) > column.type.length:
+            limit = column.type.length
+            errors[column.key] = [f"The {label} may not be greater than {limit} characters."]
+        elif column.type.length is None and len(value.encode()) > TEXT_BYTES:
+            errors[column.key] = [f"The {label} may not be greater than {TEXT_BYTES} bytes."]
+    if errors:
+        raise ValidationFailed(errors)

@@ -177,3 +177,11 @@ def test_lookup_by_app_id(admin, store):
     assert store.scalar(sa.select(Lookup.value).where(Lookup.id == 1)) == SECRET
     admin.delete("system/app/4")
     assert store.count(Lookup) == 0
+
+
+def test_oversized_values_are_a_400(admin, store):
+    error = assert_error(admin.post("system/app", json={"name": "x", "path": "p" * 70_000}), 400)
+    assert error["context"] == {"path": ["The path may not be greater than 65535 bytes."]}
+    error = assert_error(admin.post("system/app", json={"name": "n" * 65}), 400)
+    assert "name" in error["context"]
+    assert store.count(App) == 3

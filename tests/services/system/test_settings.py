@@ -212,3 +212,20 @@ def test_flushing_the_cache_bumps_the_stamps(app, admin, store):
     assert stamp("service:5") == (before_db or 0) + 1
     admin.delete("system/cache")
     assert stamp("all") == before_all + 1
+
+
+def test_values_too_big_for_any_backend_are_a_400(admin, store):
+    big = "x" * 70_000
+    error = assert_error(admin.post("system/custom", json={"name": "big", "value": big}), 400)
+    assert error["context"] == {"value": ["The value may not be greater than 65535 bytes."]}
+    error = assert_error(admin.post("system/lookup", json={"name": "big", "value": big}), 400)
+    assert "value" in error["context"]
+    assert store.count(SystemCustom) == 0 and store.count(Lookup) == 0
+
+
+def test_lookup_schema_names_its_owners(admin):
+    schema = admin.get("system/lookup", query_string={"include_schema": 1}).get_json()["meta"][
+        "schema"
+    ]
+    refs = {f["name"]: f["ref_table"] for f in schema["field"] if f["is_foreign_key"]}
+    assert refs == {"app_id": "app", "role_id": "role", "user_id": "user"}
