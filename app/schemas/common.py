@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import fields, validate
@@ -45,8 +46,41 @@ REWRITTEN_MESSAGES = {
     "Not a valid string.": "The {field} field must be a string.",
     "Not a valid email address.": "The {field} field must be a valid email address.",
     "Not a valid identifier.": "The selected {field} is invalid.",
+    "Not a valid list.": "The {field} field must be a list.",
+    "Not a valid mapping type.": "The {field} field must be an object.",
+    "Invalid input type.": "The {field} field must be an object.",
+    "Not a valid number.": "The {field} field must be a number.",
 }
 """Marshmallow's generic messages, reworded to name the field as DreamFactory's do."""
+
+REWRITTEN_PATTERNS = [
+    (
+        re.compile(r"Longer than maximum length (\d+)\."),
+        "The {field} may not be greater than {0} characters.",
+    ),
+    (
+        re.compile(r"Shorter than minimum length (\d+)\."),
+        "The {field} must be at least {0} characters.",
+    ),
+    (
+        re.compile(r"Length must be between (\d+) and (\d+)\."),
+        "The {field} must be between {0} and {1} characters.",
+    ),
+    (
+        re.compile(r"Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\."),
+        "The {field} must be between {0} and {1}.",
+    ),
+    (
+        re.compile(r"Must be greater than or equal to (-?\d+)\."),
+        "The {field} must be at least {0}.",
+    ),
+    (
+        re.compile(r"Must be less than or equal to (-?\d+)\."),
+        "The {field} may not be greater than {0}.",
+    ),
+    (re.compile(r"Must be one of: .*\."), "The selected {field} is invalid."),
+]
+"""Marshmallow's validator messages (with their numbers), reworded the same way."""
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -69,7 +103,13 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def _reword(message: str, field: str) -> str:
     template = REWRITTEN_MESSAGES.get(message)
-    return template.format(field=field) if template else message
+    if template:
+        return template.format(field=field)
+    for pattern, text in REWRITTEN_PATTERNS:
+        match = pattern.fullmatch(message)
+        if match:
+            return text.format(*match.groups(), field=field)
+    return message
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -107,9 +107,10 @@ def write_children(
     - an item without ``id`` is created under the parent;
     - an item with the ``id`` of a child of this relation updates it, taking it
       from another parent if need be (adopt);
-    - an item whose foreign key is explicitly null detaches that child, which
-      deletes it: a service access row or a lookup without its owner means
-      nothing (and an owner-less lookup would turn into a system-wide one).
+    - an item whose foreign key is explicitly null detaches that child of this
+      parent, which deletes it: a service access row or a lookup without its
+      owner means nothing (and an owner-less lookup would turn into a
+      system-wide one).
 
     Only rows that already belong to some parent through this relation can be
     named by ``id``, so a system lookup or another kind's row cannot be pulled in.
@@ -133,9 +134,11 @@ def write_children(
             write_child(child, item, True)
             continue
         child = None
-        if isinstance(child_id, int) and not isinstance(child_id, bool):
+        key_value = _as_id(child_id)
+        if key_value is not None:
+            owner = column == parent.id if detach else column.is_not(None)
             child = db.session.scalar(
-                sa.select(relation.model).where(relation.model.id == child_id, column.is_not(None))
+                sa.select(relation.model).where(relation.model.id == key_value, owner)
             )
         if child is None:
             raise NotFound(f"Related record with identifier '{child_id}' not found.")
@@ -146,3 +149,15 @@ def write_children(
         item[key] = parent.id
         write_child(child, item, False)
     db.session.flush()
+
+
+MAX_ID = 2**63 - 1
+
+
+def _as_id(value: Any) -> int | None:
+    """A child id sent as a number or digits; None for anything that names no row."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
