@@ -1,3 +1,5 @@
+"""``system/app`` records: name, API key (64+ letters and digits), launch settings, default role."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

@@ -1,3 +1,5 @@
+"""``system/config``: the ids of the default app and of the e-mail services and templates."""
+
 from __future__ import annotations
 
 from marshmallow import Schema

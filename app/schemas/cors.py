@@ -1,3 +1,5 @@
+"""``system/cors`` rules; ``method`` is a verb list, turned into a mask by the resource."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

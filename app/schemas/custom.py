@@ -1,3 +1,5 @@
+"""``system/custom`` settings: a name and any JSON value."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

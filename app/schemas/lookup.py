@@ -1,3 +1,5 @@
+"""Lookups (system, app, role or user): a name, a text value, and whether it is private."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

@@ -1,3 +1,5 @@
+"""Roles and their service access rows (verb and requestor masks, record filters)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

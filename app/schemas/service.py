@@ -1,3 +1,5 @@
+"""Services: name rules and type; the config is validated by the type's own schema."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

@@ -1,3 +1,5 @@
+"""Users and admins (passwords of at least ``PASSWORD_MIN_LENGTH``), and per-app roles."""
+
 from __future__ import annotations
 
 from flask import current_app

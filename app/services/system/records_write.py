@@ -17,12 +17,13 @@ the same transaction, so a bad child leaves no parent behind.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest, ValidationFailed
+from app.errors import BadRequest, BatchError, ValidationFailed
 from app.extensions import db
 from app.models import Record
 from app.records.clauses import parse_ids, to_bool
@@ -37,6 +38,8 @@ from app.services.system.records_payload import (
     record_id,
     unwrap,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class WriteVerbs(RecordBase):
@@ -238,15 +241,35 @@ class WriteVerbs(RecordBase):
         def record_identity(record: Record) -> dict[str, Any]:
             return {self.id_field: getattr(record, self.id_field)}
 
-        return run_batch(
-            items,
-            work,
-            identity or record_identity,
-            finish_all or (lambda records: self.outputs(records, write=True)),
-            action=action,
-            continue_=to_bool(self.request.option("continue")),
-            rollback=to_bool(self.request.option("rollback")),
+        try:
+            outputs = run_batch(
+                items,
+                work,
+                identity or record_identity,
+                finish_all or (lambda records: self.outputs(records, write=True)),
+                action=action,
+                continue_=to_bool(self.request.option("continue")),
+                rollback=to_bool(self.request.option("rollback")),
+            )
+        except BatchError as exc:
+            failed = len(exc.context["error"])
+            logger.info(
+                "resource=%s action=%s records=%d failed=%d user_id=%s",
+                self.name,
+                action,
+                len(items),
+                failed,
+                self.actor_user_id(),
+            )
+            raise
+        logger.info(
+            "resource=%s action=%s records=%d user_id=%s",
+            self.name,
+            action,
+            len(items),
+            self.actor_user_id(),
         )
+        return outputs
 
 
 TEXT_BYTES = 65535
