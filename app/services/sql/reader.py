@@ -33,6 +33,7 @@ from app.services.sql import keys, relations
 from app.services.sql.describe import describe_table
 
 if TYPE_CHECKING:
+    from app.services.base import ServiceRequest
     from app.services.sql.context import TableContext
 
 STREAM_ABOVE = 1000
@@ -49,6 +50,17 @@ def fetch(connection: sa.Connection, select: sa.Select, size: int | None = None)
     result = connection.execute(select)
     names = list(result.keys())
     return [dict(zip(names, row, strict=True)) for row in result]
+
+
+def may_stream(request: ServiceRequest, max_records: int) -> bool:
+    """Whether a GET may fetch a page big enough for a server-side cursor (needs a transaction)."""
+    given = request.option("limit", request.option("top"))
+    try:
+        limit = int(given) if given not in (None, "") else 0
+    except (TypeError, ValueError):
+        limit = 0
+    page = limit if 0 < limit <= max_records else max_records
+    return page > STREAM_ABOVE
 
 
 def where(ctx: TableContext, verb: str = "GET") -> sa.ColumnElement[bool] | None:

@@ -19,7 +19,7 @@ from app.access.authz import ALL_VERBS, verb_mask
 from app.errors import BadRequest, BatchError, error_dict
 from app.records.clauses import parse_fields, parse_ids, parse_order, to_bool
 from app.services.base import Resource, ServiceRequest, unsupported_verb
-from app.services.sql import keys, reader
+from app.services.sql import bulk, keys, reader
 from app.services.sql.batch import ACTIONS, check_modes, run_batch, run_single
 from app.services.sql.context import BODY_OPTIONS, TableContext
 from app.services.sql.listing import list_tables
@@ -75,7 +75,10 @@ class TableResource(Resource):
         return self.run(request, rest, handler, refresh)
 
     def run(self, request: ServiceRequest, rest: list[str], handler, refresh: bool) -> Any:
-        with self.service.connect() as connection:
+        read_only = request.method == "GET" and not (
+            rest and len(rest) == 1 and reader.may_stream(request, self.service.max_records())
+        )
+        with self.service.connect(read_only=read_only) as connection:
             schema = self.service.schema(connection, refresh=refresh)
             if not rest:
                 return self.list_tables(request, schema)
@@ -199,6 +202,9 @@ class TableResource(Resource):
         if single:
             raise BadRequest(NO_RECORDS)
         writer = Writer(ctx)
+        created = bulk.create_many(writer, records)
+        if created is not None:
+            return {"resource": self.outputs(ctx, created)}
         return {"resource": self.batch(ctx, records, writer.create, "create")}
 
     def patch_records(self, ctx: TableContext, rest: list[str]) -> Any:

@@ -1,0 +1,134 @@
+"""Fast paths: plain batches in one INSERT, reads without transactions, pings only after idling."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.services.sql import engines
+from app.services.sql.engines import get_registry
+from tests.conftest import assert_error
+from tests.services.sql.conftest import todo
+
+
+def statements(app, sql) -> list[str]:
+    """Statements the service engine runs from now on (collected in the returned list)."""
+    seen: list[str] = []
+    assert sql.get("todo", query_string={"limit": 1}).status_code == 200  # the engine exists
+    with app.app_context():
+        engine = get_registry().peek(sql.service_id)
+    sa.event.listen(engine, "before_cursor_execute", lambda c, cur, s, *a: seen.append(s))
+    return seen
+
+
+def test_a_plain_batch_is_written_without_savepoints(app, sql):
+    seen = statements(app, sql)
+    records = [{"name": f"n{i}", "complete": i % 2 == 0} for i in range(40)]
+    response = sql.post("todo", json={"resource": records})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"resource": [{"id": i} for i in range(1, 41)]}
+    inserts = [s for s in seen if s.lstrip().upper().startswith("INSERT")]
+    assert not [s for s in seen if "SAVEPOINT" in s.upper()]
+    if sql.kind == "postgresql":  # SQLite and MariaDB run the INSERT per row, unwrapped
+        assert len(inserts) == 1
+    else:
+        assert 1 <= len(inserts) <= 40
+    assert [r["name"] for r in sql.rows(todo)] == [f"n{i}" for i in range(40)]
+
+
+def test_given_keys_come_back_in_record_order(sql):
+    response = sql.post("todo", json=[{"id": 10, "name": "b"}, {"id": 5, "name": "a"}])
+    assert response.get_json() == {"resource": [{"id": 10}, {"id": 5}]}
+    response = sql.post(
+        "todo",
+        query_string={"fields": "name"},
+        json=[{"id": 7, "name": "c"}, {"id": 6, "name": "d"}],
+    )
+    assert response.get_json() == {"resource": [{"name": "c"}, {"name": "d"}]}
+
+
+def test_a_failing_batch_reports_as_record_by_record(sql):
+    records = [{"name": "a"}, {"name": "b"}, {"name": "a"}, {"name": "c"}]
+    error = assert_error(
+        sql.post("todo", json=records),
+        400,
+        "Batch Error: Not all requested records could be created.",
+        code=1000,
+    )
+    assert error["context"]["error"] == [2]
+    # (the rolled-back attempt may have used up key values: gaps, as in any rollback)
+    assert [set(r) for r in error["context"]["resource"][:2]] == [{"id"}, {"id"}]
+    assert "duplicate" in error["context"]["resource"][2]["message"].lower()
+    assert [r["name"] for r in sql.rows(todo)] == ["a", "b"]
+    error = assert_error(
+        sql.post(
+            "todo",
+            query_string={"continue": "true"},
+            json=[{"name": "c"}, {"name": "a"}, {"name": "d"}],
+        ),
+        400,
+        code=1000,
+    )
+    assert error["context"]["error"] == [1]
+    assert sorted(r["name"] for r in sql.rows(todo)) == ["a", "b", "c", "d"]
+    assert_error(
+        sql.post("todo", query_string={"rollback": "true"}, json=[{"name": "e"}, {"name": "a"}]),
+        400,
+        "Batch Error: Not all requested records could be created. All changes rolled back.",
+        code=1000,
+    )
+    assert "e" not in [r["name"] for r in sql.rows(todo)]
+
+
+def test_mixed_records_take_the_careful_path(sql):
+    response = sql.post("todo", json=[{"name": "a"}, {"name": "b", "complete": True}])
+    assert response.get_json() == {"resource": [{"id": 1}, {"id": 2}]}
+    assert [(r["name"], r["complete"]) for r in sql.rows(todo)] == [("a", None), ("b", True)]
+
+
+def kill_other_connections(sql) -> None:
+    """End every server session on the service's database but this one."""
+    with sql.engine.connect() as conn:
+        if sql.kind == "postgresql":
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        else:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT id FROM information_schema.PROCESSLIST "
+                    "WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
+                )
+            ).scalars()
+            for session in list(rows):
+                conn.execute(sa.text(f"KILL {int(session)}"))
+
+
+def test_a_dead_idle_connection_is_replaced(sql, monkeypatch):
+    if sql.kind == "sqlite":
+        pytest.skip("SQLite has no server to lose the connection")
+    assert sql.get("todo").status_code == 200
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE", 0.0)
+    kill_other_connections(sql)
+    assert sql.get("todo").get_json() == {"resource": []}
+
+
+def test_reads_on_postgresql_run_without_a_transaction(app, sql):
+    if sql.kind != "postgresql":
+        pytest.skip("autocommit reads are a PostgreSQL choice")
+    seen: list[bool] = []
+    assert sql.get("todo").status_code == 200
+    with app.app_context():
+        engine = get_registry().peek(sql.service_id)
+    sa.event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda conn, *a: seen.append(conn.connection.driver_connection.autocommit),
+    )
+    assert sql.get("todo").status_code == 200
+    assert sql.post("todo", json=[{"name": "x"}]).status_code == 200
+    assert seen[0] is True
+    assert seen[-1] is False
