@@ -187,6 +187,10 @@ def to_bool(value: Any) -> bool:
     return str(value).strip().lower() in TRUE_WORDS
 
 
+MAX_INT = 2**63 - 1
+"""Largest ``limit``/``offset`` passed on: every backend's BIGINT holds it."""
+
+
 def parse_int(value: Any, name: str) -> int | None:
     """A non-negative integer parameter such as ``limit`` or ``offset``; None when absent."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -205,4 +209,4 @@ def parse_int(value: Any, name: str) -> int | None:
         raise BadRequest(f"Invalid value for '{name}': must be an integer.")
     if number < 0:
         raise BadRequest(f"Invalid value for '{name}': must not be negative.")
-    return number
+    return min(number, MAX_INT)

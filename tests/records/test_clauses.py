@@ -296,3 +296,8 @@ def test_parse_int_rejects_non_integers(value):
 def test_parse_int_rejects_negatives(value):
     with pytest.raises(BadRequest, match="Invalid value for 'offset'"):
         parse_int(value, "offset")
+
+
+def test_parse_int_caps_huge_values_at_bigint():
+    assert parse_int("9" * 40, "offset") == 2**63 - 1
+    assert parse_int(2**70, "limit") == 2**63 - 1
