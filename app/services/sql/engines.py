@@ -217,6 +217,8 @@ def _install_sqlite_setup(engine: sa.Engine, timeout: float | None, statements: 
 class _Entry:
     key: str
     engine: sa.Engine
+    info: ServiceInfo | None = None
+    """The service record the engine was last handed out for (cached records are reused)."""
 
 
 class EngineRegistry:
@@ -228,16 +230,20 @@ class EngineRegistry:
         self._seen: object = None
 
     def get(self, info: ServiceInfo, build: Callable[[ServiceInfo], sa.Engine]) -> sa.Engine:
+        entry = self._entries.get(info.id)
+        if entry is not None and entry.info is info:  # the same cached record: nothing changed
+            return entry.engine
         key = config_hash(info)
         stale = None
         with self._lock:
             entry = self._entries.get(info.id)
             if entry is not None and entry.key == key:
+                entry.info = info
                 return entry.engine
             engine = build(info)
             if entry is not None:
                 stale = entry.engine
-            self._entries[info.id] = _Entry(key, engine)
+            self._entries[info.id] = _Entry(key, engine, info)
         if stale is not None:
             logger.info("service=%s engine rebuilt after a config change", info.name)
             stale.dispose()

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import sqlalchemy as sa
 
 from app.errors import BadRequest
@@ -35,6 +36,7 @@ from app.services.sql.describe import describe_table
 if TYPE_CHECKING:
     from app.services.base import ServiceRequest
     from app.services.sql.context import TableContext
+    from app.services.sql.schema import TableInfo
 
 STREAM_ABOVE = 1000
 """Pages larger than this many rows are fetched through a server-side cursor."""
@@ -47,9 +49,12 @@ def fetch(connection: sa.Connection, select: sa.Select, size: int | None = None)
     """The rows of ``select`` as dicts, streamed from the server when the page is large."""
     if size is not None and size > STREAM_ABOVE:
         connection = connection.execution_options(stream_results=True, yield_per=STREAM_CHUNK)
+        result = connection.execute(select)
+        names = list(result.keys())
+        return [dict(zip(names, row, strict=True)) for row in result]
     result = connection.execute(select)
     names = list(result.keys())
-    return [dict(zip(names, row, strict=True)) for row in result]
+    return [dict(zip(names, row, strict=True)) for row in result.all()]
 
 
 def may_stream(request: ServiceRequest, max_records: int) -> bool:
@@ -63,6 +68,28 @@ def may_stream(request: ServiceRequest, max_records: int) -> bool:
     return page > STREAM_ABOVE
 
 
+FILTER_CACHE = 256
+"""Parsed filters kept per table (a busy API repeats the same few filters)."""
+
+
+def parsed_filter(table: TableInfo, text: str, params: dict | None) -> Any:
+    """The condition for ``filter`` text and ``params``, parsed once per cached table.
+
+    Lookups were substituted before the service saw the text, so the text and
+    the params say everything the condition depends on; refused filters are
+    not kept.
+    """
+    key = (text, orjson.dumps(params, option=orjson.OPT_SORT_KEYS, default=str) if params else b"")
+    cache = table.__dict__.setdefault("_filters", {})
+    found = cache.get(key)
+    if found is None:
+        found = parse_filter(text, table.columns, params)
+        if len(cache) >= FILTER_CACHE:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 def where(ctx: TableContext, verb: str = "GET") -> sa.ColumnElement[bool] | None:
     """The client's ``filter`` AND-ed with the caller's row filters for ``verb``."""
     parts = []
@@ -71,9 +98,7 @@ def where(ctx: TableContext, verb: str = "GET") -> sa.ColumnElement[bool] | None
         params = ctx.option("params")
         if params is not None and not isinstance(params, dict):
             raise BadRequest("Filter parameters ('params') must be an object of names to values.")
-        condition = parse_filter(
-            str(text) if not isinstance(text, str) else text, ctx.table.columns, params
-        )
+        condition = parsed_filter(ctx.table, str(text), params)
         if condition is not None:
             parts.append(condition)
     server = ctx.condition(verb)
@@ -151,19 +176,10 @@ def query(ctx: TableContext) -> Any:
     """``GET _table/{t}`` without ids: the page, or a bare count with ``count_only``."""
     table = ctx.table.table
     condition = where(ctx)
-    base = sa.select(sa.func.count()).select_from(table)
-    if condition is not None:
-        base = base.where(condition)
     group_text = ctx.option("group")
     grouping = parse_group(group_text, ctx.table.columns) if group_text else []
     if to_bool(ctx.option("count_only")):
-        if grouping:
-            inner = sa.select(*grouping).select_from(table)
-            inner = inner.where(condition) if condition is not None else inner
-            return ctx.connection.execute(
-                sa.select(sa.func.count()).select_from(inner.group_by(*grouping).subquery())
-            ).scalar_one()
-        return ctx.connection.execute(base).scalar_one()
+        return _count(ctx, grouping, condition)
     related = related_queries(ctx)
     strip: set[str] = set()
     if grouping:
@@ -191,11 +207,12 @@ def query(ctx: TableContext) -> Any:
         limit = maximum
     include_count = to_bool(ctx.option("include_count"))
     probe = needs_limit and not include_count
-    rows = fetch(ctx.connection, select.limit(limit + 1 if probe else limit).offset(offset), limit)
+    select = select.limit(limit + 1 if probe else limit)
+    rows = fetch(ctx.connection, select.offset(offset) if offset else select, limit)
     meta: dict[str, Any] = {}
     count = None
     if include_count or (probe and (len(rows) > limit or (not rows and offset))):
-        count = _count(ctx, base, grouping, condition)
+        count = _count(ctx, grouping, condition)
     elif probe:
         count = offset + len(rows)  # the last page: the count is known without a query
     del rows[limit:]
@@ -213,11 +230,15 @@ def query(ctx: TableContext) -> Any:
     return body
 
 
-def _count(ctx, base, grouping, condition) -> int:
+def _count(ctx: TableContext, grouping: list, condition: Any) -> int:
+    """Rows (or groups) the condition selects."""
     if grouping:
         inner = sa.select(*grouping).select_from(ctx.table.table)
         inner = inner.where(condition) if condition is not None else inner
         base = sa.select(sa.func.count()).select_from(inner.group_by(*grouping).subquery())
+    else:
+        base = sa.select(sa.func.count()).select_from(ctx.table.table)
+        base = base.where(condition) if condition is not None else base
     return int(ctx.connection.execute(base).scalar_one())
 
 
@@ -248,7 +269,10 @@ def read_keys(
         select = sa.select(*columns, *[c.label(f"__df_key_{c.key}") for c in extra])
         if len(key_names) == 1:
             column = ctx.table.table.c[key_names[0]]
-            select = select.where(column.in_([k[key_names[0]] for k in chunk]))
+            if len(chunk) == 1:
+                select = select.where(column == chunk[0][key_names[0]])
+            else:
+                select = select.where(column.in_([k[key_names[0]] for k in chunk]))
         else:
             select = select.where(sa.or_(*(keys.condition(ctx.table, k) for k in chunk)))
         if server is not None:

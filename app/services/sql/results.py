@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from flask import current_app
 
-from app.cache import ALL, read_stamps
+from app import cache
 from app.responses import dumps
 
 MAX_ENTRIES = 512
@@ -57,8 +57,8 @@ def get_result_cache() -> ResultCache:
 
 def cache_key(service_id: int, table: str, params: dict, payload: Any, filters: Any) -> bytes:
     """Everything the answer depends on, including the stamps that flush it."""
-    stamps = read_stamps()
-    versions = [stamps.get(n, 0) for n in (ALL, "service", f"service:{service_id}")]
+    stamps = cache.read_stamps()
+    versions = [stamps.get(n, 0) for n in (cache.ALL, "service", f"service:{service_id}")]
     return orjson.dumps(
         [service_id, versions, table, params, payload, filters],
         option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,

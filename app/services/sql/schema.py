@@ -65,7 +65,14 @@ class TableInfo:
         return column
 
     def outputs(self, names: list[str] | None = None) -> list[sa.ColumnElement]:
-        return [self.output(n) for n in (names if names is not None else self.table.c.keys())]
+        if names is None:  # every field: the same list each time, built once
+            found = self.__dict__.get("_all_outputs")
+            if found is None:
+                found = self.__dict__["_all_outputs"] = [
+                    self.output(n) for n in self.table.c.keys()
+                ]
+            return list(found)
+        return [self.output(n) for n in names]
 
     def unique_columns(self) -> set[str]:
         """Columns that alone identify a row: a one-column primary key or unique key."""

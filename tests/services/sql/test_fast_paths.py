@@ -1,4 +1,4 @@
-"""Fast paths: plain batches in one INSERT, reads without transactions, pings only after idling."""
+"""Fast paths: batches in one INSERT, kept filters, autocommit reads, pings after idling."""
 
 from __future__ import annotations
 
@@ -132,3 +132,25 @@ def test_reads_on_postgresql_run_without_a_transaction(app, sql):
     assert sql.post("todo", json=[{"name": "x"}]).status_code == 200
     assert seen[0] is True
     assert seen[-1] is False
+
+
+def test_kept_filters_still_follow_their_params(sql):
+    sql.insert(todo, [{"id": i, "name": f"t{i}", "complete": i % 2 == 0} for i in range(1, 7)])
+
+    def names(params: dict) -> list[str]:
+        body = {"filter": "(id > :low) AND (complete = :done)", "params": params}
+        response = sql.api.call(
+            "GET", f"{sql.name}/_table/todo", json=body, headers={"X-HTTP-Method": "GET"}
+        )
+        assert response.status_code == 200, response.get_json()
+        return [r["name"] for r in response.get_json()["resource"]]
+
+    assert names({"low": 1, "done": True}) == ["t2", "t4", "t6"]
+    assert names({"low": 3, "done": True}) == ["t4", "t6"]
+    assert names({"low": 3, "done": False}) == ["t5"]
+    assert names({"low": 1, "done": True}) == ["t2", "t4", "t6"]
+    assert_error(
+        sql.get("todo", query_string={"filter": "nope = 1"}),
+        400,
+    )
+    assert_error(sql.get("todo", query_string={"filter": "nope = 1"}), 400)  # not kept

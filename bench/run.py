@@ -1,0 +1,431 @@
+"""Benchmark: the SQL service's ``_table`` API against a bare Flask + SQLAlchemy Core app.
+
+Run from the repository root with the project's virtualenv::
+
+    .venv/bin/python bench/run.py [--seconds 10] [--workers 2] [--threads 4]
+
+It creates two PostgreSQL databases on ``BENCH_POSTGRES_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): a system store and
+a data database seeded with ``item`` (10,000 rows, ``category`` indexed),
+``item_tag`` (two children per item) and an empty ``bulk`` table. It sets up
+the app (migrations, an admin, a ``bench`` pgsql service, a role reaching
+``_table/*`` and an app whose API key carries that role), then starts both
+apps under gunicorn with the same settings (``bench/gunicorn_bench.py``) on
+loopback ports and drives each with wrk (installed with apt-get when missing)
+for every scenario: one warm-up run, then one measured run. It prints
+requests per second, p50/p99 latency and the ratio ours/bare, measures the
+memory of one response as the page grows (tracemalloc, in process), and
+removes its databases, temp folder and processes at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ADMIN = ("bench-admin@example.com", "bench-admin-password-0123")
+ITEMS = 10_000
+BATCH = 1_000
+
+
+def log(message: str) -> None:
+    print(message, flush=True)  # noqa: T201 - a command-line tool
+
+
+# -- databases ------------------------------------------------------------------------
+
+
+def server_url() -> sa.URL:
+    return sa.make_url(
+        os.environ.get(
+            "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        )
+    )
+
+
+def create_database(name: str) -> str:
+    admin = sa.create_engine(server_url(), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server_url().set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(name: str) -> None:
+    admin = sa.create_engine(server_url(), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def seed(url: str) -> None:
+    """``item`` (indexed ``category``), its ``item_tag`` children and an empty ``bulk``."""
+    metadata = sa.MetaData()
+    columns = lambda: [  # noqa: E731 - the same columns for item and bulk
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(80), nullable=False),
+        sa.Column("category", sa.Integer, nullable=False, index=True),
+        sa.Column("price", sa.Numeric(10, 2)),
+        sa.Column("created", sa.DateTime),
+        sa.Column("notes", sa.Text),
+    ]
+    item = sa.Table("item", metadata, *columns())
+    tag = sa.Table(
+        "item_tag",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("item_id", sa.Integer, sa.ForeignKey("item.id"), nullable=False, index=True),
+        sa.Column("tag", sa.String(40), nullable=False),
+    )
+    sa.Table("bulk", metadata, *[sa.Column(c.name, c.type) for c in columns()][1:],
+             sa.Column("id", sa.Integer, primary_key=True))  # fmt: skip
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            item.insert(),
+            [
+                {
+                    "name": f"item {i}",
+                    "category": i % 100,
+                    "price": f"{i % 997}.{i % 100:02d}",
+                    "created": f"2024-01-{1 + i % 28:02d} 12:00:00",
+                    "notes": "a short note about this item" if i % 3 else None,
+                }
+                for i in range(1, ITEMS + 1)
+            ],
+        )
+        conn.execute(
+            tag.insert(),
+            [
+                {"item_id": i, "tag": f"tag-{i % 7}-{k}"}
+                for i in range(1, ITEMS + 1)
+                for k in (1, 2)
+            ],
+        )
+        conn.execute(sa.text("ANALYZE"))
+    engine.dispose()
+
+
+# -- processes --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback only
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+class Processes:
+    """Processes this run started (each in its own group), stopped at the end."""
+
+    def __init__(self) -> None:
+        self.items: list[subprocess.Popen] = []
+
+    def start(self, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+        self.items.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in self.items:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.items:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def http(method: str, url: str, body=None, headers=None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310
+    request.add_header("Content-Type", "application/json")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def configure_app(base: str, data_url: str) -> str:
+    """Admin session → ``bench`` service, role on ``_table/*``, app; returns its API key."""
+    session = http("POST", f"{base}/api/v2/system/admin/session",
+                   {"email": ADMIN[0], "password": ADMIN[1]})  # fmt: skip
+    headers = {"X-DreamFactory-Session-Token": session["session_token"]}
+    parsed = sa.make_url(data_url)
+    config = {"host": parsed.host, "port": parsed.port or 5432, "database": parsed.database,
+              "username": parsed.username, "password": parsed.password,
+              "max_records": ITEMS}  # fmt: skip
+    service = http(
+        "POST",
+        f"{base}/api/v2/system/service",
+        {"resource": [{"name": "bench", "type": "pgsql", "config": config}]},
+        headers,
+    )
+    access = {"service_id": service["resource"][0]["id"], "component": "_table/*",
+              "verb_mask": 3, "requestor_mask": 1}  # fmt: skip
+    role = http(
+        "POST",
+        f"{base}/api/v2/system/role",
+        {
+            "resource": [
+                {"name": "bench", "is_active": True, "role_service_access_by_role_id": [access]}
+            ]
+        },
+        headers,
+    )
+    app = http("POST", f"{base}/api/v2/system/app?fields=api_key",
+               {"resource": [{"name": "bench", "type": 0, "is_active": True,
+                              "role_id": role["resource"][0]["id"]}]}, headers)  # fmt: skip
+    return app["resource"][0]["api_key"]
+
+
+# -- load -------------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    log("wrk is missing: installing it from Debian's packages")
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)  # noqa: S607
+    return shutil.which("wrk") or "wrk"
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def parse_wrk(text: str) -> dict[str, float]:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    latency = {}
+    for pct in ("50", "99"):
+        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s|m)\b", text).groups()
+        latency[pct] = float(value) * UNITS[unit]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    return {"rps": rps, "p50": latency["50"], "p99": latency["99"],
+            "errors": float(errors.group(1)) if errors else 0.0}  # fmt: skip
+
+
+def wrk(binary: str, url: str, seconds: int, script: Path | None, headers: dict, conns: int):
+    args = [binary, "-t2", f"-c{conns}", f"-d{seconds}s", "--timeout", "60s", "--latency"]
+    for key, value in headers.items():
+        args += ["-H", f"{key}: {value}"]
+    if script is not None:
+        args += ["-s", str(script)]
+    done = subprocess.run([*args, url], capture_output=True, text=True, check=True)  # noqa: S603
+    return parse_wrk(done.stdout)
+
+
+def scripts(folder: Path, bare: bool) -> dict[str, Path]:
+    """wrk Lua scripts: random ids for reads by id, a 1000-record body for the batch."""
+    path = "/item/" if bare else "/api/v2/bench/_table/item/"
+    by_id = folder / f"by_id_{bare}.lua"
+    by_id.write_text(
+        "math.randomseed(7)\n"
+        f'request = function() return wrk.format(nil, "{path}" .. math.random(1, {ITEMS})) end\n'
+    )
+    records = [{"name": f"new {i}", "category": i % 100, "price": 9.5, "notes": "bulk"}
+               for i in range(BATCH)]  # fmt: skip
+    batch = folder / f"batch_{bare}.lua"
+    body = json.dumps({"resource": records}).replace("\\", "\\\\").replace('"', '\\"')
+    batch.write_text(
+        'wrk.method = "POST"\n'
+        f'wrk.body = "{body}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+    return {"by_id": by_id, "batch": batch}
+
+
+SCENARIOS = [
+    ("list limit=100", "/api/v2/bench/_table/item?limit=100", "/item?limit=100", None),
+    ("filter on indexed column", "/api/v2/bench/_table/item?filter=category%3D7&limit=100",
+     "/item?category=7&limit=100", None),
+    ("related one level", "/api/v2/bench/_table/item?related=item_tag_by_item_id&limit=100",
+     "/item?related=1&limit=100", None),
+    ("get by id", "/api/v2/bench/_table/item/1", "/item/1", "by_id"),
+    ("batch POST 1000", "/api/v2/bench/_table/bulk", "/bulk", "batch"),
+]  # fmt: skip
+"""(name, our path, bare path, wrk script key)."""
+
+
+def run_load(wrk_bin: str, ours: str, bare: str, api_key: str, folder: Path, seconds: int,
+             conns: int) -> list[dict]:  # fmt: skip
+    ours_scripts, bare_scripts = scripts(folder, bare=False), scripts(folder, bare=True)
+    results = []
+    for name, ours_path, bare_path, script in SCENARIOS:
+        row: dict = {"scenario": name}
+        apps = {
+            "bare": (bare + bare_path, bare_scripts, {}),
+            "ours": (ours + ours_path, ours_scripts, {"X-DreamFactory-API-Key": api_key}),
+        }
+        runs: dict[str, list[dict]] = {"bare": [], "ours": []}
+        for label in ("bare", "ours"):  # warm-up, not recorded
+            url, chosen, headers = apps[label]
+            wrk(wrk_bin, url, 2, chosen[script] if script else None, headers, conns)
+        # ABBA halves, so a machine that gets busier or quieter favours neither app
+        for label in ("bare", "ours", "ours", "bare"):
+            url, chosen, headers = apps[label]
+            lua = chosen[script] if script else None
+            runs[label].append(wrk(wrk_bin, url, max(1, seconds // 2), lua, headers, conns))
+        for label, halves in runs.items():
+            row[label] = {k: sum(h[k] for h in halves) / len(halves) for k in halves[0]}
+        row["ratio"] = row["ours"]["rps"] / row["bare"]["rps"]
+        results.append(row)
+        log(
+            f"{name:26} bare {row['bare']['rps']:8.1f} req/s p50 {row['bare']['p50']:7.2f} ms "
+            f"p99 {row['bare']['p99']:7.2f} ms | ours {row['ours']['rps']:8.1f} req/s "
+            f"p50 {row['ours']['p50']:7.2f} ms p99 {row['ours']['p99']:7.2f} ms "
+            f"| ratio {row['ratio']:.2f}"
+            + (f" | non-2xx ours={row['ours']['errors']:.0f}" if row["ours"]["errors"] else "")
+        )
+    return results
+
+
+def measure_memory(api_key: str) -> list[dict]:
+    """Peak Python memory of one request (tracemalloc) as the page grows."""
+    import tracemalloc
+
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+
+    app = create_app()
+    client = app.test_client()
+    headers = {"X-DreamFactory-API-Key": api_key}
+    found = []
+    for limit in (100, 1_000, 10_000):
+        url = f"/api/v2/bench/_table/item?limit={limit}"
+        assert client.get(url, headers=headers).status_code == 200  # warm (schema, caches)
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        response = client.get(url, headers=headers)
+        body = response.get_data()
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        rows = len(json.loads(body)["resource"])
+        found.append({"limit": limit, "rows": rows, "bytes": len(body), "peak": peak})
+        log(
+            f"memory limit={limit:>6}: {rows:>6} rows, response {len(body) / 1024:8.1f} KiB, "
+            f"peak {peak / 1024:9.1f} KiB ({peak / len(body):.1f}x the response, "
+            f"{peak / rows / 1024:.2f} KiB per row)"
+        )
+    with app.app_context():
+        from app.services.sql.engines import get_registry
+
+        get_registry().dispose_all()
+    return found
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    engine = sa.create_engine(server_url(), poolclass=sa.NullPool)
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SHOW server_version")).scalar()
+    engine.dispose()
+    return (
+        f"{cpu}, {os.cpu_count()} logical CPUs{memory}; {platform.platform()}; "
+        f"Python {platform.python_version()}; PostgreSQL {version}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both apps)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (both apps)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    wrk_bin = ensure_wrk()
+    run = uuid.uuid4().hex[:8]
+    names = {"system": f"dfbench_sys_{run}", "data": f"dfbench_data_{run}"}
+    temp = Path(tempfile.mkdtemp(prefix="dfbench-"))
+    processes = Processes()
+    made: list[str] = []
+    try:
+        urls = {}
+        for key, name in names.items():
+            urls[key] = create_database(name)
+            made.append(name)
+        log(f"seeding {ITEMS} items and {2 * ITEMS} tags")
+        seed(urls["data"])
+        env = {
+            **os.environ,
+            "DF_SYSTEM_DATABASE_URL": urls["system"],
+            "DF_INSTANCE_PATH": str(temp / "instance"),
+            "DF_STORAGE_PATH": str(temp / "storage"),
+            "DF_JWT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
+            "BENCH_WORKERS": str(args.workers),
+            "BENCH_THREADS": str(args.threads),
+            "BENCH_DATABASE_URL": urls["data"],
+        }
+        os.environ.update({k: v for k, v in env.items() if k.startswith("DF_")})
+        flask_args = ["-m", "flask", "--app", "wsgi", "setup", "--email", ADMIN[0]]
+        subprocess.run(  # noqa: S603
+            [PYTHON, *flask_args, "--password", ADMIN[1]],
+            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        gunicorn = str(Path(PYTHON).parent / "gunicorn")
+        ports = {"ours": free_port(), "bare": free_port()}
+        for label, target in (("ours", "wsgi:app"), ("bare", "bench.bare_app:app")):
+            bind = {"BENCH_BIND": f"127.0.0.1:{ports[label]}"}
+            processes.start([gunicorn, "-c", "bench/gunicorn_bench.py", target], {**env, **bind})
+        ours, bare = (f"http://127.0.0.1:{ports[k]}" for k in ("ours", "bare"))
+        wait_for(ours + "/")
+        wait_for(bare + "/item/1")
+        api_key = configure_app(ours, urls["data"])
+        log(f"machine: {machine()}")
+        log(f"gunicorn gthread, {args.workers} workers x {args.threads} threads each; "
+            f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run")  # fmt: skip
+        results = run_load(wrk_bin, ours, bare, api_key, temp, args.seconds, args.connections)
+        memory = measure_memory(api_key)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"load": results, "memory": memory}, indent=2))
+    finally:
+        processes.stop_all()
+        for name in made:
+            drop_database(name)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
