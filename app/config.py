@@ -23,7 +23,10 @@ class Config:
     """Root of local file containers and SQLite service databases; None → ``storage/``."""
 
     REDIS_URL: str | None = None
-    """Redis for queues, shared counters and cache stamps; optional."""
+    """Redis for queues and shared counters; optional."""
+
+    REDIS_PREFIX = "df:"
+    """Prefix of every key this instance writes to Redis."""
 
     JWT_SECRET: str | None = None
     """HS256 secret for session tokens; setup writes one to the instance folder."""
@@ -46,6 +49,28 @@ class Config:
     XML_ROOT = "dfapi"
     LOGIN_ATTRIBUTE = "email"
     PASSWORD_MIN_LENGTH = 16
+    LOGIN_MAX_ATTEMPTS = 5
+    """Failed logins allowed per account and per client address in one window."""
+
+    LOGIN_ATTEMPT_WINDOW = 900
+    """Seconds of the failed-login window; the next attempt after it is allowed again."""
+
+    CONFIRM_CODE_LENGTH = 32
+    """Characters of e-mailed confirmation codes ([0-9A-Z])."""
+
+    CONFIRM_CODE_TTL = 1440
+    """Minutes a confirmation code stays valid."""
+
+    CONFIRM_RESET_URL = "/dreamfactory/dist/#/auth/reset-password"
+    CONFIRM_INVITE_URL = "/dreamfactory/dist/#/auth/user-invite"
+    CONFIRM_REGISTER_URL = "/dreamfactory/dist/#/auth/register-confirm"
+    APP_NAME = "DreamFactory"
+    """Product name used in e-mails."""
+
+    MAIL_FROM_EMAIL: str | None = None
+    """Sender used when an e-mail service and its template name none."""
+
+    MAIL_FROM_NAME: str | None = None
     PROXY_FIX_HOPS = 1
     """Reverse proxies (nginx) in front of gunicorn whose X-Forwarded-* headers we trust."""
 
@@ -55,7 +80,6 @@ class Config:
     DEBUG = False
     MAINTENANCE = False
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    JSON_SORT_KEYS = False
 
 
 class TestConfig(Config):

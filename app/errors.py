@@ -163,7 +163,7 @@ def _render(error: ApiError, trace: list[str] | None = None):
             "trace": trace,
             "status_code": inner["status_code"],
         }
-    return render(body, error.status)
+    return render(body, error.status, getattr(error, "headers", None))
 
 
 def render_api_error(error: ApiError):

@@ -10,6 +10,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import App, CacheStamp, Service, SystemConfig, User, utcnow
+from app.services.sql.sample import create_sample
 
 DEFAULT_SERVICES: list[dict[str, Any]] = [
     {
@@ -125,6 +126,8 @@ def seed() -> list[str]:
     storage = current_app.config["STORAGE_PATH"]
     for folder in ("app", "logs", "databases"):
         os.makedirs(os.path.join(storage, folder), exist_ok=True)
+    if create_sample(os.path.join(storage, "databases", "db.sqlite")):
+        added.append("sample database db.sqlite")
     return added
 
 

@@ -127,18 +127,38 @@ def spare_app():
             db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> str:
+    """The seeded ``db`` service's sample database, built once and copied per test."""
+    from app.services.sql.sample import create_sample
+
+    path = str(tmp_path_factory.mktemp("sample") / "db.sqlite")
+    create_sample(path)
+    return path
+
+
+def place_sample(template: str, storage) -> None:
+    """Put the sample in place so ``seed()`` finds it there instead of building it."""
+    import shutil
+
+    folder = storage / "databases"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, folder / "db.sqlite")
+
+
 @pytest.fixture(params=selected_backends())
 def backend(request) -> str:
     return request.param
 
 
 @pytest.fixture
-def app(backend, stores, tmp_path):
+def app(backend, stores, tmp_path, sample_db):
     """A seeded app with one admin, on a freshly emptied store of ``backend``."""
     from app import seed
     from app.extensions import db
 
     url = stores(backend)
+    place_sample(sample_db, tmp_path / "storage")
     application = make_app(url, str(tmp_path / "storage"))
     with application.app_context():
         reset_store(db.engine)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import secrets
 import string
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.access import passwords, sessions, tokens
-from app.errors import BadRequest, NotFound, Unauthorized
+from app.errors import BadRequest, Unauthorized
 from app.extensions import db
 from app.models import User, utcnow
 from app.records.clauses import to_bool
@@ -113,17 +112,23 @@ def password_request(
 
 
 def start_reset(email: Any, admin: bool) -> dict[str, Any]:
+    """Start a reset: the security question if the account has one, else an e-mailed code.
+
+    An unknown address answers like a known one (``{"success": true}`` once an
+    e-mail service is configured), so the endpoint cannot probe for accounts.
+    """
+    from app.access import mailer  # the e-mail side of resets
+
+    if not isinstance(email, str) or not email:
+        raise BadRequest("Missing required email.")
     user = _find_user(email, admin)
     if user is None:
-        raise NotFound("The supplied email was not found in the system.")
+        mailer.require_password_reset_sender()
+        return {"success": True}
     if user.security_question:
         return {"security_question": user.security_question}
-    from app.access.mailer import send_password_reset  # the e-mail side of resets
-
-    length = int(current_app.config.get("CONFIRM_CODE_LENGTH", 32))
-    user.confirm_code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-    user.confirm_code_date = utcnow()
-    send_password_reset(user)
+    mailer.issue_confirm_code(user)
+    mailer.send_password_reset(user)
     db.session.commit()
     return {"success": True}
 

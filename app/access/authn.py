@@ -35,6 +35,16 @@ class Credentials:
     basic: tuple[str, str] | None = None
 
 
+def _form_token(request: Request) -> str | None:
+    """``session_token`` from a form body, leaving the raw body readable afterwards."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        request.get_data(cache=True)  # form parsing then reads the cached bytes
+        return request.form.get("session_token")
+    if request.mimetype == "multipart/form-data":
+        return request.form.get("session_token")
+    return None
+
+
 def read_credentials(request: Request, api_path: str) -> Credentials:
     body = None
     if request.is_json and (request.content_length or 0) < 1_000_000:
@@ -55,7 +65,7 @@ def read_credentials(request: Request, api_path: str) -> Credentials:
         or request.headers.get("X-DreamFactory-Session-Token")
         or request.args.get("session_token")
         or (body.get("session_token") if isinstance(body.get("session_token"), str) else None)
-        or request.form.get("session_token")
+        or _form_token(request)
     )
     if not token and authorization.lower().startswith("basic "):
         try:

@@ -254,6 +254,14 @@ def user_values(user: User, flow: Flow) -> dict[str, Any]:
     }
 
 
+def require_password_reset_sender() -> None:
+    """Raise the 503 a reset would raise when no usable e-mail service is configured."""
+    service_id, _ = configured_ids(PASSWORD)
+    if not service_id:
+        raise ServiceUnavailable(PASSWORD.missing)
+    _email_service(service_id, PASSWORD)
+
+
 def _send(user: User, flow: Flow) -> None:
     service_id, template_id = configured_ids(flow)
     if not service_id:

@@ -12,10 +12,10 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from app import directory
-from app.access import passwords, tokens
+from app.access import limits, passwords, tokens
 from app.errors import BadRequest, Forbidden, Unauthorized
 from app.extensions import db
 from app.models import User, utcnow
@@ -72,14 +72,20 @@ def login(payload: Any, admin: bool, actor: Actor | None) -> dict[str, Any]:
         raise BadRequest(f"Login request is missing required {attribute}.")
     if not password or not isinstance(password, str):
         raise BadRequest("Login request is missing required password.")
+    address = request.remote_addr if has_request_context() else None
+    limits.check_login_allowed(identity, address)
     column = User.username if attribute == "username" else User.email
     user = db.session.scalar(sa.select(User).where(sa.func.lower(column) == identity.lower()))
     if user is None:
         passwords.burn_time(password)
-        raise Unauthorized(INVALID_CREDENTIALS)
-    if not passwords.check_password(user.password, password):
-        raise Unauthorized(INVALID_CREDENTIALS)
-    if not user.is_active or bool(user.is_sys_admin) != admin:
+    if (
+        user is None
+        or not passwords.check_password(user.password, password)
+        or not user.is_active
+        or bool(user.is_sys_admin) != admin
+    ):
+        db.session.rollback()
+        limits.record_login_failure(identity, address)
         raise Unauthorized(INVALID_CREDENTIALS)
     role = _role_for(user.id, actor)
     if role is not None and not role.is_active:
@@ -88,6 +94,7 @@ def login(payload: Any, admin: bool, actor: Actor | None) -> dict[str, Any]:
     user.confirm_code = None
     token, claims = tokens.issue(user.id, user.email, to_bool(payload.get("remember_me")))
     db.session.commit()
+    limits.clear_login_failures(identity)
     return session_object(user, token, claims, actor)
 
 

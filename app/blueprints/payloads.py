@@ -61,6 +61,9 @@ def parse_payload(request: Request) -> tuple[Any, bytes, Any]:
     if mimetype == "multipart/form-data":
         return request.form.to_dict(flat=True), b"", None
     if mimetype == "application/x-www-form-urlencoded":
+        raw = request.get_data(cache=True)
+        if raw.lstrip()[:1] in (b"{", b"["):  # JSON sent with curl -d's default type
+            return parse_json(raw), raw, None
         return request.form.to_dict(flat=True), b"", None
     known = mimetype.endswith("json") or mimetype.endswith("xml") or mimetype == "text/csv"
     if mimetype and not known and mimetype not in TEXT_TYPES:

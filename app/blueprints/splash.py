@@ -78,7 +78,7 @@ def status():
     )
     return render(
         {
-            "uri": request.url,
+            "uri": request.base_url,
             "managed": False,
             "dist": "",
             "demo": False,
