@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -17,3 +19,19 @@ NAMING_CONVENTION = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
+
+
+def _foreign_keys_on(dbapi_connection, connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def enforce_sqlite_foreign_keys(app: Flask) -> None:
+    """SQLite ignores foreign keys unless asked on every connection; ask, like the servers."""
+    with app.app_context():
+        engine: sa.Engine = db.engine
+        if engine.dialect.name == "sqlite" and not event.contains(
+            engine, "connect", _foreign_keys_on
+        ):
+            event.listen(engine, "connect", _foreign_keys_on)
