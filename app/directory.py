@@ -225,3 +225,13 @@ def lookups_for(app_id: int | None, role_id: int | None, user_id: int | None) ->
         return public, private
 
     return get_cache().get(("lookup",), f"lk:{app_id}:{role_id}:{user_id}", load)
+
+
+def instance_is_set_up() -> bool:
+    """Whether an admin exists (cached until a write to ``user``)."""
+
+    def load() -> bool:
+        query = sa.select(User.id).where(User.is_sys_admin.is_(True)).limit(1)
+        return db.session.scalar(query) is not None
+
+    return get_cache().get(("user",), "set_up", load)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from app import directory
 from app.access import authn
 from app.access.actor import ANONYMOUS
 from app.access.calls import normalize_verb, require_access
@@ -34,9 +35,20 @@ def api_path() -> str:
     return (request.view_args or {}).get("path", "")
 
 
+NOT_SET_UP = (
+    "This instance is not set up yet: create the first admin at /setup "
+    "or with `flask --app wsgi setup --email ... --password ...`."
+)
+
+
 def check_status() -> None:
-    if current_app.config.get("MAINTENANCE") and is_api_request():
+    """Maintenance mode and a store without any admin both answer the API with 503."""
+    if not is_api_request():
+        return
+    if current_app.config.get("MAINTENANCE"):
         raise ServiceUnavailable("This instance is in maintenance mode. Please try again later.")
+    if not directory.instance_is_set_up():
+        raise ServiceUnavailable(NOT_SET_UP)
 
 
 def override_verb() -> None:

@@ -6,6 +6,7 @@ the access pipeline; scripts and jobs call it after ``access.check_call``.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from flask import Response
@@ -17,17 +18,52 @@ from app.services.base import ServiceRequest, ServiceResponse
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
+    from app.cache import ServiceInfo
 
 ROOT_FIELDS = ("id", "name", "label", "description", "type")
 
 
 def call(request: ServiceRequest) -> ServiceResponse:
     info = directory.require_service_info(request.service)
+    info = substitute_lookups(request, info)
     service = build_service(info)
     result = service.handle(request)
     if isinstance(result, ServiceResponse):
         return result
     return ServiceResponse(content=result)
+
+
+def _has_lookup(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{" in value
+    if isinstance(value, dict):
+        return any(_has_lookup(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_lookup(v) for v in value)
+    return False
+
+
+def substitute_lookups(request: ServiceRequest, info: ServiceInfo) -> ServiceInfo:
+    """Lookups in the client's ``filter``/``params`` and (private ones too) in the config.
+
+    Done once here, so every service sees resolved values; nothing is
+    computed when no ``{...}`` appears.
+    """
+    from app.access import lookups
+
+    payload = request.payload if isinstance(request.payload, dict) else {}
+    client_parts = [request.params.get("filter"), payload.get("filter"), payload.get("params")]
+    if any(_has_lookup(part) for part in client_parts):
+        values = lookups.values_for(request.actor)
+        if "filter" in request.params:
+            request.params["filter"] = lookups.substitute(request.params["filter"], values)
+        for key in ("filter", "params"):
+            if key in payload:
+                payload[key] = lookups.substitute_all(payload[key], values)
+    if _has_lookup(info.config):
+        values = lookups.values_for(request.actor, allow_private=True)
+        info = dataclasses.replace(info, config=lookups.substitute_all(info.config, values))
+    return info
 
 
 def to_http(response: ServiceResponse) -> Response:

@@ -56,6 +56,17 @@ class ServiceResource(ModelResource):
             data["label"] = data["name"]
         super().apply(record, data, creating)
 
+    def scope(self, query: sa.Select) -> sa.Select:
+        """Non-admins see only the services their role reaches (DreamFactory's selectByRequest)."""
+        actor = getattr(self, "request", None) and self.request.actor
+        if actor is None or actor.is_sys_admin:
+            return query
+        from app.access.authz import can_see_service
+        from app.directory import all_services
+
+        visible = [s.id for s in all_services() if can_see_service(actor, s.name)]
+        return query.where(Service.id.in_(visible))
+
     def _type_in_use(self, type_name: str) -> bool:
         query = sa.select(Service.id).where(Service.type == type_name).limit(1)
         return db.session.execute(query).first() is not None
