@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import assert_error, make_app
+from tests.conftest import assert_error
 
 ORIGIN = "https://app.example.com"
 
@@ -107,8 +107,10 @@ def test_non_api_paths_are_not_handled(client, admin):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_a_rule_written_on_one_server_applies_on_another(app, admin, backend, stores, tmp_path):
-    other = make_app(stores(backend), str(tmp_path / "other"))
+def test_a_rule_written_on_one_server_applies_on_another(
+    app, admin, backend, stores, tmp_path, spare_app
+):
+    other = spare_app(stores(backend), str(tmp_path / "other"))
     other_client = other.test_client()
     assert "Access-Control-Allow-Origin" not in preflight(other_client).headers  # warm its cache
     add_rule(admin)
