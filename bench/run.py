@@ -25,7 +25,6 @@ import contextlib
 import json
 import os
 import platform
-import re
 import shutil
 import signal
 import socket
@@ -38,16 +37,11 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from load import ITEMS, ensure_wrk, log, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 ADMIN = ("bench-admin@example.com", "bench-admin-password-0123")
-ITEMS = 10_000
-BATCH = 1_000
-
-
-def log(message: str) -> None:
-    print(message, flush=True)  # noqa: T201 - a command-line tool
 
 
 # -- databases ------------------------------------------------------------------------
@@ -211,107 +205,6 @@ def configure_app(base: str, data_url: str) -> str:
     return app["resource"][0]["api_key"]
 
 
-# -- load -------------------------------------------------------------------------------
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    log("wrk is missing: installing it from Debian's packages")
-    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)  # noqa: S607
-    return shutil.which("wrk") or "wrk"
-
-
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def parse_wrk(text: str) -> dict[str, float]:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    latency = {}
-    for pct in ("50", "99"):
-        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s|m)\b", text).groups()
-        latency[pct] = float(value) * UNITS[unit]
-    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    return {"rps": rps, "p50": latency["50"], "p99": latency["99"],
-            "errors": float(errors.group(1)) if errors else 0.0}  # fmt: skip
-
-
-def wrk(binary: str, url: str, seconds: int, script: Path | None, headers: dict, conns: int):
-    args = [binary, "-t2", f"-c{conns}", f"-d{seconds}s", "--timeout", "60s", "--latency"]
-    for key, value in headers.items():
-        args += ["-H", f"{key}: {value}"]
-    if script is not None:
-        args += ["-s", str(script)]
-    done = subprocess.run([*args, url], capture_output=True, text=True, check=True)  # noqa: S603
-    return parse_wrk(done.stdout)
-
-
-def scripts(folder: Path, bare: bool) -> dict[str, Path]:
-    """wrk Lua scripts: random ids for reads by id, a 1000-record body for the batch."""
-    path = "/item/" if bare else "/api/v2/bench/_table/item/"
-    by_id = folder / f"by_id_{bare}.lua"
-    by_id.write_text(
-        "math.randomseed(7)\n"
-        f'request = function() return wrk.format(nil, "{path}" .. math.random(1, {ITEMS})) end\n'
-    )
-    records = [{"name": f"new {i}", "category": i % 100, "price": 9.5, "notes": "bulk"}
-               for i in range(BATCH)]  # fmt: skip
-    batch = folder / f"batch_{bare}.lua"
-    body = json.dumps({"resource": records}).replace("\\", "\\\\").replace('"', '\\"')
-    batch.write_text(
-        'wrk.method = "POST"\n'
-        f'wrk.body = "{body}"\n'
-        'wrk.headers["Content-Type"] = "application/json"\n'
-    )
-    return {"by_id": by_id, "batch": batch}
-
-
-SCENARIOS = [
-    ("list limit=100", "/api/v2/bench/_table/item?limit=100", "/item?limit=100", None),
-    ("filter on indexed column", "/api/v2/bench/_table/item?filter=category%3D7&limit=100",
-     "/item?category=7&limit=100", None),
-    ("related one level", "/api/v2/bench/_table/item?related=item_tag_by_item_id&limit=100",
-     "/item?related=1&limit=100", None),
-    ("get by id", "/api/v2/bench/_table/item/1", "/item/1", "by_id"),
-    ("batch POST 1000", "/api/v2/bench/_table/bulk", "/bulk", "batch"),
-]  # fmt: skip
-"""(name, our path, bare path, wrk script key)."""
-
-
-def run_load(wrk_bin: str, ours: str, bare: str, api_key: str, folder: Path, seconds: int,
-             conns: int) -> list[dict]:  # fmt: skip
-    ours_scripts, bare_scripts = scripts(folder, bare=False), scripts(folder, bare=True)
-    results = []
-    for name, ours_path, bare_path, script in SCENARIOS:
-        row: dict = {"scenario": name}
-        apps = {
-            "bare": (bare + bare_path, bare_scripts, {}),
-            "ours": (ours + ours_path, ours_scripts, {"X-DreamFactory-API-Key": api_key}),
-        }
-        runs: dict[str, list[dict]] = {"bare": [], "ours": []}
-        for label in ("bare", "ours"):  # warm-up, not recorded
-            url, chosen, headers = apps[label]
-            wrk(wrk_bin, url, 2, chosen[script] if script else None, headers, conns)
-        # ABBA halves, so a machine that gets busier or quieter favours neither app
-        for label in ("bare", "ours", "ours", "bare"):
-            url, chosen, headers = apps[label]
-            lua = chosen[script] if script else None
-            runs[label].append(wrk(wrk_bin, url, max(1, seconds // 2), lua, headers, conns))
-        for label, halves in runs.items():
-            row[label] = {k: sum(h[k] for h in halves) / len(halves) for k in halves[0]}
-        row["ratio"] = row["ours"]["rps"] / row["bare"]["rps"]
-        results.append(row)
-        log(
-            f"{name:26} bare {row['bare']['rps']:8.1f} req/s p50 {row['bare']['p50']:7.2f} ms "
-            f"p99 {row['bare']['p99']:7.2f} ms | ours {row['ours']['rps']:8.1f} req/s "
-            f"p50 {row['ours']['p50']:7.2f} ms p99 {row['ours']['p99']:7.2f} ms "
-            f"| ratio {row['ratio']:.2f}"
-            + (f" | non-2xx ours={row['ours']['errors']:.0f}" if row["ours"]["errors"] else "")
-        )
-    return results
-
-
 def measure_memory(api_key: str) -> list[dict]:
     """Peak Python memory of one request (tracemalloc) as the page grows."""
     import tracemalloc
@@ -374,6 +267,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (both apps)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument(
+        "--ours-app",
+        default="wsgi:app",
+        help="WSGI target of our app (a variant on PYTHONPATH, to try a change before making it)",
+    )
     args = parser.parse_args()
     wrk_bin = ensure_wrk()
     run = uuid.uuid4().hex[:8]
@@ -406,9 +304,11 @@ def main() -> None:
         )  # fmt: skip
         gunicorn = str(Path(PYTHON).parent / "gunicorn")
         ports = {"ours": free_port(), "bare": free_port()}
-        for label, target in (("ours", "wsgi:app"), ("bare", "bench.bare_app:app")):
+        pids = {}
+        for label, target in (("ours", args.ours_app), ("bare", "bench.bare_app:app")):
             bind = {"BENCH_BIND": f"127.0.0.1:{ports[label]}"}
-            processes.start([gunicorn, "-c", "bench/gunicorn_bench.py", target], {**env, **bind})
+            command = [gunicorn, "-c", "bench/gunicorn_bench.py", target]
+            pids[label] = processes.start(command, {**env, **bind}).pid
         ours, bare = (f"http://127.0.0.1:{ports[k]}" for k in ("ours", "bare"))
         wait_for(ours + "/")
         wait_for(bare + "/item/1")
@@ -416,7 +316,7 @@ def main() -> None:
         log(f"machine: {machine()}")
         log(f"gunicorn gthread, {args.workers} workers x {args.threads} threads each; "
             f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run")  # fmt: skip
-        results = run_load(wrk_bin, ours, bare, api_key, temp, args.seconds, args.connections)
+        results = run_load(wrk_bin, ours, bare, api_key, temp, args.seconds, args.connections, pids)
         memory = measure_memory(api_key)
         if args.json:
             Path(args.json).write_text(json.dumps({"load": results, "memory": memory}, indent=2))

@@ -272,7 +272,8 @@ def read_keys(
             if len(chunk) == 1:
                 select = select.where(column == chunk[0][key_names[0]])
             else:
-                select = select.where(column.in_([k[key_names[0]] for k in chunk]))
+                values = [k[key_names[0]] for k in chunk]
+                select = select.where(relations.key_in(column, values, ctx.connection.dialect.name))
         else:
             select = select.where(sa.or_(*(keys.condition(ctx.table, k) for k in chunk)))
         if server is not None:

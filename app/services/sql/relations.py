@@ -156,6 +156,24 @@ def _unique_columns(schema: DbSchema, connection: sa.Connection, table: str) -> 
         return set()
 
 
+def key_in(column: sa.ColumnElement, values: list[Any], dialect: str) -> sa.ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter.
+
+    A list of many parameters makes a different, long statement for every
+    list length, which the driver parses again each time; one array keeps the
+    statement the same for every page.
+    """
+    if (
+        dialect == "postgresql"
+        and len(values) > 1
+        and not isinstance(column.type, sa.types.NullType)
+    ):
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 @dataclass
 class RelatedQuery:
     """What the client asked of one relation: fields, per-parent limit and order."""
@@ -248,7 +266,7 @@ def _load(
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         select = sa.select(*columns, mapping.label(MAP)).select_from(source)
-        select = select.where(mapping.in_(chunk))
+        select = select.where(key_in(mapping, chunk, connection.dialect.name))
         if condition is not None:
             select = select.where(condition)
         if limit is not None:
@@ -261,8 +279,10 @@ def _load(
             )
         else:
             select = select.order_by(*ordering)
-        for row in connection.execute(select).mappings():
-            record = dict(row)
+        result = connection.execute(select)
+        names = list(result.keys())
+        for row in result.all():
+            record = dict(zip(names, row, strict=True))
             grouped.setdefault(record.pop(MAP), []).append(record)
     if limit is None:
         for items in grouped.values():

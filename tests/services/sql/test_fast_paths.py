@@ -154,3 +154,50 @@ def test_kept_filters_still_follow_their_params(sql):
         400,
     )
     assert_error(sql.get("todo", query_string={"filter": "nope = 1"}), 400)  # not kept
+
+
+def test_pages_of_keys_of_any_type(sql):
+    metadata = sa.MetaData()
+    country = sa.Table(
+        "country",
+        metadata,
+        sa.Column("code", sa.String(2), primary_key=True),
+        sa.Column("name", sa.String(40)),
+    )
+    city = sa.Table(
+        "city",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("country_code", sa.String(2), sa.ForeignKey("country.code")),
+        sa.Column("name", sa.String(40)),
+    )
+    metadata.create_all(sql.engine)
+    with sql.engine.begin() as conn:
+        conn.execute(
+            country.insert(), [{"code": "de", "name": "Germany"}, {"code": "fr", "name": "France"}]
+        )
+        conn.execute(
+            city.insert(),
+            [
+                {"id": 1, "country_code": "de", "name": "Berlin"},
+                {"id": 2, "country_code": "fr", "name": "Paris"},
+                {"id": 3, "country_code": "de", "name": "Bonn"},
+            ],
+        )
+    body = sql.get(
+        "country", query_string={"related": "city_by_country_code", "refresh": "true"}
+    ).get_json()
+    assert {
+        c["code"]: [x["name"] for x in c["city_by_country_code"]] for c in body["resource"]
+    } == {
+        "de": ["Berlin", "Bonn"],
+        "fr": ["Paris"],
+    }
+    body = sql.get("city", query_string={"related": "country_by_country_code"}).get_json()
+    assert [c["country_by_country_code"]["name"] for c in body["resource"]] == [
+        "Germany",
+        "France",
+        "Germany",
+    ]
+    body = sql.get("country", query_string={"ids": "fr,de"}).get_json()
+    assert [c["name"] for c in body["resource"]] == ["France", "Germany"]
