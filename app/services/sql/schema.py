@@ -54,6 +54,13 @@ class TableInfo:
     def column(self, name: str) -> sa.Column | None:
         return self.columns.get(str(name).lower())
 
+    def memo(self, name: str, loader: Any) -> Any:
+        """A fact derived from this table (write plans, caches), computed once."""
+        found = self.__dict__.get(f"_memo_{name}")
+        if found is None:
+            found = self.__dict__[f"_memo_{name}"] = loader()
+        return found
+
     def output(self, name: str) -> sa.ColumnElement:
         """What to select for a field so its value serializes: exotic types come as text."""
         column = self.table.c[name]

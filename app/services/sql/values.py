@@ -19,6 +19,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -141,16 +142,44 @@ def split_record(
     return values, nested
 
 
+@dataclass(frozen=True)
+class WritePlan:
+    """What every write to a table checks, worked out once per cached table."""
+
+    automatic: tuple[tuple[str, str], ...]
+    """(field, type) of the fields the service fills in."""
+    skipped: frozenset[str]
+    """Fields whose client values are ignored (the automatic ones)."""
+    required: tuple[str, ...]
+    """Fields a new record must give (NOT NULL without a default)."""
+
+
+def write_plan(table: TableInfo) -> WritePlan:
+    def build() -> WritePlan:
+        automatic = tuple(
+            (str(c.key), field_df_type(table, c.key))
+            for c in table.table.c
+            if field_df_type(table, c.key).endswith(("_on_create", "_on_update"))
+        )
+        return WritePlan(
+            automatic,
+            frozenset(key for key, _ in automatic),
+            tuple(str(c.key) for c in table.table.c if _required(table, c)),
+        )
+
+    return table.memo("write_plan", build)
+
+
 def prepare(
     table: TableInfo, raw: dict[str, Any], *, creating: bool, user_id: int | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(values to write, plain values to check against row filters) for one record."""
     values: dict[str, Any] = {}
     plain: dict[str, Any] = {}
+    plan = write_plan(table)
     for name, value in raw.items():
         column = table.table.c[name]
-        df_type = field_df_type(table, name)
-        if df_type.endswith(("_on_create", "_on_update")):
+        if name in plan.skipped:
             continue
         if isinstance(value, dict) and "expression" in value and len(value) == 1:
             values[name] = expression(value["expression"], column, name)
@@ -165,16 +194,16 @@ def prepare(
             values[name] = plain[name] = None
             continue
         values[name] = plain[name] = write_value(column, value, name)
-    for column in table.table.c:
-        df_type = field_df_type(table, column.key)
+    plan = write_plan(table)
+    for key, df_type in plan.automatic:
         if df_type == "timestamp_on_update" or (creating and df_type == "timestamp_on_create"):
-            values[column.key] = sa.func.current_timestamp()
+            values[key] = sa.func.current_timestamp()
         elif df_type == "user_id_on_update" or (creating and df_type == "user_id_on_create"):
-            values[column.key] = plain[column.key] = user_id
+            values[key] = plain[key] = user_id
     if creating:
-        for column in table.table.c:
-            if column.key not in values and _required(table, column):
-                raise BadRequest(f"Required field '{column.key}' can not be NULL.")
+        for key in plan.required:
+            if key not in values:
+                raise BadRequest(f"Required field '{key}' can not be NULL.")
     return values, plain
 
 
