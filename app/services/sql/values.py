@@ -6,9 +6,10 @@ value is typecast to its column (``app.records.values.coerce_value``), must fit
 the column (length, integer range, numeric precision) and may not be NULL in
 a NOT NULL column; every failure is a 400 naming the field.
 
-``{"expression": "NOW()"}`` writes an SQL expression, but only one from a short
-whitelist (current time and date, NULL, a number): anything else is refused
-with ``SQL expression 'x' is not permitted.``. Automatic fields
+A field's validation rules remembered by ``_schema`` are applied first
+(``validation``). ``{"expression": "NOW()"}`` writes an SQL expression, but
+only one from a short whitelist (current time and date, NULL, a number):
+anything else is refused with ``SQL expression 'x' is not permitted.``. Automatic fields
 (``timestamp_on_create|update``, ``user_id_on_create|update``) are filled here
 and ignore what the client sent.
 """
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 
 from app.errors import BadRequest
 from app.records.values import coerce_value, python_type
+from app.services.sql import validation
 from app.services.sql.schema import TableInfo, field_df_type
 
 EXPRESSIONS: dict[str, Callable[[], Any]] = {
@@ -181,6 +183,9 @@ def prepare(
         column = table.table.c[name]
         if name in plan.skipped:
             continue
+        facts = table.extras.get(name.lower())
+        if facts and not validation.check(name, value, facts, updating=not creating):
+            continue  # a rule with on_fail "ignore_field"
         if isinstance(value, dict) and "expression" in value and len(value) == 1:
             values[name] = expression(value["expression"], column, name)
             if not isinstance(values[name], sa.ClauseElement):
