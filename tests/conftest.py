@@ -169,20 +169,27 @@ def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def app(backend, stores, tmp_path, sample_db):
-    """A seeded app with one admin, on a freshly emptied store of ``backend``."""
+def seeded_app(url: str, storage: str, **extra: Any):
+    """An app on an emptied, re-seeded store with the one admin of every test."""
     from app import seed
     from app.extensions import db
 
-    url = stores(backend)
-    place_sample(sample_db, tmp_path / "storage")
-    application = make_app(url, str(tmp_path / "storage"))
+    application = make_app(url, storage, **extra)
     with application.app_context():
         reset_store(db.engine)
         seed.seed()
         seed.create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", "Admin")
         db.session.remove()
+    return application
+
+
+@pytest.fixture
+def app(backend, stores, tmp_path, sample_db):
+    """A seeded app with one admin, on a freshly emptied store of ``backend``."""
+    from app.extensions import db
+
+    place_sample(sample_db, tmp_path / "storage")
+    application = seeded_app(stores(backend), str(tmp_path / "storage"))
     yield application
     with application.app_context():
         db.session.remove()

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, assert_error, make_app
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, assert_error, seeded_app
 
 
 @pytest.fixture
 def throttled(backend, stores, tmp_path):
-    from app import seed
-    from app.extensions import db
-    from tests.conftest import reset_store
-
-    application = make_app(stores(backend), str(tmp_path / "s"), LOGIN_MAX_ATTEMPTS=3)
-    with application.app_context():
-        reset_store(db.engine)
-        seed.seed()
-        seed.create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", "Admin")
-        db.session.remove()
+    application = seeded_app(stores(backend), str(tmp_path / "s"), LOGIN_MAX_ATTEMPTS=3)
     yield application
     with application.app_context():
+        from app.extensions import db
+
         db.engine.dispose()
 
 
