@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.blueprints import register_blueprints
 
     extensions.db.init_app(app)
-    extensions.enforce_sqlite_foreign_keys(app)
+    extensions.tune_system_engine(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     cache.install_listeners()
     errors.register_error_handlers(app)

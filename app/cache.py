@@ -54,12 +54,25 @@ class ServiceInfo:
     config: dict[str, Any] = field(default_factory=dict)
 
 
+_STAMPS = sa.select(CacheStamp.__table__.c.key, CacheStamp.__table__.c.version)
+
+
 def read_stamps() -> dict[str, int]:
     """All namespace versions, read once per request (or app context)."""
     if has_app_context() and "cache_stamps" in g:
         return g.cache_stamps
-    rows = db.session.execute(sa.select(CacheStamp.key, CacheStamp.version)).all()
-    stamps = {key: version for key, version in rows}
+    if db.session().in_transaction():
+        # Read in the session's snapshot (MariaDB and SQLite keep one per transaction):
+        # records it loads next are then never older than the stamps they are kept under.
+        stamps = dict(db.session.execute(_STAMPS).all())
+    else:
+        # Core on a connection of its own (autocommit on PostgreSQL): no ORM path and no
+        # BEGIN/ROLLBACK. The session's snapshot, if it takes one, starts later, so what it
+        # loads is at least as new as these stamps.
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            stamps = dict(conn.execute(_STAMPS).all())
     if has_app_context():
         g.cache_stamps = stamps
     return stamps

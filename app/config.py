@@ -79,7 +79,7 @@ class Config:
 
     DEBUG = False
     MAINTENANCE = False
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
 
 class TestConfig(Config):

@@ -8,6 +8,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 
+from app.pooling import install_idle_ping
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -27,10 +29,11 @@ def _foreign_keys_on(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-def enforce_sqlite_foreign_keys(app: Flask) -> None:
-    """SQLite ignores foreign keys unless asked on every connection; ask, like the servers."""
+def tune_system_engine(app: Flask) -> None:
+    """Idle-only pings on the store's pool; SQLite's foreign keys on, like the servers."""
     with app.app_context():
         engine: sa.Engine = db.engine
+        install_idle_ping(engine)
         if engine.dialect.name == "sqlite" and not event.contains(
             engine, "connect", _foreign_keys_on
         ):

@@ -25,7 +25,8 @@ CSV = "text/csv"
 
 def _default(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
+        number = float(value)
+        return int(value) if number.is_integer() and value == value.to_integral_value() else number
     if isinstance(value, bytes | bytearray | memoryview):
         import base64
 

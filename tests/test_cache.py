@@ -13,7 +13,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from app import pooling
 from app.cache import bump, get_cache, read_stamps
+from app.extensions import db
 from tests.conftest import (
     ADMIN_EMAIL,
     ADMIN_KEY,
@@ -172,7 +174,6 @@ def test_a_user_deactivated_elsewhere(app, app2, admin):
 
 def test_writes_behind_the_api_need_a_cache_flush(app, app2, admin, admin2, echo):
     """A raw write on a bare connection bypasses the stamps; ``DELETE system/cache`` fixes it."""
-    from app.extensions import db
     from app.models import Service
 
     assert admin2.get(f"{echo}/x").status_code == 200
@@ -187,7 +188,6 @@ def test_writes_behind_the_api_need_a_cache_flush(app, app2, admin, admin2, echo
 
 
 def test_bulk_statements_through_the_session_bump(app, app2, admin2, echo):
-    from app.extensions import db
     from app.models import Service
 
     assert admin2.get(f"{echo}/x").status_code == 200
@@ -210,7 +210,6 @@ def test_token_writes_do_not_bump(app, admin):
 
 def test_uncommitted_writes_are_not_cached(app, admin):
     from app import directory
-    from app.extensions import db
     from app.models import Role
 
     role_id = create_role(admin, "before", [])
@@ -253,7 +252,6 @@ def reads_of_cached_tables(statements: list[str]) -> list[str]:
 
 
 def test_a_warm_request_reads_only_the_stamps_and_the_token(app, app2, admin, echo):
-    from app.extensions import db
 
     echo_id = service_id(admin, "echo")
     role_id = create_role(
@@ -283,7 +281,6 @@ def test_a_warm_request_reads_only_the_stamps_and_the_token(app, app2, admin, ec
 
 
 def test_admin_key_requests_stay_warm(app2, admin2):
-    from app.extensions import db
 
     admin2.api_key = ADMIN_KEY
     assert admin2.get("/api/v2").status_code == 200
@@ -301,7 +298,6 @@ def test_admin_key_requests_stay_warm(app2, admin2):
 
 
 def version_of(app, namespace: str) -> int:
-    from app.extensions import db
     from app.models import CacheStamp
 
     with app.app_context():
@@ -313,7 +309,6 @@ def version_of(app, namespace: str) -> int:
 
 
 def test_bump_creates_then_increments(app):
-    from app.extensions import db
 
     with app.app_context():
         for _ in range(2):
@@ -324,7 +319,6 @@ def test_bump_creates_then_increments(app):
 
 def test_concurrent_first_bumps(app):
     """Transactions bumping a namespace that has no row yet all succeed, none is lost."""
-    from app.extensions import db
 
     workers = 6
     errors: list[BaseException] = []
@@ -363,3 +357,29 @@ def test_concurrent_first_bumps(app):
         thread.join(timeout=120)
     assert not errors, errors
     assert version_of(app, "race") == workers
+
+
+def test_the_store_replaces_a_dead_idle_connection(app, admin, backend, monkeypatch):
+    """The store's pool pings only idle connections, and still survives a database restart."""
+    if backend == "sqlite":
+        pytest.skip("SQLite has no server to lose the connection")
+    assert admin.get("system/service").status_code == 200
+    monkeypatch.setattr(pooling, "PING_AFTER_IDLE", 0.0)
+    with app.app_context(), db.engine.connect() as conn:
+        if backend == "postgresql":
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        else:
+            ids = conn.execute(
+                sa.text(
+                    "SELECT id FROM information_schema.PROCESSLIST "
+                    "WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"
+                )
+            ).scalars()
+            for session_id in list(ids):
+                conn.execute(sa.text(f"KILL {int(session_id)}"))
+    assert admin.get("system/service").status_code == 200

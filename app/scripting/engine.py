@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 ApiCallback = Callable[[str, str, Any, dict[str, Any]], dict[str, Any]]
-"""``api(method, path_or_url, payload, options)`` → ``{status_code, content, content_type, headers}``."""
+"""``api(method, path_or_url, payload, options)`` → the call's result:
+``{status_code, content, content_type, headers}``."""
 
 
 @dataclass

@@ -5,10 +5,8 @@ service id and a hash of the service's type and config. A request for a
 service whose config changed builds a new engine and disposes the old one;
 whenever the list of services moves (any write to the ``service`` table), the
 registry sweeps out engines of services that were deleted or changed. Engines
-are small pools; a connection that sat unused in the pool for ``PING_AFTER_IDLE``
-seconds is tested before use, so a restarted database is noticed, while a busy
-pool pays no extra round trip per request (SQLAlchemy's ``pool_pre_ping``
-would ping on every checkout).
+are small pools whose connections are pinged only after sitting idle
+(``app.pooling``).
 
 On every new connection the engine applies the service's session setup: the
 statement timeout (PostgreSQL ``statement_timeout``, MariaDB
@@ -35,6 +33,7 @@ from flask import current_app
 from sqlalchemy import event
 
 from app.errors import ServiceUnavailable
+from app.pooling import install_idle_ping
 
 if TYPE_CHECKING:
     from app.cache import ServiceInfo
@@ -56,7 +55,6 @@ POOL_TIMEOUT = 10
 POOL_RECYCLE = 3600
 """Seconds after which a pooled connection is replaced (servers drop idle ones)."""
 
-PING_AFTER_IDLE = 5.0
 """Seconds a pooled connection may sit unused before it is tested at checkout."""
 
 CONNECT_TIMEOUT = 5
@@ -128,7 +126,7 @@ def create_engine(info: ServiceInfo) -> sa.Engine:
         pool_timeout=POOL_TIMEOUT,
         pool_recycle=POOL_RECYCLE,
     )
-    _install_idle_ping(engine)
+    install_idle_ping(engine)
     timeout = config.get("statement_timeout") or None
     statements = list(config.get("statements") or [])
     if info.type == "sqlite":
@@ -136,24 +134,6 @@ def create_engine(info: ServiceInfo) -> sa.Engine:
     else:
         _install_server_setup(engine, info.type, timeout, statements)
     return engine
-
-
-def _install_idle_ping(engine: sa.Engine) -> None:
-    """Test a connection at checkout when it sat idle; a dead one is replaced transparently."""
-
-    @event.listens_for(engine, "checkin")
-    def checkin(dbapi_connection: Any, record: Any) -> None:
-        record.info["df_idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        since = record.info.get("df_idle_since")
-        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # noqa: BLE001 - any failure: the pool retries with a new one
-            raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 def _run(dbapi_connection: Any, statements: list[str]) -> None:

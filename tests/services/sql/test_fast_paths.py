@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.services.sql import engines
+from app import pooling
 from app.services.sql.engines import get_registry
 from tests.conftest import assert_error
 from tests.services.sql.conftest import todo
@@ -111,7 +111,7 @@ def test_a_dead_idle_connection_is_replaced(sql, monkeypatch):
     if sql.kind == "sqlite":
         pytest.skip("SQLite has no server to lose the connection")
     assert sql.get("todo").status_code == 200
-    monkeypatch.setattr(engines, "PING_AFTER_IDLE", 0.0)
+    monkeypatch.setattr(pooling, "PING_AFTER_IDLE", 0.0)
     kill_other_connections(sql)
     assert sql.get("todo").get_json() == {"resource": []}
 
