@@ -2,6 +2,7 @@
 
 from app.models.application import APP_TYPES, App
 from app.models.base import Record, iso, utcnow
+from app.models.cache_entry import CacheEntry
 from app.models.cors import CorsConfig
 from app.models.email import EmailTemplate
 from app.models.limit import Limit
@@ -15,6 +16,7 @@ from app.models.user import User, UserAppRole
 __all__ = [
     "APP_TYPES",
     "App",
+    "CacheEntry",
     "CacheStamp",
     "CorsConfig",
     "EmailTemplate",
