@@ -10,6 +10,8 @@ Nested records follow DreamFactory's order: a ``belongs_to`` object is
 created or updated first and its key written into the foreign key; then the
 record itself; then ``has_one``/``has_many`` children (their foreign key set
 to this record) and ``many_many`` records (linked through the junction).
+A child that names its key and sets its foreign key to null is disowned: its
+key set to null, or with ``allow_related_delete=true`` the row deleted.
 Nested writes need the role's permission on the related table.
 """
 
@@ -196,8 +198,41 @@ class Writer:
                     raise BadRequest(f"Related records of '{name}' must be JSON objects.")
                 if relation.type == "many_many":
                     self.link(relation, mine, ref, item)
+                elif self.disowns(relation, item):
+                    self.disown(relation, ref, item)
                 else:
                     self.save_related(ref, {**item, relation.ref_field: mine})
+
+    @staticmethod
+    def disowns(relation: Relation, item: dict) -> bool:
+        """A child that names its row and sets its foreign key to null leaves this record."""
+        return any(k.lower() == relation.ref_field.lower() and v is None for k, v in item.items())
+
+    def disown(self, relation: Relation, ref: TableInfo, item: dict) -> None:
+        """DreamFactory's rule: delete the child with ``allow_related_delete``, else orphan it."""
+        key = self.key_of(ref, item)
+        if key is None:
+            raise BadRequest(
+                f"Related record of '{ref.name}' with a null '{relation.ref_field}' must name "
+                "its primary key."
+            )
+        key = {n: coerce_value(v, ref.table.c[n], n) for n, v in key.items()}
+        if to_bool(self.ctx.request.option("allow_related_delete")):
+            self.require_verb(ref, "DELETE")
+            condition = keys.condition(ref, key)
+            server = self.ctx.condition("DELETE", ref)
+            if server is not None:
+                condition = sa.and_(condition, server)
+            if not self.connection.execute(ref.table.delete().where(condition)).rowcount:
+                raise keys.not_found(keys.shown(key))
+            return
+        if not ref.table.c[relation.ref_field].nullable:
+            raise BadRequest(
+                f"Null value not allowed for field '{relation.ref_field}' of '{ref.name}': "
+                "use allow_related_delete=true to delete the related record instead."
+            )
+        rest = {k: v for k, v in item.items() if k not in key}
+        self.update(key, rest, "PATCH", ref)
 
     def link(self, relation: Relation, mine: Any, ref: TableInfo, item: dict) -> None:
         other_key = self.save_related(ref, item)

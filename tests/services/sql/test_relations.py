@@ -197,3 +197,53 @@ def test_nested_failure_rolls_the_record_back(family):
     error = assert_error(response, 400, code=1000)
     assert "info_type" in error["context"]["resource"][0]["message"]
     assert [r["name"] for r in family.rows(contact)] == ["Ann", "Bob", "Cid"]
+
+
+def test_a_child_with_a_null_foreign_key_is_orphaned(family):
+    response = family.patch(
+        "contact/1",
+        query_string={"related": "contact_info_by_contact_id"},
+        json={"contact_info_by_contact_id": [{"id": 2, "contact_id": None}]},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert [i["id"] for i in response.get_json()["contact_info_by_contact_id"]] == [1]
+    kept = {r["id"]: r["contact_id"] for r in family.rows(contact_info)}
+    assert kept == {1: 1, 2: None, 3: 2, 4: None}
+
+
+def test_allow_related_delete_deletes_the_disowned_child(family):
+    response = family.patch(
+        "contact/1",
+        query_string={"related": "contact_info_by_contact_id", "allow_related_delete": "true"},
+        json={"contact_info_by_contact_id": [{"id": 2, "contact_id": None}]},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert [r["id"] for r in family.rows(contact_info)] == [1, 3, 4]
+
+
+def test_disowning_needs_the_child_key_and_a_nullable_key(family):
+    error = assert_error(
+        family.patch(
+            "contact/1",
+            json={"contact_info_by_contact_id": [{"info_type": "x", "contact_id": None}]},
+        ),
+        400,
+    )
+    assert "primary key" in error["message"]
+    assert [r["id"] for r in family.rows(contact_info)] == [1, 2, 3, 4]
+    error = assert_error(
+        family.patch(
+            "contact/1",
+            json={"contact_tag_by_contact_id": [{"id": 1, "contact_id": None}]},
+        ),
+        400,
+    )
+    assert "allow_related_delete" in error["message"]
+    assert len(family.rows(contact_tag)) == 2
+    response = family.patch(
+        "contact/1",
+        query_string={"allow_related_delete": "1"},
+        json={"contact_tag_by_contact_id": [{"id": 1, "contact_id": None}]},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert [r["id"] for r in family.rows(contact_tag)] == [2]
