@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from app.access.actor import Actor
     from app.cache import ServiceInfo
+    from app.services.event_paths import EventTarget
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")
 
@@ -177,6 +178,12 @@ class BaseService:
     resources: ClassVar[Mapping[str, type[Resource]]] = {}
     access_exceptions: ClassVar[dict[str, int]] = {}
     """Component → verb mask reachable without any role permission (login, register...)."""
+    event_params: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Resource → names of its path parameters in event names (``_table`` → table_name, id)."""
+    event_verbs: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Resource → the verbs its events are listed for, when its methods don't say."""
+    root_event_verbs: ClassVar[tuple[str, ...]] = ("get",)
+    """Verbs listed for the service-level event (``db.get``)."""
 
     def __init__(self, info: ServiceInfo) -> None:
         self.info = info
@@ -214,6 +221,22 @@ class BaseService:
 
     def resource_infos(self) -> Iterable[dict[str, Any]]:
         return [cls.info() for cls in self.resources.values()]
+
+    def event_target(self, request: ServiceRequest) -> EventTarget:
+        """The event paths this request fires (generic first) and the event's ``resource``."""
+        from app.services.event_paths import target_for
+
+        return target_for(self, request)
+
+    def event_map(self) -> dict[str, dict[str, Any]]:
+        """The events this service can fire, for ``GET system/event`` (see ``event_paths``)."""
+        from app.services.event_paths import map_for
+
+        return map_for(self)
+
+    def event_parameter_values(self) -> dict[str, list[str]]:
+        """Known values of event path parameters (table names...), for the event map."""
+        return {}
 
 
 def list_resources(request: ServiceRequest, infos: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -32,6 +32,28 @@ class SqlService(BaseService):
     access_exceptions: ClassVar[dict[str, int]] = {"_schema": 1}
     """``GET _schema`` reaches the resource for any role: without the role's permission it
     lists the tables the role can read through ``_table`` (DreamFactory's filtered list)."""
+    event_params: ClassVar[dict[str, tuple[str, ...]]] = {
+        "_table": ("table_name", "id"),
+        "_schema": ("table_name",),
+        "_proc": ("procedure_name",),
+        "_func": ("function_name",),
+    }
+    event_verbs: ClassVar[dict[str, tuple[str, ...]]] = {
+        "_proc": ("get", "post"),
+        "_func": ("get", "post"),
+    }
+
+    def event_parameter_values(self) -> dict[str, list[str]]:
+        """Table (and routine) names for the event map (raises when the database is unreachable)."""
+        from app.services.sql.routines import KINDS, routines
+
+        with self.connect(read_only=True) as connection:
+            schema = self.schema(connection)
+            values = {"table_name": list(schema.names)}
+            if "_proc" in self.resources:
+                for resource, param in (("_proc", "procedure_name"), ("_func", "function_name")):
+                    values[param] = list(routines(schema, connection, KINDS[resource]))
+        return values
 
     def engine(self) -> sa.Engine:
         return engine_for(self.info)
