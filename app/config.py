@@ -77,6 +77,27 @@ class Config:
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024
     """Bytes; bigger request bodies get a 413 (file uploads stream separately)."""
 
+    SCRIPTING_DISABLE = ""
+    """``all``, or a comma list of script types (``python,nodejs``) refused with a 503."""
+
+    SCRIPT_ALLOW_PRIVATE_URLS = False
+    """Let scripts' ``platform.api`` reach loopback, private and link-local addresses."""
+
+    SCRIPT_API_MAX_DEPTH = 5
+    """Nesting of ``platform.api`` calls (a script calling an endpoint whose script calls...)."""
+
+    SCRIPT_API_MAX_CALLS = 100
+    """``platform.api`` calls all scripts of one top-level request may make together."""
+
+    SCRIPT_HTTP_TIMEOUT = 10
+    """Seconds a script's call to an outside URL may take (connect and each read)."""
+
+    SCRIPT_HTTP_MAX_BYTES = 10 * 1024 * 1024
+    """Bytes of an outside URL's answer a script receives at most."""
+
+    SCRIPT_STATS_FLUSH = 2
+    """Seconds a process keeps script run counts before adding them to the shared totals."""
+
     DEBUG = False
     MAINTENANCE = False
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
