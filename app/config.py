@@ -40,6 +40,9 @@ class Config:
     ALLOW_FOREVER_SESSIONS = False
     API_ROUTE_PREFIX = "api"
     STATUS_ROUTE_PREFIX = "status"
+    STORAGE_ROUTE_PREFIX = ""
+    """Path before ``/{service}/{file}`` of the public storage route; empty → at the root."""
+
     API_VERSION = "2.0"
     DB_MAX_RECORDS_RETURNED = 100000
     """Hard cap for ``limit`` on any list."""
@@ -76,6 +79,18 @@ class Config:
 
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024
     """Bytes; bigger request bodies get a 413 (file uploads stream separately)."""
+
+    FILE_MAX_UPLOAD_SIZE = 10 * 1024 * 1024 * 1024
+    """Bytes; largest upload to a file service (streamed to disk, never held in memory)."""
+
+    FILE_CHUNK_SIZE = 1024 * 1024
+    """Bytes read and written per step when file services copy, upload or zip."""
+
+    FILE_URL_IMPORT_TIMEOUT = 30
+    """Seconds a file service's ``url=`` import may wait to connect or between reads."""
+
+    FILE_URL_IMPORT_ALLOW_PRIVATE = False
+    """Let ``url=`` imports reach loopback, private and link-local addresses."""
 
     SCRIPTING_DISABLE = ""
     """``all``, or a comma list of script types (``python,nodejs``) refused with a 503."""

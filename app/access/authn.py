@@ -41,6 +41,11 @@ def _form_token(request: Request) -> str | None:
         request.get_data(cache=True)  # form parsing then reads the cached bytes
         return request.form.get("session_token")
     if request.mimetype == "multipart/form-data":
+        # a file upload bigger than MAX_CONTENT_LENGTH (allowed for file services) carries
+        # its credentials in headers or the query: it is not spooled before authorization
+        length = request.content_length
+        if length is None or length > (request.max_content_length or length):
+            return None
         return request.form.get("session_token")
     return None
 

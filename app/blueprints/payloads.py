@@ -1,7 +1,12 @@
 """Request bodies: JSON, form-urlencoded, XML, CSV or plain text into a payload.
 
-Binary bodies (file uploads, multipart) are not read here: the service gets
-the stream and reads it in chunks, so a large upload never sits in memory.
+Binary bodies are not read here: the service gets the stream and reads it in
+chunks, so a large upload never sits in memory. Services with ``raw_body``
+(file services) get every body that way, whatever its type, except form
+bodies and JSON small enough for the access pipeline to have read already;
+their uploads may be as large as ``FILE_MAX_UPLOAD_SIZE`` rather than
+``MAX_CONTENT_LENGTH``, and multipart uploads arrive as werkzeug's spooled
+files.
 """
 
 from __future__ import annotations
@@ -12,11 +17,15 @@ from typing import Any
 from xml.etree import ElementTree
 
 import orjson
-from flask import Request
+from flask import Request, current_app
 
+from app import directory
 from app.errors import BadRequest, InvalidJson
+from app.services import SERVICE_TYPES
 
 TEXT_TYPES = ("text/plain", "text/html")
+SMALL_JSON = 1_000_000
+"""Bytes below which the access pipeline may already have read a JSON body (credentials)."""
 
 
 def _xml_to_data(element: ElementTree.Element) -> Any:
@@ -55,9 +64,41 @@ def parse_json(content: bytes) -> Any:
         raise InvalidJson() from exc
 
 
-def parse_payload(request: Request) -> tuple[Any, bytes, Any]:
+def takes_raw_body(service: str) -> bool:
+    """Whether the named service reads request bodies itself (``BaseService.raw_body``)."""
+    info = directory.get_service_info(service) if service else None
+    cls = SERVICE_TYPES.get(info.type) if info is not None else None
+    return bool(cls is not None and cls.raw_body)
+
+
+def _raw_payload(request: Request, mimetype: str) -> tuple[Any, bytes, Any]:
+    """A ``raw_body`` service's body: form and small JSON parsed, the rest left unread."""
+    if mimetype == "application/x-www-form-urlencoded":
+        content = request.get_data(cache=True)
+        payload = None
+        if content.lstrip()[:1] in (b"{", b"["):
+            try:
+                payload = orjson.loads(content)
+            except orjson.JSONDecodeError:
+                payload = None
+        return payload, content, None
+    if request.is_json and (request.content_length or 0) < SMALL_JSON:
+        content = request.get_data(cache=True)  # within MAX_CONTENT_LENGTH, as for others
+        try:
+            return (orjson.loads(content) if content.strip() else None), content, None
+        except orjson.JSONDecodeError:
+            return None, content, None
+    request.max_content_length = current_app.config["FILE_MAX_UPLOAD_SIZE"]
+    if mimetype == "multipart/form-data":
+        return request.form.to_dict(flat=True), b"", request.files
+    return None, b"", request.stream
+
+
+def parse_payload(request: Request, raw: bool = False) -> tuple[Any, bytes, Any]:
     """(payload, raw content, stream): stream is set only for bodies left unread."""
     mimetype = (request.mimetype or "").lower()
+    if raw:
+        return _raw_payload(request, mimetype)
     if mimetype == "multipart/form-data":
         return request.form.to_dict(flat=True), b"", None
     if mimetype == "application/x-www-form-urlencoded":

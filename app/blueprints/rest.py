@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from app.access import api_endpoint
-from app.blueprints.payloads import parse_payload
+from app.blueprints.payloads import parse_payload, takes_raw_body
 from app.responses import render
 from app.services import dispatch
 from app.services.base import ServiceRequest, parse_api_path
@@ -28,7 +28,7 @@ def handle(path: str):
     params = request.args.to_dict(flat=True)
     if not service:
         return render(dispatch.root_listing(g.actor, params))
-    payload, content, stream = parse_payload(request)
+    payload, content, stream = parse_payload(request, raw=takes_raw_body(service))
     service_request = ServiceRequest(
         method=g.method,
         service=service,

@@ -50,7 +50,9 @@ class ServiceRequest:
     uri: str = ""
     api_version: str = "2.0"
     stream: Any = None
-    """A file-like body for services that stream uploads; None when read into ``content``."""
+    """A body left unread for services that stream uploads (``raw_body``): the input stream,
+    or for a multipart body its uploaded files (field name → werkzeug ``FileStorage``,
+    spooled to disk); None when the body was read into ``content``."""
     remote_addr: str | None = None
     """The client's address (after ProxyFix) for HTTP calls; None for internal ones."""
 
@@ -178,6 +180,9 @@ class BaseService:
     resources: ClassVar[Mapping[str, type[Resource]]] = {}
     access_exceptions: ClassVar[dict[str, int]] = {}
     """Component → verb mask reachable without any role permission (login, register...)."""
+    raw_body: ClassVar[bool] = False
+    """True: the REST controller leaves bodies unparsed in ``ServiceRequest.stream`` (file
+    uploads), except form bodies and small JSON ones (see ``blueprints.payloads``)."""
     event_params: ClassVar[dict[str, tuple[str, ...]]] = {}
     """Resource → names of its path parameters in event names (``_table`` → table_name, id)."""
     event_verbs: ClassVar[dict[str, tuple[str, ...]]] = {}
