@@ -9,6 +9,7 @@ def register_all() -> None:
     from app.services.docs import ApiDocsService
     from app.services.email import LocalEmailService, SmtpService
     from app.services.files import LocalFileService
+    from app.services.rws import RemoteWebService
     from app.services.sql import MysqlService, PgsqlService, SqliteService
     from app.services.system import SystemService, load_resources
     from app.services.user import UserService
@@ -24,5 +25,6 @@ def register_all() -> None:
         UserService,
         SmtpService,
         LocalEmailService,
+        RemoteWebService,
     ):
         register(cls)

@@ -100,6 +100,9 @@ def validate_config(
         if value == MASK and key in secret_keys(cls):
             value = stored.get(key)
         merged[key] = value
+    restore = getattr(cls, "restore_secrets", None)
+    if restore is not None:  # secrets inside lists or URLs (rws headers): the type knows where
+        merged = restore(merged, stored)
     if cls.config_schema is None:
         return merged
     try:
@@ -117,4 +120,7 @@ def mask_config(cls: type[BaseService] | None, config: dict[str, Any] | None) ->
     for key in secret_keys(cls):
         if config.get(key) not in (None, ""):
             config[key] = MASK
+    mask = getattr(cls, "mask_secrets", None)
+    if mask is not None:
+        config = mask(config)
     return config

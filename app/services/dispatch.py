@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 ROOT_FIELDS = ("id", "name", "label", "description", "type")
 
+VERBATIM_CONFIG_KEYS = frozenset({"openapi"})
+"""Config keys never searched for lookups: an OpenAPI document's ``{id}`` are path templates."""
+
 
 def call(request: ServiceRequest) -> ServiceResponse:
     info = directory.require_service_info(request.service)
@@ -60,9 +63,14 @@ def substitute_lookups(request: ServiceRequest, info: ServiceInfo) -> ServiceInf
         for key in ("filter", "params"):
             if key in payload:
                 payload[key] = lookups.substitute_all(payload[key], values)
-    if _has_lookup(info.config):
+    config = info.config or {}
+    if any(k not in VERBATIM_CONFIG_KEYS and _has_lookup(v) for k, v in config.items()):
         values = lookups.values_for(request.actor, allow_private=True)
-        info = dataclasses.replace(info, config=lookups.substitute_all(info.config, values))
+        config = {
+            k: v if k in VERBATIM_CONFIG_KEYS else lookups.substitute_all(v, values)
+            for k, v in config.items()
+        }
+        info = dataclasses.replace(info, config=config)
     return info
 
 
