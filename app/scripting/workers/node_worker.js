@@ -1,0 +1,631 @@
+'use strict';
+/*
+ * The program every warm Node.js script worker runs (see app/scripting/engines/nodejs.py).
+ *
+ * It speaks the NDJSON protocol of app/scripting/engine.py on a dedicated pipe pair
+ * whose fds are its two last arguments (`node node_worker.js READ_FD WRITE_FD`, see
+ * app/scripting/process.py), so a script writing to stdout cannot corrupt it. One run
+ * at a time:
+ *
+ *  - every run gets a fresh `vm` context (one is prepared while the worker is idle, so
+ *    creating it costs the request nothing) holding DreamFactory's Node idioms: `event`
+ *    with setRequest/setResponse/setReturn, `platform.api.get|post|put|patch|delete|call`
+ *    (callback form `(body, response)` and promise form), `platform.config`,
+ *    `platform.session`, `console.*` (captured as output lines), timers, `require`, and
+ *    the exception classes as global constructors (`throw new NotFoundException('gone')`);
+ *  - the script is the body of an async function, so `return` and `await` work at its
+ *    top level; compiled scripts are cached by source;
+ *  - the run ends when the script has returned (or its promise settled) and none of its
+ *    callbacks, timers, platform.api calls or other pending I/O remain, when it throws
+ *    (also from a callback or an unhandled rejection), or when its time is up;
+ *  - code entering the script (its body, callbacks, timers) runs under a `vm` timeout, so
+ *    a busy loop there ends the run cleanly; a loop in a promise continuation cannot be
+ *    interrupted from inside and is left to the pool, which kills and replaces the worker.
+ *
+ * `require` loads Node built-ins and installed modules (the working directory's
+ * node_modules, NODE_PATH, the global node_modules folders), except the built-ins that
+ * start processes or reach into this one (child_process, cluster, worker_threads, vm,
+ * ...). This is not a sandbox (DreamFactory reports Node.js as not sandboxed): what bounds
+ * a script is the pool's operating-system limits and its clean environment.
+ */
+
+const fs = require('fs');
+const Module = require('module');
+const net = require('net');
+const path = require('path');
+const util = require('util');
+const vm = require('vm');
+
+/** fds of the protocol pipes: the two last arguments. */
+const IN_FD = Number(process.argv[process.argv.length - 2]);
+const OUT_FD = Number(process.argv[process.argv.length - 1]);
+
+/** Bytes of printed output kept per run; the rest is dropped with a note. */
+const OUTPUT_MAX_BYTES = 64 * 1024;
+
+/** Compiled scripts kept, keyed by source. */
+const SCRIPT_CACHE_SIZE = 200;
+
+/** Built-in modules scripts may not load: they start processes or reach into this one. */
+const DENIED_MODULES = new Set([
+  'child_process', 'cluster', 'worker_threads', 'vm', 'v8', 'inspector', 'repl',
+  'module', 'process', 'trace_events', 'wasi',
+]);
+
+/** Default messages of the exception classes, by status (the Python engine's too). */
+const REASONS = {};
+for (const [status, text] of Object.entries(require('http').STATUS_CODES)) {
+  REASONS[status] = `${text}.`;
+}
+
+/** Environment variables that look like secrets are dropped even if the pool passed them. */
+for (const key of Object.keys(process.env)) {
+  if (/^DF_|SECRET|PASSWORD|TOKEN|DATABASE_URL|_KEY$/i.test(key)) delete process.env[key];
+}
+
+// Open stdout and stderr now, so their handles count as the worker's own, not as work a
+// script left pending.
+void process.stdout;
+void process.stderr;
+
+// ---------------------------------------------------------------- the context prelude
+
+/* Runs inside each new context: DreamFactory's exception classes as globals. */
+const PRELUDE = new vm.Script(`
+(function (reasons) {
+  const errorLike = (x) => x !== null && typeof x === 'object' && typeof x.message === 'string';
+  class DFException extends Error {
+    constructor(message, code, context) {
+      let status = 500;
+      if (errorLike(message)) {           // DFException(otherException): wrap it in a 500
+        const inner = message;
+        code = inner.code != null ? inner.code : inner.status_code;
+        context = inner.context;
+        message = inner.message;
+      }
+      super(message == null || message === '' ? reasons[status] : String(message));
+      this.status_code = status;
+      this.code = code == null ? null : code;   // null: the status code (see describe)
+      this.context = context === undefined ? null : context;
+    }
+    get name() { return this.constructor.name; }
+  }
+  class RestException extends DFException {
+    constructor(status, message, code, context) {
+      const st = Number.isInteger(status) && status >= 100 && status <= 599 ? status : 500;
+      super(message == null || message === '' ? (reasons[st] || 'Error.') : message, code, context);
+      this.status_code = st;
+    }
+  }
+  const byStatus = (status) => class extends RestException {
+    constructor(message, code, context) { super(status, message, code, context); }
+  };
+  const named = (name, cls) => Object.defineProperty(cls, 'name', {value: name});
+  const classes = {DFException, RestException};
+  for (const [name, status] of [
+    ['BadRequestException', 400], ['UnauthorizedException', 401], ['ForbiddenException', 403],
+    ['NotFoundException', 404], ['ConflictResourceException', 409],
+    ['TooManyRequestsException', 429], ['InternalServerErrorException', 500],
+    ['NotImplementedException', 501], ['ServiceUnavailableException', 503],
+    ['InvalidJsonException', 400]]) {
+    classes[name] = named(name, byStatus(status));
+  }
+  class BatchException extends RestException {
+    constructor(resources, message, code) {
+      const list = Array.isArray(resources) ? resources : [resources];
+      const failed = [];
+      const resource = list.map((item, i) => {
+        if (!errorLike(item)) return item;
+        failed.push(i);
+        const status = item.status_code || 500;
+        return {code: Number.isInteger(item.code) ? item.code : status,
+                context: item.context === undefined ? null : item.context,
+                message: item.message, status_code: status};
+      });
+      super(400, message == null || message === ''
+        ? 'Batch Error: Not all requests could be completed.' : message,
+      code == null ? 1000 : code,
+            {error: failed, resource});
+    }
+  }
+  classes.BatchException = BatchException;
+  classes.DfException = DFException;
+  classes.ConflictException = classes.ConflictResourceException;
+  for (const [name, cls] of Object.entries(classes)) {
+    Object.defineProperty(globalThis, name, {value: cls, writable: true, configurable: true});
+  }
+})
+`, {filename: 'df-prelude.js'});
+
+/* Calls `__df_call.fn(...__df_call.args)` inside a context, under a vm timeout. */
+const INVOKE = new vm.Script(
+  '(function (c) { __df_call = null; return c.fn.apply(undefined, c.args); })(__df_call)',
+  {filename: 'df-invoke.js'});
+
+// ---------------------------------------------------------------- protocol
+
+/** Writes one protocol message (the pipe is blocking; the loop only guards EAGAIN). */
+function send(message) {
+  const buffer = Buffer.from(JSON.stringify(message, jsonSafe) + '\n');
+  let offset = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += fs.writeSync(OUT_FD, buffer, offset);
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+    }
+  }
+}
+
+/** JSON.stringify replacer: BigInts as strings (JSON has no other form for them). */
+function jsonSafe(key, value) {
+  return typeof value === 'bigint' ? String(value) : value;
+}
+
+// ---------------------------------------------------------------- contexts
+
+/** Builds a context whose host functions act for `slot.run` (set when a run takes it). */
+function newContext() {
+  const slot = {run: null};
+  const sandbox = {};
+  const ctx = vm.createContext(sandbox, {name: 'df-script'});
+  PRELUDE.runInContext(ctx)(REASONS);
+  const realm = vm.runInContext('({Error, JSON, Promise})', ctx);
+  const host = {ctx, slot, realm};
+  const globals = {
+    console: makeConsole(slot),
+    setTimeout: (fn, ms, ...args) => addTimer(slot.run, fn, ms, args, false),
+    setInterval: (fn, ms, ...args) => addTimer(slot.run, fn, ms, args, true),
+    setImmediate: (fn, ...args) => addTimer(slot.run, fn, 0, args, false),
+    clearTimeout: (id) => clearTimer(slot.run, id),
+    clearInterval: (id) => clearTimer(slot.run, id),
+    clearImmediate: (id) => clearTimer(slot.run, id),
+    queueMicrotask: (fn) => realm.Promise.resolve().then(() => fn()),
+    require: (name) => scriptRequire(host, name),
+    Buffer, URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone,
+    __df_call: null,
+  };
+  for (const [name, value] of Object.entries(globals)) {
+    Object.defineProperty(sandbox, name, {value, writable: true, configurable: true});
+  }
+  return host;
+}
+
+let spare = null;
+
+/** The context the next run will use (created now if none is waiting). */
+function nextContext() {
+  if (spare === null) spare = newContext();
+  return spare;
+}
+
+function takeContext() {
+  const host = nextContext();
+  spare = null;
+  return host;
+}
+
+function prepareSpare() {
+  setImmediate(() => {
+    if (spare === null) spare = newContext();
+  }).unref();
+}
+
+const compiled = new Map();
+
+/** The cached vm.Script of a script's source, wrapped as the body of an async function. */
+function compile(source) {
+  let script = compiled.get(source);
+  if (script !== undefined) {
+    compiled.delete(source);
+    compiled.set(source, script);
+    return script;
+  }
+  script = new vm.Script(`(async function (event, platform) {${source}\n})`,
+    {filename: 'script.js'});
+  compiled.set(source, script);
+  if (compiled.size > SCRIPT_CACHE_SIZE) compiled.delete(compiled.keys().next().value);
+  return script;
+}
+
+// ---------------------------------------------------------------- script globals
+
+function makeConsole(slot) {
+  const log = (...args) => output(slot.run, util.format(...args));
+  return {log, info: log, warn: log, error: log, debug: log, trace: log,
+    dir: (obj) => output(slot.run, util.inspect(obj))};
+}
+
+function output(run, text) {
+  if (!run || run.finished) return;
+  for (const line of String(text).split('\n')) {
+    if (run.outputBytes >= OUTPUT_MAX_BYTES) {
+      if (!run.truncated) {
+        run.truncated = true;
+        run.output.push(`[output truncated at ${OUTPUT_MAX_BYTES} bytes]`);
+      }
+      return;
+    }
+    const kept = line.slice(0, OUTPUT_MAX_BYTES - run.outputBytes);
+    run.outputBytes += Buffer.byteLength(kept) + 1;
+    run.output.push(kept);
+  }
+}
+
+function addTimer(run, fn, ms, args, repeat) {
+  if (!run || run.finished) return undefined;
+  if (typeof fn !== 'function') throw new run.host.realm.Error('callback must be a function');
+  const id = ++run.timerSeq;
+  const fire = () => {
+    if (!repeat) run.timers.delete(id);
+    run.firing += 1;            // this timer still counts as active until it returns
+    invoke(run, fn, args);
+    run.firing -= 1;
+    settle(run);
+  };
+  const delay = Math.max(0, Number(ms) || 0);
+  run.timers.set(id, repeat ? setInterval(fire, delay) : setTimeout(fire, delay));
+  return id;
+}
+
+function clearTimer(run, id) {
+  if (!run) return;
+  const timer = run.timers.get(id);
+  if (timer !== undefined) {
+    clearTimeout(timer);
+    run.timers.delete(id);
+    settle(run);
+  }
+}
+
+function scriptRequire(host, name) {
+  const id = String(name);
+  const bare = id.startsWith('node:') ? id.slice(5) : id;
+  if (Module.isBuiltin(id)) {
+    if (DENIED_MODULES.has(bare.split('/')[0])) {
+      throw new host.realm.Error(`Module '${id}' is not available to scripts.`);
+    }
+    return require(id);
+  }
+  for (const base of moduleRoots()) {
+    try {
+      return Module.createRequire(path.join(base, 'noop.js'))(id);
+    } catch (err) {
+      if (err.code !== 'MODULE_NOT_FOUND') throw err;
+    }
+  }
+  throw new host.realm.Error(`Cannot find module '${id}'.`);
+}
+
+let roots = null;
+
+/** Folders installed modules are loaded from: cwd, NODE_PATH, the global node_modules. */
+function moduleRoots() {
+  if (roots === null) {
+    const prefix = path.resolve(path.dirname(process.execPath), '..');
+    roots = [process.cwd(),
+      ...(process.env.NODE_PATH || '').split(path.delimiter).filter(Boolean),
+      path.join(prefix, 'lib', 'node_modules'), '/usr/local/lib/node_modules',
+      '/usr/lib/node_modules', '/usr/share/nodejs'];
+    roots = [...new Set(roots)].filter((dir) => fs.existsSync(dir));
+  }
+  return roots;
+}
+
+// ---------------------------------------------------------------- platform and event
+
+const VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+function makePlatform(run, data) {
+  const call = (verb, ...args) => apiCall(run, verb, args);
+  const api = {call};
+  for (const verb of VERBS) api[verb.toLowerCase()] = (...args) => apiCall(run, verb, args);
+  return {api, config: data.config || {}, session: data.session || {}};
+}
+
+function isOptions(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    && Object.keys(value).length > 0
+    && Object.keys(value).every((key) => key === 'headers' || key === 'parameters');
+}
+
+/** platform.api.<verb>(path[, payload[, options]][, callback]) → a promise of the result. */
+function apiCall(run, verb, args) {
+  const realm = run.host.realm;
+  const method = String(verb || '').toUpperCase();
+  if (!VERBS.includes(method)) throw new realm.Error(`Unsupported method '${verb}'.`);
+  const callback = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+  let [target, payload = null, options = null] = args;
+  if (typeof target !== 'string' || target === '') {
+    throw new realm.Error('platform.api needs a service path or URL.');
+  }
+  if (method === 'GET' && options === null && isOptions(payload)) {
+    [payload, options] = [null, payload];   // get(url, options, callback), as in the docs
+  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) options = {};
+  const callId = ++run.callSeq;
+  const promise = new realm.Promise((resolve) => run.calls.set(callId, {resolve, callback}));
+  send({op: 'api', id: run.id, call: callId, method, path: target,
+    payload: payload === undefined ? null : payload, options: plainOptions(options)});
+  return callback ? undefined : promise;
+}
+
+function plainOptions(options) {
+  const plain = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value !== 'function') plain[key] = value;
+  }
+  plain.headers = plain.headers && typeof plain.headers === 'object' ? plain.headers : {};
+  plain.parameters = plain.parameters && typeof plain.parameters === 'object'
+    ? plain.parameters : {};
+  return plain;
+}
+
+function deliver(run, message) {
+  const pending = run.calls.get(message.call);
+  if (pending === undefined) return;
+  run.calls.delete(message.call);
+  const result = message.result || {};
+  if (pending.callback) {
+    const content = result.content;
+    const body = typeof content === 'string' ? content
+      : content === undefined || content === null ? '' : JSON.stringify(content);
+    const response = {...result, statusCode: result.status_code,
+      statusMessage: require('http').STATUS_CODES[result.status_code] || '',
+      headers: result.headers || {}};
+    invoke(run, pending.callback, [body, response]);
+  } else {
+    pending.resolve(result);
+  }
+  settle(run);
+}
+
+function decorateEvent(run, event) {
+  const helpers = {
+    setRequest(request) { event.request = request; },
+    setResponse(content, statusCode, contentType) {
+      const headers = event.response && event.response.headers ? event.response.headers : {};
+      event.response = {content, status_code: statusCode || 200,
+        content_type: contentType || 'application/json', headers};
+    },
+    setReturn(value) { run.returned = {value}; },
+  };
+  for (const [name, fn] of Object.entries(helpers)) {
+    Object.defineProperty(event, name, {value: fn, enumerable: false, configurable: true,
+      writable: true});
+  }
+  return event;
+}
+
+// ---------------------------------------------------------------- runs
+
+let current = null;
+
+function startRun(message) {
+  if (current !== null) {
+    send({op: 'done', id: message.id, event: message.event || {}, value: null, output: [],
+      error: {status_code: 500, message: 'Script worker is busy.', code: null, context: null,
+        class: 'Crash'}});
+    return;
+  }
+  const timeout = Math.max(0.001, Number(message.timeout) || 5);
+  const run = {
+    id: message.id, name: message.name, started: Date.now(), timeoutMs: timeout * 1000,
+    event: message.event && typeof message.event === 'object' ? message.event : {},
+    output: [], outputBytes: 0, truncated: false, calls: new Map(), callSeq: 0,
+    timers: new Map(), timerSeq: 0, firing: 0, mainDone: false, value: null, returned: null,
+    finished: false, host: null, deadline: null, baseline: null,
+  };
+  current = run;
+  run.baseline = activeKinds();
+  run.deadline = setTimeout(() => fail(run, timeoutError(run)), run.timeoutMs);
+  run.deadline.unref();
+  let script;
+  try {
+    script = compile(typeof message.script === 'string' ? message.script : '');
+  } catch (err) {
+    finish(run, syntaxError(run, err));
+    return;
+  }
+  run.host = takeContext();
+  run.host.slot.run = run;
+  let fn;
+  try {
+    fn = script.runInContext(run.host.ctx);
+  } catch (err) {
+    finish(run, describe(err));
+    return;
+  }
+  const event = decorateEvent(run, run.event);
+  const platform = makePlatform(run, message.platform || {});
+  const promise = invoke(run, fn, [event, platform]);
+  if (run.finished) return;
+  promise.then((value) => {
+    run.mainDone = true;
+    run.value = value;
+    settle(run);
+  }, (err) => fail(run, err));
+}
+
+/** Calls script code with the run's remaining time as a vm timeout; a throw fails the run. */
+function invoke(run, fn, args) {
+  if (run.finished) return undefined;
+  const remaining = run.timeoutMs - (Date.now() - run.started);
+  if (remaining <= 0) {
+    fail(run, timeoutError(run));
+    return undefined;
+  }
+  run.host.ctx.__df_call = {fn, args};
+  try {
+    return INVOKE.runInContext(run.host.ctx, {timeout: Math.ceil(remaining)});
+  } catch (err) {
+    fail(run, err && err.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT' ? timeoutError(run) : err);
+    return undefined;
+  }
+}
+
+/** How many active handles, requests and timers of each kind the process has. */
+function activeKinds() {
+  const kinds = new Map();
+  for (const kind of process.getActiveResourcesInfo()) kinds.set(kind, (kinds.get(kind) || 0) + 1);
+  return kinds;
+}
+
+/** Pending work the run started outside platform.api and timers: I/O of a required module. */
+function foreignWork(run) {
+  let count = 0;
+  for (const [kind, n] of activeKinds()) {
+    if (kind === 'Immediate') continue;
+    const timers = run.timers.size + run.firing;
+    const own = (run.baseline.get(kind) || 0) + (kind === 'Timeout' ? timers : 0);
+    count += Math.max(0, n - own);
+  }
+  return count;
+}
+
+/** Finishes the run once its body has settled and nothing it started is still pending. */
+function settle(run) {
+  if (run.finished || !run.mainDone) return;
+  setImmediate(() => {
+    if (run.finished || !run.mainDone) return;
+    if (run.calls.size > 0 || run.timers.size > 0) return;
+    if (foreignWork(run) > 0) {
+      setTimeout(() => settle(run), 1).unref();
+      return;
+    }
+    finish(run, null);
+  });
+}
+
+function fail(run, err) {
+  if (run.finished) return;
+  finish(run, describe(err));
+}
+
+function timeoutError(run) {
+  const seconds = Math.round(run.timeoutMs) / 1000;
+  return {df_error: {status_code: 504,
+    message: `Script '${run.name}' did not finish within ${seconds} s.`,
+    code: null, context: null, class: 'Timeout'}};
+}
+
+function syntaxError(run, err) {
+  const where = /script\.js:(\d+)/.exec(String(err && err.stack));
+  const line = where ? ` at line ${where[1]}` : '';
+  return {status_code: 500,
+    message: `Script '${run.name}' has a syntax error${line}: ${err.message}`, code: null,
+    context: null, class: 'SyntaxError'};
+}
+
+/**
+ * Maps whatever a script threw to the error the client sees: an exception class (or any
+ * object with a numeric `status_code`) keeps its status, code (the status when none was
+ * given) and context; a plain `Error` gives a 500 with its message; other errors
+ * (TypeError...) add their name and line; anything else (`throw "text"`) becomes a 500
+ * with its text.
+ */
+function describe(err) {
+  if (err && err.df_error) return err.df_error;
+  if (err !== null && typeof err === 'object') {
+    const name = typeof err.name === 'string' && err.name ? err.name : 'Error';
+    let message = err.message === undefined ? safeJson(err) : String(err.message);
+    let context = err.context === undefined ? null : err.context;
+    if (safeJson(context) === undefined) context = null;
+    if (typeof err.status_code === 'number') {
+      const status = Number.isInteger(err.status_code) && err.status_code >= 100
+        && err.status_code <= 599 ? err.status_code : 500;
+      return {status_code: status, message, code: Number.isInteger(err.code) ? err.code : status,
+        context, class: name};
+    }
+    if (name !== 'Error' && typeof err.stack === 'string') {
+      const where = /script\.js:(\d+)/.exec(err.stack);
+      message = `${name}: ${message}${where ? ` (line ${where[1]})` : ''}`;
+    }
+    return {status_code: 500, message, code: null, context: null, class: name};
+  }
+  return {status_code: 500, message: err === undefined ? 'undefined' : String(err), code: null,
+    context: null, class: 'Error'};
+}
+
+function safeJson(value) {
+  try {
+    return JSON.stringify(value, jsonSafe);
+  } catch (err) {
+    return String(value);
+  }
+}
+
+function finish(run, error) {
+  if (run.finished) return;
+  run.finished = true;
+  clearTimeout(run.deadline);
+  for (const timer of run.timers.values()) clearTimeout(timer);
+  run.timers.clear();
+  const leftovers = run.calls.size > 0 || foreignWork(run) > 0;
+  run.calls.clear();
+  if (run.host) run.host.slot.run = null;
+  current = null;
+  let value = error ? null : run.value;
+  if ((value === null || value === undefined) && !error && run.returned) value = run.returned.value;
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') value = null;
+  try {
+    send({op: 'done', id: run.id, event: run.event, value, output: run.output, error,
+      recycle: leftovers});
+  } catch (err) {
+    send({op: 'done', id: run.id, event: {}, value: null, output: run.output, recycle: leftovers,
+      error: {status_code: 500,
+        message: `Script result could not be converted to JSON: ${err.message.split('\n')[0]}`,
+        code: null, context: null, class: 'InternalServerErrorException'}});
+  }
+  if (leftovers) {
+    // Work the script started outside our bookkeeping could still call into a later
+    // run: this worker asked to be recycled, and ends now in any case.
+    process.exit(0);
+  }
+  prepareSpare();
+}
+
+process.on('unhandledRejection', (reason) => {
+  if (current !== null) fail(current, reason);
+});
+process.on('uncaughtException', (err) => {
+  if (current !== null) fail(current, err);
+});
+
+// ---------------------------------------------------------------- main loop
+
+/**
+ * Handles one protocol line, parsed by the JSON of the context that will see its data (the
+ * running script's, or the next run's), so `event` and api results are that realm's own
+ * objects and arrays.
+ */
+function handle(line) {
+  let message;
+  try {
+    message = (current !== null ? current.host.realm : nextContext().realm).JSON.parse(line);
+  } catch (err) {
+    return;
+  }
+  if (message.op === 'run') {
+    startRun(message);
+  } else if (message.op === 'api_result' && current !== null && message.id === current.id) {
+    deliver(current, message);
+  }
+}
+
+const input = new net.Socket({fd: IN_FD, readable: true, writable: false});
+let pendingText = '';
+input.setEncoding('utf8');
+input.on('data', (chunk) => {
+  pendingText += chunk;
+  let newline = pendingText.indexOf('\n');
+  while (newline !== -1) {
+    const line = pendingText.slice(0, newline);
+    pendingText = pendingText.slice(newline + 1);
+    if (line.trim() !== '') handle(line);
+    newline = pendingText.indexOf('\n');
+  }
+});
+input.on('end', () => process.exit(0));
+input.on('error', () => process.exit(0));
+prepareSpare();
