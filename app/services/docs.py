@@ -1,8 +1,26 @@
-"""The ``swagger`` service type: API documentation of every service (``api_docs``)."""
+"""The ``swagger`` service type: the live API documentation of every service (``api_docs``).
+
+``GET /api/v2/api_docs`` lists the services the caller can see, each with
+the URL of its document (``?as_list=true``: names only);
+``GET /api/v2/api_docs/{service}`` answers that service's OpenAPI document,
+the same one ``GET /api/v2/{service}/_spec`` answers, cut to the caller's
+role (``app.openapi``). A role that reaches ``api_docs`` can read the
+documents of the services it reaches; one that does not reach a service is
+refused with DreamFactory's 403 (the admin is told a missing service is 404).
+
+DreamFactory's own ``GET api_docs`` merges every service into one document;
+here each service keeps its own, which the docs page (``/docs``) offers as a
+list.
+"""
 
 from __future__ import annotations
 
-from app.services.base import BaseService
+from typing import Any
+
+from app import directory
+from app.errors import Forbidden, NotFound
+from app.records.clauses import to_bool
+from app.services.base import BaseService, ServiceRequest, unsupported_verb
 
 
 class ApiDocsService(BaseService):
@@ -11,3 +29,47 @@ class ApiDocsService(BaseService):
     group = "API Doc"
     description = "API documenting and testing service."
     singleton = True
+
+    def handle(self, request: ServiceRequest) -> Any:
+        segments = request.segments
+        if request.method != "GET":
+            raise unsupported_verb(request, self.name)
+        if not segments:
+            return self.listing(request)
+        if len(segments) > 1:
+            raise NotFound(f"Resource '{request.resource}' not found for service '{self.name}'.")
+        return self.document(request, segments[0])
+
+    def listing(self, request: ServiceRequest) -> dict[str, Any]:
+        from app.access.authz import can_see_service
+        from app.openapi import server_url
+
+        actor = request.actor
+        items = [
+            {
+                "name": info.name,
+                "label": info.label,
+                "description": info.description,
+                "type": info.type,
+                "spec_url": f"{server_url(self.name)}/{info.name}",
+            }
+            for info in directory.all_services()
+            if info.is_active and (actor is None or can_see_service(actor, info.name))
+        ]
+        if to_bool(request.param("as_list")):
+            return {"resource": [item["name"] for item in items]}
+        return {"resource": items}
+
+    def document(self, request: ServiceRequest, name: str) -> dict[str, Any]:
+        from app.access.authz import can_see_service
+        from app.openapi import spec_for
+        from app.services import build_service
+        from app.services.dispatch import substitute_lookups
+
+        actor = request.actor
+        if actor is not None and not can_see_service(actor, name):
+            raise Forbidden(f"You do not have access to API Docs for the requested service {name}.")
+        info = directory.require_service_info(name)
+        target = ServiceRequest(method="GET", service=info.name, actor=actor, params=request.params)
+        service = build_service(substitute_lookups(target, info))
+        return spec_for(service, request)

@@ -1,0 +1,94 @@
+"""Live OpenAPI 3.1 documents of services, as they are now and as the caller may use them.
+
+``GET /api/v2/{service}/_spec`` (routed in ``services.dispatch.call``) and
+``GET /api/v2/api_docs/{service}`` answer ``spec_for(service, request)``.
+
+A builder per service family fills a ``document.Spec`` with every path the
+service offers; which family a service belongs to is found by its class
+(``BUILDERS``, most specific class first, so every SQL dialect shares one
+builder). A service of another type (remote, scripted...) is described by the
+OpenAPI document in its config (``config.openapi``) when it carries one, else
+by a catch-all path (``custom``).
+
+Documents are cached per service and per caller kind (the admin, or a role
+and requestor type) in ``app.cache``, under the stamps of services, roles and
+access rows: editing a role, a service or a SQL schema through the API (which
+bumps ``service:<id>``) gives the next caller a fresh document; ``refresh=true``
+rebuilds it (and re-reads a database changed behind the API's back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+from app.cache import bump_now, get_cache
+from app.openapi.access import Reach
+from app.openapi.document import Spec
+from app.records.clauses import to_bool
+
+if TYPE_CHECKING:
+    from app.services.base import BaseService, ServiceRequest
+
+Builder = Callable[["BaseService", Spec, Reach], None]
+
+BUILDERS: dict[type, Builder] = {}
+"""Service class → the function that adds its paths to a ``Spec``."""
+
+
+def builder(service_cls: type) -> Callable[[Builder], Builder]:
+    def register(func: Builder) -> Builder:
+        BUILDERS[service_cls] = func
+        return func
+
+    return register
+
+
+def load_builders() -> None:
+    """Import the builder modules (each registers itself for its service classes)."""
+    from app.openapi import (  # noqa: F401 - imported for registration
+        api_docs,
+        email,
+        files,
+        sql,
+        system,
+        user,
+    )
+
+
+def find_builder(service: BaseService) -> Builder:
+    load_builders()
+    for cls in type(service).__mro__:
+        found = BUILDERS.get(cls)
+        if found is not None:
+            return found
+    from app.openapi.custom import build_custom
+
+    return build_custom
+
+
+def server_url(service_name: str) -> str:
+    """Where the service's paths are, relative to this instance (same origin)."""
+    prefix = current_app.config.get("API_ROUTE_PREFIX", "api").strip("/")
+    return f"/{prefix}/v2/{service_name}" if prefix else f"/v2/{service_name}"
+
+
+def build(service: BaseService, reach: Reach) -> dict[str, Any]:
+    """The document of ``service`` for the caller ``reach`` describes (no cache)."""
+    spec = Spec(service.name, service.info.label or service.name, service.info.description or "")
+    find_builder(service)(service, spec, reach)
+    return spec.document(reach, server_url(service.name), current_app.config["API_VERSION"])
+
+
+def spec_for(service: BaseService, request: ServiceRequest) -> dict[str, Any]:
+    """The cached document of ``service`` for the request's caller (``refresh=true`` rebuilds)."""
+    reach = Reach(request.actor, service.name, dict(service.access_exceptions))
+    if to_bool(request.param("refresh")):
+        bump_now(f"service:{service.id}")
+    return get_cache().get(
+        ("service", f"service:{service.id}", "role", "role_service_access"),
+        f"openapi:{service.id}:{reach.cache_key()}",
+        lambda: build(service, reach),
+    )
