@@ -30,6 +30,10 @@ def call(request: ServiceRequest) -> ServiceResponse:
     info = directory.require_service_info(request.service)
     info = substitute_lookups(request, info)
     service = build_service(info)
+    if request.method == "GET" and request.segments == ["_spec"]:
+        from app.openapi import spec_for  # every service answers its OpenAPI document
+
+        return ServiceResponse(content=spec_for(service, request))
     result = service.handle(request)
     if isinstance(result, ServiceResponse):
         return result
