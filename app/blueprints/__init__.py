@@ -9,8 +9,9 @@ if TYPE_CHECKING:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.blueprints import rest, splash
+    from app.blueprints import docs, rest, splash
 
     prefix = "/" + app.config["API_ROUTE_PREFIX"].strip("/")
     app.register_blueprint(rest.bp, url_prefix=prefix)
     app.register_blueprint(splash.bp)
+    app.register_blueprint(docs.bp)
