@@ -47,6 +47,15 @@ threads = max(1, _int_env("DF_THREADS", 4))
 preload_app = False
 """Never preload: workers must build the app (and later script runners) after fork."""
 
+
+def post_fork(server, worker):
+    """Script worker pools belong to the process that started them: a gunicorn worker
+    forgets any it inherited (only possible if the master ran scripts) and starts its own."""
+    pool = sys.modules.get("app.scripting.pool")
+    if pool is not None:
+        pool.forget_inherited_pools()
+
+
 timeout = 120
 """Seconds a worker may stay silent (one request running) before it is restarted."""
 

@@ -113,6 +113,30 @@ class Config:
     SCRIPT_STATS_FLUSH = 2
     """Seconds a process keeps script run counts before adding them to the shared totals."""
 
+    SCRIPT_TIMEOUT = 5.0
+    """Wall-clock seconds a script may run (its ``platform.api`` calls included)."""
+
+    SCRIPT_WORKERS = 4
+    """Warm worker processes per script language in each app process."""
+
+    SCRIPT_WORKER_MAX_RUNS = 1000
+    """Runs after which a script worker is replaced by a fresh one."""
+
+    SCRIPT_MEMORY_MB = 256
+    """MiB of data (heap) a script worker may allocate (``RLIMIT_DATA``; 0: no limit)."""
+
+    SCRIPT_CPU_SECONDS = 10
+    """CPU seconds each script run may use (a worker's lifetime limit is twice that)."""
+
+    SCRIPT_QUEUE_TIMEOUT = 5.0
+    """Seconds a script waits for a free worker before a 503."""
+
+    SCRIPT_USER = "nobody"
+    """Unprivileged user script workers run as when the app runs as root."""
+
+    PYTHON3_PATH: str | None = None
+    """Interpreter of Python script workers; None → the app's own (or the same version)."""
+
     DEBUG = False
     MAINTENANCE = False
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
