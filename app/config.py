@@ -137,6 +137,12 @@ class Config:
     PYTHON3_PATH: str | None = None
     """Interpreter of Python script workers; None → the app's own (or the same version)."""
 
+    NODEJS_PATH = "node"
+    """Node.js binary of the ``nodejs`` script workers (a name looked up on ``PATH``, or a path)."""
+
+    PHP_PATH = "php"
+    """PHP CLI binary of the ``php`` script workers (a name looked up on ``PATH``, or a path)."""
+
     DEBUG = False
     MAINTENANCE = False
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
