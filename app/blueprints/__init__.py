@@ -1,4 +1,5 @@
-"""Blueprint registration: the REST controller under the API prefix, splash at the root."""
+"""Blueprint registration: the REST controller under the API prefix, splash at the root,
+the public storage route under its own prefix (root by default)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ if TYPE_CHECKING:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.blueprints import docs, rest, splash
+    from app.blueprints import docs, rest, splash, storage
 
     prefix = "/" + app.config["API_ROUTE_PREFIX"].strip("/")
     app.register_blueprint(rest.bp, url_prefix=prefix)
     app.register_blueprint(splash.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(
+        storage.bp, url_prefix=storage.url_prefix(app.config["STORAGE_ROUTE_PREFIX"])
+    )

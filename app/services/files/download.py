@@ -1,0 +1,266 @@
+"""Sending a file: DreamFactory's headers, conditional GETs, byte ranges, folders as zips.
+
+Every file response carries ``Last-Modified``, ``Content-Type`` (by
+extension), ``Content-Length``, ``Content-Disposition`` (``inline``, or
+``attachment; filename="<name>";`` with ``download``; none for inline HTML),
+``Cache-Control: private``, ``Expires: 0`` and ``Pragma: public`` as
+DreamFactory's ``FileUtilities::sendFile`` does, plus an ``ETag`` and
+``Accept-Ranges: bytes``. ``If-None-Match`` (weak comparison), else
+``If-Modified-Since``, answers 304. A single ``Range`` answers 206 (a range
+past the end 416; ``If-Range`` that no longer matches, a malformed header or
+several ranges get the whole file, as RFC 9110 allows).
+
+The file is opened (``O_NOFOLLOW``) when the response is built, so its
+headers and body describe one version of it even if it is replaced meanwhile.
+A whole file goes to the WSGI server's ``wsgi.file_wrapper`` (gunicorn sends it
+with ``sendfile``); a range and servers without a wrapper get chunks read on
+demand. Memory stays at one chunk however large the file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response
+from werkzeug.http import http_date, parse_date, parse_etags, parse_range_header
+
+from app.errors import ApiError, NotFound
+from app.services.files.listing import content_type
+from app.services.files.paths import TMP_PREFIX, Container, base_name
+
+NO_CACHE = {"Cache-Control": "private", "Expires": "0", "Pragma": "public"}
+"""DreamFactory's caching headers on every file it sends."""
+
+
+class RangeNotSatisfiable(ApiError):
+    status = 416
+    default_message = "The requested range is not satisfiable."
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.headers = {"Content-Range": f"bytes */{size}"}
+
+
+def disposition(name: str, download: bool) -> str | None:
+    """``Content-Disposition`` as DreamFactory sends it (with RFC 6266 for non-ASCII names)."""
+    if not download:
+        return None if name.lower().endswith(".html") else "inline"
+    if name.isascii() and name.isprintable() and '"' not in name and "\\" not in name:
+        return f'attachment; filename="{name}";'
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _read(handle: Any, start: int, length: int | None, chunk: int) -> Iterator[bytes]:
+    """``length`` bytes from ``start`` (to the end when None), then the file is closed."""
+    try:
+        handle.seek(start)
+        while length is None or length > 0:
+            data = handle.read(chunk if length is None else min(chunk, length))
+            if not data:
+                break
+            if length is not None:
+                length -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+class FileResponse(Response):
+    """A response whose body is an open file, handed to the server only when it is sent."""
+
+    def __init__(
+        self, handle: Any, start: int, length: int, whole: bool, chunk: int, **kwargs: Any
+    ) -> None:
+        super().__init__(_read(handle, start, length, chunk), **kwargs)
+        self._handle, self._whole, self._chunk = handle, whole, chunk
+
+    def get_app_iter(self, environ: dict[str, Any]):
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            self._handle.close()
+            return ()
+        wrapper = environ.get("wsgi.file_wrapper")
+        if self._whole and wrapper is not None:
+            return wrapper(self._handle, self._chunk)
+        return self.response
+
+    def close(self) -> None:
+        super().close()
+        self._handle.close()
+
+    def __del__(self) -> None:  # a response built but never sent must not leak its file
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.close()
+
+
+def open_file(real: str, path: str):
+    """The open regular file at ``real`` and its stat, or 404 (links in the last name refused)."""
+    missing = NotFound(f"The specified file '{path}' was not found in storage.")
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        raise missing from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise missing
+    return os.fdopen(fd, "rb"), st
+
+
+def _etag(st: os.stat_result) -> str:
+    return f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
+
+
+def _not_modified(headers: dict[str, str], etag: str, mtime: int) -> bool:
+    if "if-none-match" in headers:
+        tags = parse_etags(headers["if-none-match"])
+        return tags.star_tag or tags.contains_weak(etag)
+    since = parse_date(headers.get("if-modified-since"))
+    return since is not None and mtime <= since.timestamp()
+
+
+def _byte_range(headers: dict[str, str], etag: str, mtime: int, size: int):
+    """(start, stop) of the one range asked for; None for the whole file; 416 when past the end."""
+    if "range" not in headers:
+        return None
+    if_range = headers.get("if-range")
+    if if_range:
+        if if_range.strip().startswith(('"', "W/")):
+            if parse_etags(if_range).as_set(include_weak=False) != {etag}:
+                return None
+        else:
+            date = parse_date(if_range)
+            if date is None or int(date.timestamp()) != mtime:
+                return None
+    parsed = parse_range_header(headers["range"])
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+        return None
+    span = parsed.range_for_length(size)
+    if span is None:
+        raise RangeNotSatisfiable(size)
+    return span
+
+
+def file_response(
+    real: str, path: str, headers: dict[str, str], download: bool, chunk: int
+) -> Response:
+    """The file at ``real`` (container path ``path``) for a GET with these request headers."""
+    handle, st = open_file(real, path)
+    mtime, size, etag = int(st.st_mtime), st.st_size, _etag(st)
+    common = {"Last-Modified": http_date(mtime), "ETag": f'"{etag}"', **NO_CACHE}
+    try:
+        if _not_modified(headers, etag, mtime):
+            handle.close()
+            return Response(status=304, headers=common)
+        span = _byte_range(headers, etag, mtime, size)
+    except BaseException:
+        handle.close()
+        raise
+    name = base_name(path)
+    out = {**common, "Content-Type": content_type(name), "Accept-Ranges": "bytes"}
+    shown = disposition(name, download)
+    if shown:
+        out["Content-Disposition"] = shown
+    if span is None:
+        out["Content-Length"] = str(size)
+        return FileResponse(handle, 0, size, True, chunk, status=200, headers=out)
+    start, stop = span
+    out["Content-Length"] = str(stop - start)
+    out["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    return FileResponse(handle, start, stop - start, False, chunk, status=206, headers=out)
+
+
+class _Sink:
+    """A write-only, unseekable target for ``zipfile``: what was written, taken in pieces."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        return data
+
+
+def _zip_members(container: Container, real_dir: str, arc_dir: str) -> Iterator[tuple[str, str]]:
+    """(real path, archive name) of every file and empty folder, sorted, links not followed."""
+    entries = sorted(os.scandir(real_dir), key=lambda e: e.name)
+    real_root = container.real_root
+    shown = 0
+    for entry in entries:
+        if entry.name.startswith(TMP_PREFIX):
+            continue
+        arc = f"{arc_dir}{entry.name}"
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            if not container.inside(target, real_root) or not os.path.isfile(target):
+                continue
+            shown += 1
+            yield target, arc
+        elif entry.is_dir(follow_symlinks=False):
+            shown += 1
+            yield from _zip_members(container, entry.path, f"{arc}/")
+        elif entry.is_file(follow_symlinks=False):
+            shown += 1
+            yield entry.path, arc
+    if not shown and arc_dir:
+        yield real_dir, arc_dir
+
+
+def _zip_stream(container: Container, real_dir: str, arc_dir: str, chunk: int) -> Iterator[bytes]:
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+        for real, arc in _zip_members(container, real_dir, arc_dir):
+            if arc.endswith("/"):
+                archive.writestr(zipfile.ZipInfo(arc), b"")
+                continue
+            info = zipfile.ZipInfo.from_file(real, arc)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            try:
+                source = open(real, "rb")  # noqa: SIM115 - closed below, between yields
+            except OSError:
+                continue
+            with source, archive.open(info, "w", force_zip64=True) as target:
+                while data := source.read(chunk):
+                    target.write(data)
+                    yield sink.take()
+            yield sink.take()
+    yield sink.take()
+
+
+def zip_response(container: Container, path: str, chunk: int) -> Response:
+    """Folder ``path`` (``""``: the whole container) as a zip, built while it is sent."""
+    real = container.locate(path)
+    if not os.path.isdir(real):
+        if path:
+            raise NotFound(f"Folder '{path}/' does not exist in storage.")
+        container.ensure()
+    arc_dir = f"{path}/" if path else ""
+    name = (base_name(path) or "container") + ".zip"
+    headers = {
+        "Content-Type": "application/zip",
+        "Content-Disposition": disposition(name, True) or "",
+        **NO_CACHE,
+    }
+    body = (piece for piece in _zip_stream(container, real, arc_dir, chunk) if piece)
+    return Response(body, status=200, headers=headers)

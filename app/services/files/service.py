@@ -1,0 +1,268 @@
+"""The ``local_file`` service type: a folder under the storage path as a REST API.
+
+The resource is a path in the container; a trailing ``/`` (or no path) names
+a folder, anything else a file, as in DreamFactory (``PUT`` is handled as
+``POST``). GET lists folders, sends files and zips folders; POST writes files
+(raw body, ``X-File-Name``, multipart ``files``, JSON items, ``url=``
+imports, zips with ``extract``) and creates folders; PATCH answers DreamFactory's
+``{"success": true}``; DELETE removes files and folders. See reference §7 and
+the modules beside this one for each operation and its safety rules.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+import orjson
+from flask import current_app
+
+from app.errors import (
+    BadRequest,
+    Forbidden,
+    InternalServerError,
+    InvalidJson,
+    NotFound,
+    NotImplementedYet,
+)
+from app.records.clauses import to_bool
+from app.services.base import BaseService, ServiceResponse, unsupported_verb
+from app.services.files import delete, download, fetch, items, listing, upload
+from app.services.files.config import LocalFileConfigSchema, container_problem, container_root
+from app.services.files.paths import Container, base_name, clean, clean_name, folder_path, join
+from app.services.files.upload import Options
+
+PUBLIC_DENIED = "Access denied, please contact your system administrator."
+
+
+class LocalFileService(BaseService):
+    type = "local_file"
+    label = "Local File Storage"
+    group = "File"
+    description = "File service supporting the local file system."
+    config_schema = LocalFileConfigSchema
+    raw_body: ClassVar[bool] = True
+
+    def __init__(self, info) -> None:
+        super().__init__(info)
+        settings = current_app.config
+        container = str(self.config.get("container") or "")
+        problem = container_problem(
+            container, settings["STORAGE_PATH"], settings.get("INSTANCE_PATH")
+        )
+        if problem:
+            raise InternalServerError(
+                "Local file service folder mis-configured. Please check configuration for "
+                f"file service - {self.name}."
+            )
+        self.container = Container(container_root(container, settings["STORAGE_PATH"]))
+        self.public_paths = [
+            clean(p, "public path") for p in self.config.get("public_path") or [] if p is not None
+        ]
+        self.chunk = int(settings["FILE_CHUNK_SIZE"])
+        self.max_upload = int(settings["FILE_MAX_UPLOAD_SIZE"])
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def handle(self, request) -> Any:
+        is_folder = request.resource == "" or request.resource.endswith("/")
+        path = clean(request.resource)
+        is_folder = is_folder or not path
+        method = "POST" if request.method == "PUT" else request.method
+        if method == "GET":
+            return self.get(request, path, is_folder)
+        if method == "POST":
+            return ServiceResponse(content=self.post(request, path, is_folder), status=201)
+        if method == "PATCH":
+            return self.patch(path, is_folder)
+        if method == "DELETE":
+            return self.delete(request, path, is_folder)
+        raise unsupported_verb(request, self.name)
+
+    def options(self, request) -> Options:
+        return Options(
+            extract=to_bool(request.param("extract")),
+            clean=to_bool(request.param("clean")),
+            check_exist=to_bool(request.param("check_exist")),
+            chunk=self.chunk,
+            max_size=self.max_upload,
+        )
+
+    # -- GET --------------------------------------------------------------------------------
+
+    def get(self, request, path: str, is_folder: bool) -> Any:
+        params = request.params
+        if not is_folder and os.path.isdir(self.container.locate(path)):
+            is_folder = True  # ``GET files/docs`` lists the folder, as ``docs/`` would
+        if not is_folder:
+            if to_bool(params.get("include_properties")):
+                return listing.file_properties(
+                    self.container,
+                    path,
+                    include_content=to_bool(params.get("content")),
+                    as_base64=to_bool(params.get("is_base64", "true")),
+                )
+            response = download.file_response(
+                self.container.locate(path),
+                path,
+                request.headers,
+                to_bool(params.get("download")),
+                self.chunk,
+            )
+            return ServiceResponse(content=response, status=response.status_code)
+        if not path and to_bool(params.get("as_access_list")):
+            return listing.access_list(self.container)
+        if to_bool(params.get("zip")):
+            return ServiceResponse(content=download.zip_response(self.container, path, self.chunk))
+        if to_bool(params.get("include_properties")):
+            return listing.folder_properties(self.container, path)
+        entries = listing.list_folder(
+            self.container,
+            path,
+            include_files=to_bool(params.get("include_files", "true")),
+            include_folders=to_bool(params.get("include_folders", "true")),
+            full_tree=to_bool(params.get("full_tree")),
+        )
+        if params.get("search"):
+            entries = listing.search(entries, params["search"])
+        return listing.clean_resources(entries, params)
+
+    # -- POST -------------------------------------------------------------------------------
+
+    def body(self, request) -> Any:
+        """The raw body as something ``upload.chunks_of`` reads: the stream or the bytes."""
+        if request.stream is not None and upload.uploaded_files(request.stream) is None:
+            return request.stream
+        return request.content
+
+    def payload(self, request) -> Any:
+        """A JSON body (parsed here when it was too large for the controller to read)."""
+        if request.payload is not None or request.stream is None:
+            return request.payload
+        if upload.uploaded_files(request.stream) is not None:
+            return request.payload
+        if not (request.content_type or "").endswith("json"):
+            return None
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        raw = request.stream.read(limit + 1)
+        if len(raw) > limit:
+            raise BadRequest("The JSON body is too large; upload files as raw or multipart bodies.")
+        try:
+            request.payload = orjson.loads(raw) if raw.strip() else None
+        except orjson.JSONDecodeError:
+            raise InvalidJson() from None
+        return request.payload
+
+    def post(self, request, path: str, is_folder: bool) -> Any:
+        options = self.options(request)
+        files = upload.uploaded_files(request.stream)
+        if not is_folder:
+            name = base_name(path)
+            if files is None:
+                return upload.store(
+                    self.container,
+                    path.rpartition("/")[0],
+                    name,
+                    self.body(request),
+                    request.content_type,
+                    options,
+                )
+            if len(files) > 1:
+                raise BadRequest(f"Multiple files uploaded to a single REST resource '{name}'.")
+            if not files:
+                raise BadRequest(f"No file uploaded to REST resource '{name}'.")
+            return upload.store(
+                self.container,
+                path.rpartition("/")[0],
+                name,
+                files[0].stream,
+                files[0].mimetype,
+                options,
+            )
+        headers = request.headers
+        if headers.get("x-file-name"):
+            return upload.store(
+                self.container,
+                path,
+                headers["x-file-name"],
+                self.body(request),
+                request.content_type,
+                options,
+            )
+        if headers.get("x-folder-name"):
+            created = join(path, clean_name(headers["x-folder-name"], "folder name"))
+            items.create_folder(self.container, created, check_exist=True)
+            return {"name": headers["x-folder-name"], "path": folder_path(created)}
+        if request.param("url"):
+            return self.import_url(request, path, options)
+        if files:
+            stored = upload.store_uploads(self.container, path, files, options)
+            return {"resource": stored}
+        resources = delete.unwrap(self.payload(request))
+        if resources:
+            created = items.create_items(
+                request, self.name, self.container, path, resources, options
+            )
+            return {"resource": created}
+        if not path:
+            raise BadRequest("No resources given to create.")
+        items.create_folder(self.container, path, check_exist=True)
+        return {"name": base_name(path), "path": folder_path(path)}
+
+    def import_url(self, request, path: str, options: Options) -> Any:
+        settings = current_app.config
+        self.container.require_folder(path, f"Folder '{path}' does not exist.")
+        with fetch.download(
+            request.param("url"),
+            timeout=float(settings["FILE_URL_IMPORT_TIMEOUT"]),
+            chunk=self.chunk,
+            max_size=self.max_upload,
+            allow_private=bool(settings["FILE_URL_IMPORT_ALLOW_PRIVATE"]),
+        ) as found:
+            name = request.param("filename") or found.name
+            return upload.store(
+                self.container, path, name, found.chunks, found.content_type, options
+            )
+
+    # -- PATCH and DELETE -------------------------------------------------------------------
+
+    def patch(self, path: str, is_folder: bool) -> Any:
+        if is_folder:
+            listing.folder_properties(self.container, path)
+            return {"success": True}
+        listing.file_properties(self.container, path)
+        raise NotImplementedYet("Updating file properties is not supported by local file storage.")
+
+    def delete(self, request, path: str, is_folder: bool) -> Any:
+        force = to_bool(request.param("force"))
+        if not is_folder:
+            return delete.delete_file(self.container, path)
+        resources = delete.unwrap(self.payload(request))
+        if resources:
+            return {"resource": delete.delete_items(self.container, path, resources, force)}
+        if not path and not to_bool(request.param("content_only")):
+            raise BadRequest("No resources given for delete.")
+        content_only = to_bool(request.param("content_only"))
+        return delete.delete_folder(self.container, path, force, content_only)
+
+    # -- the public storage route -----------------------------------------------------------
+
+    def is_public(self, path: str) -> bool:
+        """Whether ``path`` is a public path or lies under one (``public_path`` config)."""
+        return any(p == "" or path == p or path.startswith(p + "/") for p in self.public_paths)
+
+    def public_file(self, path: str, headers: dict[str, str]):
+        """The response for ``GET /{service}/{path}`` without credentials (reference §7.4).
+
+        The path must be public both as asked and once symlinks are resolved; a folder
+        is not a file (404), as in DreamFactory.
+        """
+        cleaned = clean(path)
+        if not self.is_public(cleaned):
+            raise Forbidden(PUBLIC_DENIED)
+        real = self.container.locate(cleaned)
+        if not self.is_public(self.container.relative(real)):
+            raise Forbidden(PUBLIC_DENIED)
+        if path.endswith("/"):
+            raise NotFound(f"The specified file '{cleaned}/' was not found in storage.")
+        return download.file_response(real, cleaned, headers, False, self.chunk)

@@ -1,0 +1,173 @@
+"""Writing files: every upload streams into a scratch file beside its target, then is renamed.
+
+A reader therefore sees the old file or the new one, never half of one, and a
+failed or aborted upload (client gone, size limit, disk full) leaves nothing
+behind. Sources are read a chunk at a time whatever they are: the request
+stream, a multipart part werkzeug spooled to disk, bytes from a JSON body, a
+download. Zips sent with ``extract=true`` are unpacked by ``archive`` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from app.errors import BadRequest, InternalServerError, PayloadTooLarge
+from app.services.files import archive
+from app.services.files.paths import (
+    TMP_PREFIX,
+    Container,
+    base_name,
+    clean_name,
+    folder_path,
+    join,
+    kind,
+    parent_of,
+)
+
+FILE_MODE = 0o644
+"""Permissions of written files (scratch files start as 0600)."""
+
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
+
+
+@dataclass(frozen=True)
+class Options:
+    """A write's flags (DreamFactory's query parameters) and this server's limits."""
+
+    extract: bool = False
+    clean: bool = False
+    check_exist: bool = False
+    chunk: int = 1024 * 1024
+    max_size: int = 10 * 1024**3
+
+
+def chunks_of(source: Any, chunk: int) -> Iterator[bytes]:
+    """Bytes, a readable file or an iterable of bytes, as chunks."""
+    if isinstance(source, bytes | bytearray):
+        if source:
+            yield bytes(source)
+        return
+    read = getattr(source, "read", None)
+    if read is None:
+        yield from source
+        return
+    while data := read(chunk):
+        yield data
+
+
+def uploaded_files(stream: Any) -> list[FileStorage] | None:
+    """The parts of a multipart body's ``files`` field (or ``files[]``); None if not multipart."""
+    if not isinstance(stream, MultiDict):
+        return None
+    return [f for key in ("files", "files[]") for f in stream.getlist(key)]
+
+
+def upload_name(upload: FileStorage) -> str:
+    """A multipart part's file name without any client folder (``C:\\x\\a.txt`` → ``a.txt``)."""
+    name = (upload.filename or "").replace("\\", "/").rpartition("/")[2]
+    if not name:
+        raise BadRequest("An uploaded file has no file name.")
+    return name
+
+
+def write_atomic(real: str, chunks: Iterable[bytes], max_size: int) -> int:
+    """Write ``chunks`` to ``real`` through a scratch file in its folder; returns the size."""
+    fd, scratch = tempfile.mkstemp(prefix=TMP_PREFIX + "up-", dir=os.path.dirname(real))
+    try:
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            for data in chunks:
+                size += len(data)
+                if size > max_size:
+                    raise PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
+                out.write(data)
+        os.chmod(scratch, FILE_MODE)
+        os.replace(scratch, real)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(scratch)
+        raise
+    return size
+
+
+def prepare_target(container: Container, path: str, check_exist: bool) -> str:
+    """Where to write file ``path``: its folder must exist and a folder is never replaced."""
+    parent = parent_of(path)
+    real_parent = container.require_folder(parent, f"Folder '{parent}' does not exist.")
+    real = os.path.join(real_parent, base_name(path))
+    existing = kind(real)
+    if existing == "folder":
+        raise BadRequest(f"'{path}' is a folder; a file cannot replace it.")
+    if existing and check_exist:
+        raise BadRequest(f"File '{path}' already exists.")
+    return real
+
+
+def write_file(container: Container, path: str, source: Any, options: Options) -> dict[str, Any]:
+    real = prepare_target(container, path, options.check_exist)
+    try:
+        write_atomic(real, chunks_of(source, options.chunk), options.max_size)
+    except OSError as exc:
+        raise InternalServerError(f"Failed to write file '{path}': {exc.strerror}.") from None
+    return {"name": base_name(path), "path": path, "type": "file"}
+
+
+def is_zip(name: str, content_type: str | None) -> bool:
+    return name.lower().endswith(".zip") or (content_type or "").lower() in ZIP_TYPES
+
+
+@contextlib.contextmanager
+def seekable(source: Any, real_folder: str, options: Options) -> Iterator[Any]:
+    """``source`` as a seekable file (streams are first saved to a scratch file)."""
+    if isinstance(source, bytes | bytearray):
+        yield io.BytesIO(source)
+        return
+    if hasattr(source, "seek") and getattr(source, "seekable", lambda: False)():
+        source.seek(0)
+        yield source
+        return
+    fd, scratch = tempfile.mkstemp(prefix=TMP_PREFIX + "zip-", dir=real_folder)
+    os.close(fd)
+    try:
+        write_atomic(scratch, chunks_of(source, options.chunk), options.max_size)
+        with open(scratch, "rb") as handle:
+            yield handle
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(scratch)
+
+
+def store(
+    container: Container,
+    folder: str,
+    name: str,
+    source: Any,
+    content_type: str | None,
+    options: Options,
+) -> dict[str, Any]:
+    """Write ``name`` into ``folder`` from ``source``, or unpack it there (zip, ``extract``)."""
+    if options.extract and is_zip(name, content_type):
+        real_folder = container.require_folder(folder, f"Folder '{folder}' does not exist.")
+        with seekable(source, real_folder, options) as handle:
+            archive.extract(container, real_folder, handle, options.clean, options.max_size)
+        return {"name": folder, "path": folder_path(folder), "type": "folder"}
+    return write_file(container, join(folder, clean_name(name)), source, options)
+
+
+def store_uploads(
+    container: Container, folder: str, uploads: list[FileStorage], options: Options
+) -> list[dict[str, Any]]:
+    """Multipart ``files`` into ``folder``: every name is checked before anything is written."""
+    named = [(upload_name(u), u) for u in uploads]
+    for name, upload in named:
+        if not (options.extract and is_zip(name, upload.mimetype)):
+            prepare_target(container, join(folder, clean_name(name)), options.check_exist)
+    return [store(container, folder, name, u.stream, u.mimetype, options) for name, u in named]
