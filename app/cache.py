@@ -26,6 +26,7 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app import stamp_reader
 from app.extensions import db
 from app.models import CacheStamp, Record
 
@@ -66,13 +67,10 @@ def read_stamps() -> dict[str, int]:
         # records it loads next are then never older than the stamps they are kept under.
         stamps = dict(db.session.execute(_STAMPS).all())
     else:
-        # Core on a connection of its own (autocommit on PostgreSQL): no ORM path and no
-        # BEGIN/ROLLBACK. The session's snapshot, if it takes one, starts later, so what it
-        # loads is at least as new as these stamps.
-        with db.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            stamps = dict(conn.execute(_STAMPS).all())
+        # Outside a transaction, on a small autocommit pool of its own: the session's
+        # snapshot, if it takes one, starts later, so what it loads is at least as new
+        # as these stamps.
+        stamps = stamp_reader.read(current_app)
     if has_app_context():
         g.cache_stamps = stamps
     return stamps

@@ -13,7 +13,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app import pooling
+from app import pooling, stamp_reader
 from app.cache import bump, get_cache, read_stamps
 from app.extensions import db
 from tests.conftest import (
@@ -224,16 +224,27 @@ def test_uncommitted_writes_are_not_cached(app, admin):
 
 
 class QueryLog:
+    """Statements run on the store's engine, and the stamp reads of ``app.stamp_reader``
+    (its own pool, straight on the driver's cursor: no engine events)."""
+
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.statements: list[str] = []
+        self._read = stamp_reader.read
 
     def __enter__(self) -> QueryLog:
         sa.event.listen(self.engine, "before_cursor_execute", self._record)
+
+        def read(app):
+            self.statements.append("SELECT key, version FROM cache_stamp  -- stamp_reader")
+            return self._read(app)
+
+        stamp_reader.read = read
         return self
 
     def __exit__(self, *exc) -> None:
         sa.event.remove(self.engine, "before_cursor_execute", self._record)
+        stamp_reader.read = self._read
 
     def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self.statements.append(statement)
