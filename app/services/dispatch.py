@@ -2,6 +2,9 @@
 
 ``call`` is the one path into a service: the REST controller calls it after
 the access pipeline; scripts and jobs call it after ``access.check_call``.
+Event scripts run around the service here (``app.scripting.events``), so
+they fire for every origin; a service no active script names pays one set
+lookup for that.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from flask import Response
 
 from app import directory
 from app.responses import render
+from app.scripting import events, scripts
 from app.services import SERVICE_TYPES, build_service
 from app.services.base import ServiceRequest, ServiceResponse
 
@@ -22,8 +26,9 @@ if TYPE_CHECKING:
 
 ROOT_FIELDS = ("id", "name", "label", "description", "type")
 
-VERBATIM_CONFIG_KEYS = frozenset({"openapi"})
-"""Config keys never searched for lookups: an OpenAPI document's ``{id}`` are path templates."""
+VERBATIM_CONFIG_KEYS = frozenset({"openapi", "content"})
+"""Config keys never searched for lookups: an OpenAPI document's ``{id}`` are path templates,
+and a scripted service's code (``content``) is code."""
 
 
 def call(request: ServiceRequest) -> ServiceResponse:
@@ -34,7 +39,12 @@ def call(request: ServiceRequest) -> ServiceResponse:
         from app.openapi import spec_for  # every service answers its OpenAPI document
 
         return ServiceResponse(content=spec_for(service, request))
-    result = service.handle(request)
+    if scripts.watches(info):
+        return events.call_with_events(info, service, request, lambda r: _answer(service.handle(r)))
+    return _answer(service.handle(request))
+
+
+def _answer(result: Any) -> ServiceResponse:
     if isinstance(result, ServiceResponse):
         return result
     return ServiceResponse(content=result)

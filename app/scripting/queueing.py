@@ -1,0 +1,159 @@
+"""Handing scripts to a job queue: ``.queued`` event scripts and queued scripted services.
+
+This module is the seam with the job queue. A queue makes itself available
+by putting an object with an ``enqueue(job: dict)`` method in
+``app.extensions["df_script_queue"]``; a job is plain JSON (names, ids and
+values, never credentials) and the queue's worker runs it with
+``run_queued(job)`` inside an app context built by the same factory.
+
+Without a queue, queueing is refused with a 503 that says so, and the refusal
+comes before the service runs (``require_queue``), so a request either is
+handled completely or not at all: a ``.queued`` script is never silently
+dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.errors import ServiceUnavailable
+
+if TYPE_CHECKING:
+    from app.access.actor import Actor
+    from app.services.base import ServiceRequest
+
+logger = logging.getLogger(__name__)
+
+QUEUE_KEY = "df_script_queue"
+NO_QUEUE = (
+    "Queued scripts need a job queue, and none is running for this instance "
+    "(it needs DF_REDIS_URL and a queue worker)."
+)
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "cookie", "x-dreamfactory-api-key", "x-dreamfactory-session-token"}
+)
+"""Request headers left out of queued jobs: the job names its caller by ids instead."""
+
+
+def get_queue() -> Any | None:
+    return current_app.extensions.get(QUEUE_KEY)
+
+
+def require_queue() -> Any:
+    queue = get_queue()
+    if queue is None:
+        raise ServiceUnavailable(NO_QUEUE)
+    return queue
+
+
+def actor_ids(actor: Actor | None) -> dict[str, int | None]:
+    return {
+        "user_id": actor.user.id if actor and actor.user else None,
+        "app_id": actor.app.id if actor and actor.app else None,
+        "role_id": actor.role.id if actor and actor.role else None,
+    }
+
+
+def job_request(request_view: dict[str, Any]) -> dict[str, Any]:
+    """``event.request`` without credential headers."""
+    view = dict(request_view)
+    headers = view.get("headers") or {}
+    view["headers"] = {k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS}
+    return view
+
+
+def queue_event(name: str, event: dict[str, Any], actor: Actor | None) -> None:
+    """Queue the ``.queued`` script ``name`` with the finished request's event."""
+    job = {
+        "kind": "event_script",
+        "script": name,
+        "event": {**event, "request": job_request(event.get("request") or {})},
+        "actor": actor_ids(actor),
+        "queued_at": int(time.time()),
+    }
+    require_queue().enqueue(job)
+    logger.info("script=%s queued", name)
+
+
+def queue_service_call(service: str, request: ServiceRequest) -> None:
+    """Queue a call to a queued scripted service (the client has its 202 already)."""
+    job = {
+        "kind": "service",
+        "service": service,
+        "request": job_request(request.to_event()),
+        "actor": actor_ids(request.actor),
+        "queued_at": int(time.time()),
+    }
+    require_queue().enqueue(job)
+    logger.info("script=service.%s queued", service)
+
+
+def rebuild_actor(ids: dict[str, Any]) -> Actor:
+    """The caller of a queued job, from its ids (as they are now)."""
+    from app import directory
+    from app.access.actor import Actor
+    from app.extensions import db
+    from app.models import App
+
+    actor = Actor()
+    if ids.get("user_id"):
+        actor.user = directory.get_user(int(ids["user_id"]))
+    if ids.get("app_id"):
+        row = db.session.scalar(sa.select(App).where(App.id == int(ids["app_id"])))
+        if row is not None:
+            actor.app = directory.get_app_by_key(row.api_key)
+            actor.api_key = row.api_key
+    if ids.get("role_id"):
+        actor.role = directory.get_role(int(ids["role_id"]))
+    return actor
+
+
+def run_queued(job: dict[str, Any]) -> None:
+    """Run one queued job (called by the queue's worker inside an app context)."""
+    from app import directory
+    from app.scripting import runner
+    from app.scripting.scripts import get_index
+    from app.services import build_service
+    from app.services.base import Requestor, ServiceRequest
+
+    actor = rebuild_actor(job.get("actor") or {})
+    view = job.get("request") or (job.get("event") or {}).get("request") or {}
+    content = view.get("content") or ""
+    request = ServiceRequest(
+        method=str(view.get("method") or "GET"),
+        service=str(view.get("service") or job.get("service") or ""),
+        resource=str(view.get("resource") or ""),
+        params=dict(view.get("parameters") or {}),
+        headers=dict(view.get("headers") or {}),
+        payload=view.get("payload"),
+        content=content.encode("utf-8") if isinstance(content, str) else b"",
+        content_type=view.get("content_type"),
+        requestor=Requestor.API,
+        actor=actor,
+        uri=str(view.get("uri") or ""),
+    )
+    if job.get("kind") == "event_script":
+        name = str(job.get("script"))
+        script = get_index().scripts.get(name)
+        if script is None:
+            logger.info("script=%s queued job skipped: no such active script", name)
+            return
+        result = runner.run_script(script, name, dict(job.get("event") or {}), request)
+        if result.error is not None:
+            logger.warning("script=%s queued run failed: %s", name, result.error.message)
+        return
+    if job.get("kind") == "service":
+        info = directory.require_service_info(str(job.get("service")))
+        service = build_service(info)
+        run_now = getattr(service, "run_now", None)
+        if run_now is None:
+            logger.warning("service=%s queued job skipped: not a scripted service", info.name)
+            return
+        run_now(request)
+        return
+    logger.warning("queued job of unknown kind %r skipped", job.get("kind"))

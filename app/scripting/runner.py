@@ -1,0 +1,124 @@
+"""Running one script: the engine for its type, its platform, its log lines and its stats.
+
+``run_script`` is the one place event scripts and scripted services hand a
+script to an engine. It refuses types disabled by ``SCRIPTING_DISABLE``
+(503, DreamFactory's messages) and types without a usable engine (503 with
+the engine's reason), logs what the script printed and why it failed as
+``script=<name>`` lines, and counts the run in ``stats``. Script faults come
+back in the ``ScriptResult``; ``script_error`` turns one into the
+``ApiError`` the client sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+from app.errors import ApiError, ServiceUnavailable
+from app.scripting import stats
+from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
+
+if TYPE_CHECKING:
+    from app.scripting.engine import Engine
+    from app.scripting.scripts import ScriptInfo
+    from app.services.base import ServiceRequest
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 5.0
+"""Seconds a script may run when ``SCRIPT_TIMEOUT`` is not configured."""
+
+OUTPUT_LINE_CHARS = 2000
+"""Characters of one printed line written to the log."""
+
+
+def disabled_types() -> set[str] | None:
+    """The types ``SCRIPTING_DISABLE`` turns off; None means all of them."""
+    setting = current_app.config.get("SCRIPTING_DISABLE") or ""
+    names = setting if isinstance(setting, list | tuple) else str(setting).split(",")
+    wanted = {str(n).strip().lower() for n in names if str(n).strip()}
+    if "all" in wanted:
+        return None
+    return wanted
+
+
+def is_disabled(script_type: str) -> bool:
+    wanted = disabled_types()
+    return wanted is None or script_type.lower() in wanted
+
+
+def require_enabled(script_type: str) -> None:
+    """503 when configuration disables scripting, or this type of it."""
+    wanted = disabled_types()
+    if wanted is None:
+        raise ServiceUnavailable("All scripting is disabled for this instance.")
+    if script_type.lower() in wanted:
+        raise ServiceUnavailable(f"Scripting with {script_type} is disabled for this instance.")
+
+
+def find_engine(script_type: str) -> Engine | None:
+    """The registered engine for a type, usable or not; None when no engine has that name."""
+    from app.scripting import engines
+
+    try:
+        return engines.get_engine(script_type.lower())
+    except (KeyError, LookupError):
+        return None
+
+
+def require_engine(script_type: str) -> Engine:
+    """A usable engine for this type, or a 503 that says why there is none."""
+    require_enabled(script_type)
+    engine = find_engine(script_type)
+    if engine is None:
+        raise ServiceUnavailable(f"Script engine type '{script_type}' is not available.")
+    ok, reason = engine.available()
+    if not ok:
+        raise ServiceUnavailable(
+            f"Script engine type '{script_type}' is not available on this instance: {reason}"
+        )
+    return engine
+
+
+def run_script(
+    script: ScriptInfo, name: str, event: dict[str, Any], request: ServiceRequest
+) -> ScriptResult:
+    """Run ``script`` against ``event`` for ``request`` (whose actor its ``platform`` serves)."""
+    from app.scripting import platform
+    from app.scripting.scripts import code_of
+
+    engine = require_engine(script.type)
+    run = ScriptRun(
+        name=name,
+        language=script.type.lower(),
+        content=code_of(script),
+        event=event,
+        platform=platform.platform_data(request),
+        api=platform.api_for(request),
+        timeout=float(current_app.config.get("SCRIPT_TIMEOUT") or DEFAULT_TIMEOUT),
+    )
+    started = time.perf_counter()
+    result = engine.run(run)
+    elapsed = result.elapsed or (time.perf_counter() - started)
+    for line in result.output:
+        logger.info("script=%s output=%s", name, str(line)[:OUTPUT_LINE_CHARS])
+    if result.error is not None:
+        error = result.error
+        logger.warning(
+            "script=%s status=%s class=%s error=%s",
+            name,
+            error.status_code,
+            error.cls,
+            error.message[:OUTPUT_LINE_CHARS],
+        )
+    stats.record(name, elapsed, result.error.message if result.error else None)
+    return result
+
+
+def script_error(error: ScriptError) -> ApiError:
+    """The client's error for a script that ended with an exception, a timeout or a crash."""
+    status = error.status_code if 100 <= int(error.status_code or 0) <= 599 else 500
+    return ApiError(error.message, status=status, code=error.code, context=error.context)
