@@ -75,18 +75,28 @@ def server_url(service_name: str) -> str:
     return f"/{prefix}/v2/{service_name}" if prefix else f"/v2/{service_name}"
 
 
-def build(service: BaseService, reach: Reach) -> dict[str, Any]:
-    """The document of ``service`` for the caller ``reach`` describes (no cache)."""
+def build(service: BaseService, reach: Reach, refresh: bool = False) -> dict[str, Any]:
+    """The document of ``service`` for the caller ``reach`` describes (no cache).
+
+    ``refresh`` makes builders read what they describe afresh (a SQL schema).
+    """
     spec = Spec(service.name, service.info.label or service.name, service.info.description or "")
+    spec.refresh = refresh
     find_builder(service)(service, spec, reach)
     return spec.document(reach, server_url(service.name), current_app.config["API_VERSION"])
 
 
 def spec_for(service: BaseService, request: ServiceRequest) -> dict[str, Any]:
-    """The cached document of ``service`` for the request's caller (``refresh=true`` rebuilds)."""
+    """The cached document of ``service`` for the request's caller (``refresh=true`` rebuilds).
+
+    A refresh is built outside the cache: on a store that keeps one snapshot per
+    transaction (MariaDB) this request may not see its own stamp bump, which
+    tells every later request (and other processes) to rebuild.
+    """
     reach = Reach(request.actor, service.name, dict(service.access_exceptions))
     if to_bool(request.param("refresh")):
         bump_now(f"service:{service.id}")
+        return build(service, reach, refresh=True)
     return get_cache().get(
         ("service", f"service:{service.id}", "role", "role_service_access"),
         f"openapi:{service.id}:{reach.cache_key()}",

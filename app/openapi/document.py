@@ -188,6 +188,8 @@ class Spec:
         """Other component kinds (``requestBodies``...) of a document a service carries."""
         self.tags: dict[str, str] = {}
         self.version = OPENAPI_VERSION
+        self.refresh = False
+        """Whether builders should read afresh what they describe (``refresh=true``)."""
 
     def tag(self, name: str, description: str = "") -> str:
         self.tags.setdefault(name, description)

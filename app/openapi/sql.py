@@ -28,12 +28,13 @@ from app.openapi.document import (
     ref,
 )
 from app.openapi.schemas import df_type_schema, record_input, record_output
+from app.services.sql.schema import DbSchema
 from app.services.sql.service import SqlService
 
 if TYPE_CHECKING:
     from app.openapi.access import Reach
     from app.openapi.document import Spec
-    from app.services.sql.schema import DbSchema, TableInfo
+    from app.services.sql.schema import TableInfo
 
 OBJECT: dict[str, Any] = {"type": "object"}
 META: dict[str, Any] = {
@@ -262,7 +263,14 @@ def build_sql(service: SqlService, spec: Spec, reach: Reach) -> None:
     spec.add_root()
     names = Names()
     with service.connect(read_only=True) as connection:
-        schema = service.schema(connection)
+        if spec.refresh:  # read now: this request may not see its own cache stamp bump
+            schema = DbSchema.load(
+                connection,
+                service.config.get("schema") or None,
+                service.config.get("field_types") or {},
+            )
+        else:
+            schema = service.schema(connection)
         spec.add(
             "/_table",
             "_table",

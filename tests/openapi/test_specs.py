@@ -13,7 +13,9 @@ SEEDED = ("system", "api_docs", "files", "logs", "db", "user")
 @pytest.mark.parametrize("service", SEEDED)
 def test_seeded_service_documents_validate(admin, service):
     document = fetch_spec(admin, service)
-    assert document["servers"] == [{"url": f"/api/v2/{service}", "description": document["info"]["title"]}]
+    assert document["servers"] == [
+        {"url": f"/api/v2/{service}", "description": document["info"]["title"]}
+    ]
     assert document["info"]["version"] == "2.0"
     assert document["paths"], service
     schemes = document["components"]["securitySchemes"]
