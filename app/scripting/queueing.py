@@ -31,8 +31,9 @@ logger = logging.getLogger(__name__)
 
 QUEUE_KEY = "df_script_queue"
 NO_QUEUE = (
-    "Queued scripts need a job queue, and none is running for this instance "
-    "(it needs DF_REDIS_URL and a queue worker)."
+    "Queued scripts need a job queue on Redis, which is not configured for this instance: "
+    "set DF_REDIS_URL (e.g. redis://127.0.0.1:6379/0) on every app server and worker, "
+    "and run a worker with `flask queue work`."
 )
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "cookie", "x-dreamfactory-api-key", "x-dreamfactory-session-token"}
@@ -114,7 +115,11 @@ def rebuild_actor(ids: dict[str, Any]) -> Actor:
 
 
 def run_queued(job: dict[str, Any]) -> None:
-    """Run one queued job (called by the queue's worker inside an app context)."""
+    """Run one queued job (called by the queue's worker inside an app context).
+
+    A script that ends with an exception, a timeout or a crash raises its
+    ``ApiError``, so the queue can retry the job and then list it as failed.
+    """
     from app import directory
     from app.scripting import runner
     from app.scripting.scripts import get_index
@@ -146,6 +151,7 @@ def run_queued(job: dict[str, Any]) -> None:
         result = runner.run_script(script, name, dict(job.get("event") or {}), request)
         if result.error is not None:
             logger.warning("script=%s queued run failed: %s", name, result.error.message)
+            raise runner.script_error(result.error)  # the queue retries it, then fails it
         return
     if job.get("kind") == "service":
         info = directory.require_service_info(str(job.get("service")))
