@@ -28,6 +28,37 @@ class Config:
     REDIS_PREFIX = "df:"
     """Prefix of every key this instance writes to Redis."""
 
+    QUEUE_CONNECTIONS: dict = {}
+    """More Redis connections for queued scripts by name, ``{"reports": "redis://..."}``;
+    ``default`` is ``REDIS_URL``."""
+
+    QUEUE_DEFAULT = "default"
+    """Queue of jobs whose script names none (and the one workers take by default)."""
+
+    QUEUE_TRIES = 1
+    """Attempts of a queued job whose script sets no ``tries``."""
+
+    QUEUE_TIMEOUT = 60
+    """Seconds one attempt of a queued job may run when its script sets no ``timeout``."""
+
+    QUEUE_BACKOFF = 10
+    """Seconds before the first retry of a failed job (doubled for each later one)."""
+
+    QUEUE_HEARTBEAT_GRACE = 60
+    """Seconds after its timeout that a job whose worker died counts as abandoned."""
+
+    QUEUE_MAINTENANCE_INTERVAL = 60
+    """Seconds between a worker's sweeps for abandoned jobs (also done when it starts)."""
+
+    SCHEDULE_FILE: str | None = None
+    """Path of the cron-style schedule file read by ``flask scheduler run``; optional."""
+
+    SCHEDULER_TIMEZONE = "UTC"
+    """Time zone the scheduled tasks' cron expressions are read in."""
+
+    SCHEDULER_LOG_KEEP = 100
+    """Runs kept per scheduled task in ``task_log`` (older ones are deleted)."""
+
     JWT_SECRET: str | None = None
     """HS256 secret for session tokens; setup writes one to the instance folder."""
 
