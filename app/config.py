@@ -129,8 +129,9 @@ class Config:
     SCRIPT_ALLOW_PRIVATE_URLS = False
     """Let scripts' ``platform.api`` reach loopback, private and link-local addresses."""
 
-    SCRIPT_API_MAX_DEPTH = 5
-    """Nesting of ``platform.api`` calls (a script calling an endpoint whose script calls...)."""
+    SCRIPT_API_MAX_DEPTH = 3
+    """Nesting of ``platform.api`` calls (a script calling an endpoint whose script calls...);
+    each level holds a script worker, so keep it below ``SCRIPT_WORKERS``."""
 
     SCRIPT_API_MAX_CALLS = 100
     """``platform.api`` calls all scripts of one top-level request may make together."""
