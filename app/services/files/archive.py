@@ -88,9 +88,14 @@ def _unpack(archive: zipfile.ZipFile, entries: list, staging: str) -> None:
             shutil.copyfileobj(source, out, 1024 * 1024)
 
 
+def _entries(real: str) -> list[os.DirEntry]:
+    with os.scandir(real) as found:
+        return list(found)
+
+
 def _conflicts(staged: str, target: str) -> str | None:
     """A staged name that would replace a folder with a file or the other way round."""
-    for entry in os.scandir(staged):
+    for entry in _entries(staged):
         there = os.path.join(target, entry.name)
         try:
             mode = os.lstat(there).st_mode
@@ -109,7 +114,7 @@ def _conflicts(staged: str, target: str) -> str | None:
 
 def merge(staged: str, target: str) -> None:
     """Move everything in ``staged`` into ``target``: new folders whole, files replacing files."""
-    for entry in os.scandir(staged):
+    for entry in _entries(staged):
         there = os.path.join(target, entry.name)
         if entry.is_dir(follow_symlinks=False) and os.path.lexists(there):
             merge(entry.path, there)
@@ -124,7 +129,7 @@ def remove_quietly(real: str) -> None:
 def clear(real_folder: str, keep: str) -> None:
     """Remove the content of ``real_folder`` (except ``keep``): moved aside first, then deleted."""
     trash = tempfile.mkdtemp(prefix=TMP_PREFIX + "del-", dir=real_folder)
-    for entry in os.scandir(real_folder):
+    for entry in _entries(real_folder):
         if entry.path not in (keep, trash):
             os.rename(entry.path, os.path.join(trash, entry.name))
     remove_quietly(trash)

@@ -95,11 +95,6 @@ class FileResponse(Response):
         super().close()
         self._handle.close()
 
-    def __del__(self) -> None:  # a response built but never sent must not leak its file
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            handle.close()
-
 
 def open_file(real: str, path: str):
     """The open regular file at ``real`` and its stat, or 404 (links in the last name refused)."""

@@ -104,6 +104,8 @@ def prepare_target(container: Container, path: str, check_exist: bool) -> str:
     real_parent = container.require_folder(parent, f"Folder '{parent}' does not exist.")
     real = os.path.join(real_parent, base_name(path))
     existing = kind(real)
+    if existing == "link":
+        container.locate(path)  # a link may be replaced, unless it leads outside (403)
     if existing == "folder":
         raise BadRequest(f"'{path}' is a folder; a file cannot replace it.")
     if existing and check_exist:

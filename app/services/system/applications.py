@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask import request as http_request
 
+from app.errors import ValidationFailed
 from app.models import App, Lookup, Record, Role
 from app.records.clauses import to_bool
 from app.schemas.app import AppSchema
@@ -23,6 +24,11 @@ def new_api_key() -> str:
 
 
 def launch_url(record: App) -> str:
+    """Where the app opens: its URL, a path on this host, or a file of a file service.
+
+    A storage app (type 1) opens through the public storage route,
+    ``/<DF_STORAGE_ROUTE_PREFIX>/<service>/<storage_container>/<path>``.
+    """
     base = http_request.host_url.rstrip("/") if has_request_context() else ""
     if record.type == 2:
         return record.url or ""
@@ -34,12 +40,34 @@ def launch_url(record: App) -> str:
         info = get_service_by_id(record.storage_service_id)
         if info is not None:
             parts = [
+                current_app.config.get("STORAGE_ROUTE_PREFIX", "").strip("/"),
                 info.name,
                 (record.storage_container or "").strip("/"),
                 (record.path or "").lstrip("/"),
             ]
             return base + "/" + "/".join(p for p in parts if p)
     return ""
+
+
+def storage_app_errors(record: App, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Why a storage app's settings cannot launch it: a file service, paths without ``..``."""
+    from app.directory import get_service_by_id
+    from app.services import SERVICE_TYPES
+    from app.services.files import LocalFileService
+
+    errors: dict[str, list[str]] = {}
+    service_id = data.get("storage_service_id", record.storage_service_id)
+    info = get_service_by_id(service_id) if service_id else None
+    cls = SERVICE_TYPES.get(info.type) if info is not None else None
+    if cls is None or not issubclass(cls, LocalFileService):
+        errors["storage_service_id"] = ["An app of type storage needs a file service."]
+    for field in ("storage_container", "path"):
+        value = data.get(field, getattr(record, field)) or ""
+        if "\x00" in value or ".." in value.replace("\\", "/").split("/"):
+            errors[field] = [
+                f"The {field.replace('_', ' ')} may not contain '..' segments or NUL bytes."
+            ]
+    return errors
 
 
 @resource
@@ -55,7 +83,12 @@ class AppResource(ModelResource):
     }
 
     def apply(self, record: Record, data: dict[str, Any], creating: bool) -> None:
-        """A new app gets a fresh key unless it brings one; ``regenerate=true`` replaces it."""
+        """A storage app must name a file service; a new app gets a fresh key unless it brings
+        one; ``regenerate=true`` replaces it."""
+        if data.get("type", record.type) == 1:
+            errors = storage_app_errors(record, data)
+            if errors:
+                raise ValidationFailed(errors)
         if creating and not data.get("api_key"):
             data["api_key"] = new_api_key()
         elif not creating and to_bool(self.request.option("regenerate")):

@@ -1,0 +1,154 @@
+"""GET on files: DreamFactory's headers, conditional GETs, byte ranges, HEAD, folder zips."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+
+from werkzeug.http import http_date
+
+from tests.conftest import assert_error
+
+WHEN = 1767261600  # 2026-01-01 10:00:00 UTC
+
+
+def _file(box, name="docs/hello.txt", data=b"Hello, world!"):
+    path = box / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (WHEN, WHEN))
+    return path
+
+
+def test_file_download_headers(admin, box):
+    _file(box)
+    response = admin.get("files/docs/hello.txt")
+    assert response.status_code == 200
+    assert response.data == b"Hello, world!"
+    headers = response.headers
+    assert headers["Content-Type"] == "text/plain"
+    assert headers["Content-Length"] == "13"
+    assert headers["Last-Modified"] == "Thu, 01 Jan 2026 10:00:00 GMT"
+    assert headers["Content-Disposition"] == "inline"
+    assert headers["Cache-Control"] == "private"
+    assert headers["Expires"] == "0"
+    assert headers["Pragma"] == "public"
+    assert headers["Accept-Ranges"] == "bytes"
+    assert headers["ETag"].startswith('"') and headers["ETag"].endswith('"')
+
+
+def test_download_true_asks_for_an_attachment(admin, box):
+    _file(box, "docs/report 1.pdf", b"%PDF-1.4")
+    response = admin.get("files/docs/report 1.pdf", query_string={"download": "true"})
+    assert response.headers["Content-Disposition"] == 'attachment; filename="report 1.pdf";'
+    assert response.headers["Content-Type"] == "application/pdf"
+    _file(box, "docs/résumé.txt", b"x")
+    odd = admin.get("files/docs/résumé.txt", query_string={"download": "1"})
+    assert odd.headers["Content-Disposition"] == (
+        "attachment; filename=\"r_sum_.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt"
+    )
+
+
+def test_html_is_inline_without_a_disposition(admin, box):
+    _file(box, "site/index.html", b"<h1>hi</h1>")
+    response = admin.get("files/site/index.html")
+    assert response.headers["Content-Type"] == "text/html"
+    assert "Content-Disposition" not in response.headers
+
+
+def test_missing_file_is_404(admin, box):
+    response = admin.get("files/docs/none.txt")
+    assert_error(response, 404, "The specified file 'docs/none.txt' was not found in storage.")
+
+
+def test_conditional_gets_answer_304(admin, box):
+    _file(box)
+    etag = admin.get("files/docs/hello.txt").headers["ETag"]
+    same = admin.get("files/docs/hello.txt", headers={"If-None-Match": etag})
+    assert same.status_code == 304 and same.data == b""
+    assert same.headers["ETag"] == etag
+    weak = admin.get("files/docs/hello.txt", headers={"If-None-Match": f'W/{etag}, "x"'})
+    assert weak.status_code == 304
+    other = admin.get("files/docs/hello.txt", headers={"If-None-Match": '"nope"'})
+    assert other.status_code == 200 and other.data == b"Hello, world!"
+    since = admin.get("files/docs/hello.txt", headers={"If-Modified-Since": http_date(WHEN)})
+    assert since.status_code == 304
+    older = admin.get("files/docs/hello.txt", headers={"If-Modified-Since": http_date(WHEN - 1)})
+    assert older.status_code == 200
+    # If-None-Match wins over If-Modified-Since
+    both = admin.get(
+        "files/docs/hello.txt",
+        headers={"If-None-Match": '"nope"', "If-Modified-Since": http_date(WHEN)},
+    )
+    assert both.status_code == 200
+    (box / "docs" / "hello.txt").write_bytes(b"Changed content")
+    changed = admin.get("files/docs/hello.txt", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.data == b"Changed content"
+
+
+def test_byte_ranges(admin, box):
+    _file(box, "data.bin", bytes(range(100)))
+    part = admin.get("files/data.bin", headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206
+    assert part.data == bytes(range(10, 20))
+    assert part.headers["Content-Range"] == "bytes 10-19/100"
+    assert part.headers["Content-Length"] == "10"
+    tail = admin.get("files/data.bin", headers={"Range": "bytes=-5"})
+    assert tail.status_code == 206 and tail.data == bytes(range(95, 100))
+    open_end = admin.get("files/data.bin", headers={"Range": "bytes=98-"})
+    assert open_end.data == bytes([98, 99])
+    past = admin.get("files/data.bin", headers={"Range": "bytes=100-200"})
+    error = assert_error(past, 416)
+    assert past.headers["Content-Range"] == "bytes */100"
+    assert error["message"] == "The requested range is not satisfiable."
+    several = admin.get("files/data.bin", headers={"Range": "bytes=0-1,5-6"})
+    assert several.status_code == 200 and len(several.data) == 100
+    junk = admin.get("files/data.bin", headers={"Range": "lines=1-2"})
+    assert junk.status_code == 200 and len(junk.data) == 100
+
+
+def test_if_range_falls_back_to_the_whole_file_when_it_changed(admin, box):
+    _file(box, "data.bin", bytes(range(100)))
+    etag = admin.get("files/data.bin").headers["ETag"]
+    fresh = admin.get("files/data.bin", headers={"Range": "bytes=0-9", "If-Range": etag})
+    assert fresh.status_code == 206 and len(fresh.data) == 10
+    stale = admin.get("files/data.bin", headers={"Range": "bytes=0-9", "If-Range": '"old"'})
+    assert stale.status_code == 200 and len(stale.data) == 100
+    dated = admin.get("files/data.bin", headers={"Range": "bytes=0-9", "If-Range": http_date(WHEN)})
+    assert dated.status_code == 206
+    old_date = admin.get(
+        "files/data.bin", headers={"Range": "bytes=0-9", "If-Range": http_date(WHEN - 60)}
+    )
+    assert old_date.status_code == 200
+
+
+def test_head_sends_headers_only(admin, box):
+    _file(box)
+    response = admin.call("HEAD", "files/docs/hello.txt")
+    assert response.status_code == 200
+    assert response.headers["Content-Length"] == "13"
+    assert response.data == b""
+
+
+def test_folder_as_zip(admin, box):
+    _file(box, "docs/hello.txt", b"Hello")
+    _file(box, "docs/sub/deep.txt", b"deep " * 1000)
+    (box / "docs" / "empty").mkdir()
+    (box / "docs" / ".~df-tmp-up-x").write_bytes(b"scratch")
+    response = admin.get("files/docs/", query_string={"zip": "true"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/zip"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="docs.zip";'
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        assert sorted(archive.namelist()) == [
+            "docs/empty/",
+            "docs/hello.txt",
+            "docs/sub/deep.txt",
+        ]
+        assert archive.read("docs/sub/deep.txt") == b"deep " * 1000
+        assert archive.testzip() is None
+    whole = admin.get("files/", query_string={"zip": "1"})
+    with zipfile.ZipFile(io.BytesIO(whole.data)) as archive:
+        assert "docs/hello.txt" in archive.namelist()
+    assert_error(admin.get("files/nope/", query_string={"zip": "1"}), 404)
