@@ -82,7 +82,7 @@ def api_for(request: ServiceRequest) -> ApiCallback:
     budget, depth = current if current is not None else (ApiBudget(), 0)
     actor = request.actor
     config = current_app.config
-    max_depth = int(config.get("SCRIPT_API_MAX_DEPTH", 5))
+    max_depth = int(config.get("SCRIPT_API_MAX_DEPTH", 3))
     max_calls = int(config.get("SCRIPT_API_MAX_CALLS", 100))
 
     def api(method: str, path: str, payload: Any = None, options: Any = None) -> dict[str, Any]:

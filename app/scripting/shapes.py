@@ -115,10 +115,10 @@ def merge_response(
     if not isinstance(after, dict):
         return response
     status = response.status
-    if after.get("status_code") != before.get("status_code"):
+    if "status_code" in after and after.get("status_code") != before.get("status_code"):
         status = status_of(after.get("status_code"))
     headers = dict(response.headers or {})
-    if after.get("headers") != before.get("headers"):
+    if "headers" in after and after.get("headers") != before.get("headers"):
         headers.update(clean_headers(after.get("headers")))
     content, content_type = response.content, response.content_type
     content_changed = "content" in after and after.get("content") != before.get("content")
