@@ -7,14 +7,20 @@
  * app/scripting/process.py), so a script writing to stdout cannot corrupt it. One run
  * at a time:
  *
- *  - every run gets a fresh `vm` context (one is prepared while the worker is idle, so
- *    creating it costs the request nothing) holding DreamFactory's Node idioms: `event`
- *    with setRequest/setResponse/setReturn, `platform.api.get|post|put|patch|delete|call`
- *    (callback form `(body, response)` and promise form), `platform.config`,
- *    `platform.session`, `console.*` (captured as output lines), timers, `require`, and
- *    the exception classes as global constructors (`throw new NotFoundException('gone')`);
+ *  - every script runs in its own `vm` context (a spare one is prepared while the worker
+ *    is idle, so a new script does not wait for it) holding DreamFactory's Node idioms:
+ *    `event` with setRequest/setResponse/setReturn,
+ *    `platform.api.get|post|put|patch|delete|call` (callback form `(body, response)` and
+ *    promise form), `platform.config`, `platform.session`, `console.*` (captured as output
+ *    lines), timers, `require`, and the exception classes as global constructors
+ *    (`throw new NotFoundException('gone')`);
  *  - the script is the body of an async function, so `return` and `await` work at its
- *    top level; compiled scripts are cached by source;
+ *    top level and its `var`s are its own; `event` and `platform` are new for every run;
+ *  - a script's context is kept for its next run after a clean run, minus any global the
+ *    run added (`x = 1` without a declaration); after an error or a timeout it is dropped.
+ *    Creating a context per run would cost every run ~0.3 ms and the garbage collector
+ *    pauses of several ms; what can still carry over between runs of the same script is a
+ *    change to a built-in (`Array.prototype.x = ...`), never anything of another script;
  *  - the run ends when the script has returned (or its promise settled) and none of its
  *    callbacks, timers, platform.api calls or other pending I/O remain, when it throws
  *    (also from a callback or an unhandled rejection), or when its time is up;
@@ -43,8 +49,12 @@ const OUT_FD = Number(process.argv[process.argv.length - 1]);
 /** Bytes of printed output kept per run; the rest is dropped with a note. */
 const OUTPUT_MAX_BYTES = 64 * 1024;
 
-/** Compiled scripts kept, keyed by source. */
-const SCRIPT_CACHE_SIZE = 200;
+/** Milliseconds before the run's deadline at which the worker gives up by itself, so it
+ * answers (and stays warm) before the pool, which enforces the same deadline, kills it. */
+const DEADLINE_MARGIN_MS = 50;
+
+/** Script contexts kept, keyed by source (least recently used dropped first). */
+const CONTEXT_CACHE_SIZE = 32;
 
 /** Built-in modules scripts may not load: they start processes or reach into this one. */
 const DENIED_MODULES = new Set([
@@ -137,6 +147,15 @@ const PRELUDE = new vm.Script(`
 })
 `, {filename: 'df-prelude.js'});
 
+/* Removes the globals a run added (`x = 1` without a declaration), keeping those in `keep`. */
+const CLEANER = new vm.Script(`(function (keep) {
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    if (!keep.has(name)) {
+      try { delete globalThis[name]; } catch (err) { /* not configurable: leave it */ }
+    }
+  }
+})`, {filename: 'df-cleaner.js'});
+
 /* Calls `__df_call.fn(...__df_call.args)` inside a context, under a vm timeout. */
 const INVOKE = new vm.Script(
   '(function (c) { __df_call = null; return c.fn.apply(undefined, c.args); })(__df_call)',
@@ -188,6 +207,8 @@ function newContext() {
   for (const [name, value] of Object.entries(globals)) {
     Object.defineProperty(sandbox, name, {value, writable: true, configurable: true});
   }
+  host.clean = CLEANER.runInContext(ctx);
+  host.keep = new Set(vm.runInContext('Object.getOwnPropertyNames(globalThis)', ctx));
   return host;
 }
 
@@ -211,21 +232,49 @@ function prepareSpare() {
   }).unref();
 }
 
-const compiled = new Map();
+/** Contexts by script source: `{host, fn}`, fn being the script's async function. */
+const contexts = new Map();
 
-/** The cached vm.Script of a script's source, wrapped as the body of an async function. */
-function compile(source) {
-  let script = compiled.get(source);
-  if (script !== undefined) {
-    compiled.delete(source);
-    compiled.set(source, script);
-    return script;
+/**
+ * The context and function of a script: the one kept from its last clean run, or a new one
+ * (the spare) with the script compiled into it. Throws the SyntaxError of a bad script.
+ */
+function scriptContext(source) {
+  let entry = contexts.get(source);
+  if (entry !== undefined) {
+    contexts.delete(source);
+    contexts.set(source, entry);
+    return entry;
   }
-  script = new vm.Script(`(async function (event, platform) {${source}\n})`,
+  const script = new vm.Script(`(async function (event, platform) {${source}\n})`,
     {filename: 'script.js'});
-  compiled.set(source, script);
-  if (compiled.size > SCRIPT_CACHE_SIZE) compiled.delete(compiled.keys().next().value);
-  return script;
+  const host = takeContext();
+  entry = {source, host, fn: script.runInContext(host.ctx)};
+  contexts.set(source, entry);
+  if (contexts.size > CONTEXT_CACHE_SIZE) contexts.delete(contexts.keys().next().value);
+  return entry;
+}
+
+/** After a run: a clean one leaves its context ready for the script's next run (its
+ * stray globals removed); a failed one's context is dropped. */
+function release(run, error) {
+  const entry = run.entry;
+  if (entry === null) return;
+  entry.host.slot.run = null;
+  if (error !== null) {
+    if (contexts.get(entry.source) === entry) contexts.delete(entry.source);
+    return;
+  }
+  try {
+    entry.host.clean(entry.host.keep);
+  } catch (err) {
+    contexts.delete(entry.source);
+  }
+}
+
+/** A copy of plain JSON data made of `realm`'s own objects and arrays. */
+function adopt(realm, value) {
+  return value === undefined ? undefined : realm.JSON.parse(JSON.stringify(value));
 }
 
 // ---------------------------------------------------------------- script globals
@@ -410,35 +459,30 @@ function startRun(message) {
   }
   const timeout = Math.max(0.001, Number(message.timeout) || 5);
   const run = {
-    id: message.id, name: message.name, started: Date.now(), timeoutMs: timeout * 1000,
+    id: message.id, name: message.name, started: Date.now(), timeout,
+    timeoutMs: Math.max(timeout * 1000 - DEADLINE_MARGIN_MS, timeout * 500),
     event: message.event && typeof message.event === 'object' ? message.event : {},
     output: [], outputBytes: 0, truncated: false, calls: new Map(), callSeq: 0,
     timers: new Map(), timerSeq: 0, firing: 0, mainDone: false, value: null, returned: null,
-    finished: false, host: null, deadline: null, baseline: null,
+    finished: false, host: null, entry: null, deadline: null, baseline: null,
   };
   current = run;
   run.baseline = activeKinds();
   run.deadline = setTimeout(() => fail(run, timeoutError(run)), run.timeoutMs);
   run.deadline.unref();
-  let script;
   try {
-    script = compile(typeof message.script === 'string' ? message.script : '');
+    run.entry = scriptContext(typeof message.script === 'string' ? message.script : '');
   } catch (err) {
-    finish(run, syntaxError(run, err));
+    finish(run, err instanceof SyntaxError ? syntaxError(run, err) : describe(err));
     return;
   }
-  run.host = takeContext();
+  run.host = run.entry.host;
   run.host.slot.run = run;
-  let fn;
-  try {
-    fn = script.runInContext(run.host.ctx);
-  } catch (err) {
-    finish(run, describe(err));
-    return;
-  }
+  const realm = run.host.realm;
+  run.event = adopt(realm, run.event);
   const event = decorateEvent(run, run.event);
-  const platform = makePlatform(run, message.platform || {});
-  const promise = invoke(run, fn, [event, platform]);
+  const platform = makePlatform(run, adopt(realm, message.platform || {}));
+  const promise = invoke(run, run.entry.fn, [event, platform]);
   if (run.finished) return;
   promise.then((value) => {
     run.mainDone = true;
@@ -503,9 +547,8 @@ function fail(run, err) {
 }
 
 function timeoutError(run) {
-  const seconds = Math.round(run.timeoutMs) / 1000;
   return {df_error: {status_code: 504,
-    message: `Script '${run.name}' did not finish within ${seconds} s.`,
+    message: `Script '${run.name}' did not finish within ${run.timeout} s and was stopped.`,
     code: null, context: null, class: 'Timeout'}};
 }
 
@@ -563,7 +606,7 @@ function finish(run, error) {
   run.timers.clear();
   const leftovers = run.calls.size > 0 || foreignWork(run) > 0;
   run.calls.clear();
-  if (run.host) run.host.slot.run = null;
+  release(run, error);
   current = null;
   let value = error ? null : run.value;
   if ((value === null || value === undefined) && !error && run.returned) value = run.returned.value;
@@ -595,14 +638,14 @@ process.on('uncaughtException', (err) => {
 // ---------------------------------------------------------------- main loop
 
 /**
- * Handles one protocol line, parsed by the JSON of the context that will see its data (the
- * running script's, or the next run's), so `event` and api results are that realm's own
- * objects and arrays.
+ * Handles one protocol line. An api result is parsed by the running script's JSON, so the
+ * script gets its own realm's objects and arrays (`instanceof Array` holds); a run's event
+ * is copied into its context once the context is known.
  */
 function handle(line) {
   let message;
   try {
-    message = (current !== null ? current.host.realm : nextContext().realm).JSON.parse(line);
+    message = (current !== null && current.host ? current.host.realm.JSON : JSON).parse(line);
   } catch (err) {
     return;
   }
@@ -628,4 +671,5 @@ input.on('data', (chunk) => {
 });
 input.on('end', () => process.exit(0));
 input.on('error', () => process.exit(0));
-prepareSpare();
+nextContext();
+send({op: 'ready'});

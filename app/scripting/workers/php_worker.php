@@ -16,8 +16,8 @@
  *    and its value is the result; `dd(...)` (Laravel's dump-and-die) ends it too, with the
  *    dumped value as the result;
  *  - `\DreamFactory\Core\Exceptions\*` carry status, code and context to the client;
- *  - time: SIGALRM at the run's timeout reports a Timeout and ends this worker (the pool
- *    starts a fresh one; it also kills a worker that does not answer); memory: the
+ *  - time is bounded by the pool, which kills a worker whose run is past its deadline
+ *    (PHP's own timers count whole seconds of CPU, too coarse to help); memory by the
  *    `memory_limit` the engine starts PHP with, reported as MemoryLimit.
  *
  * A worker serves many runs, so what a run leaves behind is undone or ends the worker:
@@ -480,17 +480,15 @@ namespace DreamFactory\Worker {
             'config' => $data['config'] ?? [],
             'session' => $data['session'] ?? [],
         ];
-        $timeout = max(1, (int) ceil((float) ($message['timeout'] ?? 5)));
         Worker::$run = [
             'id' => $message['id'] ?? null, 'name' => (string) ($message['name'] ?? ''),
             'event' => &$event, 'calls' => 0, 'printed' => '', 'truncated' => false,
-            'timeout' => $timeout, 'memory_limit' => ini_get('memory_limit'),
+            'memory_limit' => ini_get('memory_limit'),
         ];
         $value = null;
         $error = null;
         ob_start('\DreamFactory\Worker\collect', 4096);
         set_error_handler('\DreamFactory\Worker\on_warning');
-        pcntl_alarm($timeout);
         try {
             $closure = compile((string) ($message['script'] ?? ''));
             $value = $closure($event, $platform);
@@ -499,7 +497,6 @@ namespace DreamFactory\Worker {
         } catch (\Throwable $e) {
             $error = describe($e, Worker::$run['name']);
         } finally {
-            pcntl_alarm(0);
             restore_error_handler();
             while (ob_get_level() > 0) {
                 ob_end_flush();
@@ -535,8 +532,8 @@ namespace DreamFactory\Worker {
     }
 
     /**
-     * After exit(), a fatal error (memory limit) or the time limit: answer the run that was
-     * in progress, then let the process end (the pool starts a fresh worker).
+     * After exit() or a fatal error (memory limit): answer the run that was in progress,
+     * then let the process end (the pool starts a fresh worker).
      */
     function on_shutdown()
     {
@@ -563,25 +560,6 @@ namespace DreamFactory\Worker {
         finish(['event' => $run['event'], 'value' => null, 'error' => $error]);
     }
 
-    function on_alarm()
-    {
-        $run = Worker::$run;
-        if ($run === null) {
-            return;
-        }
-        Worker::$run = null;
-        while (ob_get_level() > 0) {
-            ob_end_clean();
-        }
-        Worker::send([
-            'op' => 'done', 'id' => $run['id'], 'event' => $run['event'], 'value' => null,
-            'output' => output_lines($run), 'recycle' => true,
-            'error' => error(504, "Script '{$run['name']}' did not finish within {$run['timeout']} s.",
-                null, null, 'Timeout'),
-        ]);
-        exit(0);
-    }
-
     function main(array $argv)
     {
         foreach (array_keys(getenv()) as $key) {   // defence in depth: the pool cleans it too
@@ -597,12 +575,11 @@ namespace DreamFactory\Worker {
             fwrite(STDERR, "php_worker: cannot open the protocol pipes\n");
             exit(1);
         }
-        pcntl_async_signals(true);
-        pcntl_signal(SIGALRM, '\DreamFactory\Worker\on_alarm');
         register_shutdown_function('\DreamFactory\Worker\on_shutdown');
         Worker::$ini = ini_get_all(null, false);
         Worker::$cwd = getcwd();
         Worker::$symbols = Worker::symbols();
+        Worker::send(['op' => 'ready']);
         while (true) {
             $message = Worker::receive();
             if (($message['op'] ?? '') === 'run') {
