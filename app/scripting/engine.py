@@ -22,6 +22,17 @@ to stdout cannot corrupt it::
                        "output": ["printed line", ...],
                        "error": null | {"status_code": 404, "message": "gone", "code": null,
                                         "context": null, "class": "NotFoundException"}}
+
+How a worker joins (``app.scripting.pool`` / ``app.scripting.process``): it is
+started as ``<command> READ_FD WRITE_FD`` (the protocol pipes are its two last
+arguments; its stdin is /dev/null, its stdout and stderr a pipe whose lines the
+pool adds to the run's output) and first sends ``{"op": "ready"}`` (it may add
+``pid``, ``language``, ``version``). A ``done`` may carry ``"recycle": true``:
+the worker should not serve again (a script left threads or processes behind,
+ran out of memory...); the pool then kills it after taking the answer. Lines
+whose ``id`` is not the current run's are ignored, so a forked copy of a
+worker cannot answer for a later run. Killing (timeout, shutdown) is the
+pool's job, by process group and descendants; workers need no ``shutdown`` op.
 """
 
 from __future__ import annotations
@@ -61,7 +72,10 @@ class ScriptError:
     code: int | None = None
     context: Any = None
     cls: str = "InternalServerErrorException"
-    """The DreamFactory exception class name thrown, or ``Timeout``/``MemoryLimit``/``Crash``."""
+    """The exception class the script raised (DreamFactory's, or the language's own such as
+    ``KeyError``), ``SyntaxError``, or the engine's verdict: ``Timeout`` (504), ``MemoryLimit``,
+    ``CpuLimit``, ``Crash`` (500), ``Busy`` (503: every worker busy), ``Unavailable`` (503:
+    no worker can start here)."""
 
 
 @dataclass

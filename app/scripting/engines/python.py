@@ -1,0 +1,154 @@
+"""The Python engine: types ``python`` and ``python3``, one pool of warm workers for both.
+
+Scripts run in ``workers/python_worker.py`` processes (see its docstring for
+what a script sees). The interpreter is ``DF_PYTHON3_PATH`` when set, else this
+very interpreter, so the app's installed packages are importable from scripts.
+When the app runs as root, workers run as ``DF_SCRIPT_USER``, who may not be
+able to run this interpreter (a pyenv build under ``/root``, say); then the
+same Python version from ``/usr/local/bin`` or ``/usr/bin`` is used with the
+app's package folders on its path. DreamFactory's ``python`` type meant
+Python 2: both types run Python 3 here, and Python 2 ``print x`` statements
+are still accepted.
+
+Settings are read from the app's config when the pool is first needed (in the
+process that runs scripts); ``shutdown`` drops the pool so the next run builds
+a new one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import site
+import sys
+import threading
+from pathlib import Path
+
+from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
+from app.scripting.pool import PoolSettings, WorkerPool
+from app.scripting.process import Identity, accessible_to, identity_for
+
+WORKER = Path(__file__).resolve().parent.parent / "workers" / "python_worker.py"
+"""The worker program."""
+
+VERSION = "{}.{}".format(*sys.version_info[:2])
+
+
+class PythonRuntime:
+    """The pool shared by the ``python`` and ``python3`` engines, built on first use."""
+
+    def __init__(self, settings: PoolSettings | None = None, interpreter: str | None = None):
+        self.settings = settings
+        self.interpreter = interpreter
+        self._pool: WorkerPool | None = None
+        self._lock = threading.Lock()
+
+    def _configured(self) -> tuple[PoolSettings, str | None]:
+        if self.settings is not None:
+            return self.settings, self.interpreter
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            config = current_app.config
+            return PoolSettings.from_config(config), config.get("PYTHON3_PATH") or None
+        return PoolSettings(), self.interpreter
+
+    def command(self, identity: Identity | None, interpreter: str | None) -> list[str]:
+        """The worker's command line; raises ``LookupError`` when no usable one exists."""
+        python = choose_interpreter(interpreter, identity)
+        if not accessible_to(str(WORKER), identity, os.R_OK):
+            raise LookupError(f"the script user cannot read {WORKER}")
+        command = [python, "-I", "-S", str(WORKER), "--abi", VERSION]
+        for folder in package_folders():
+            if accessible_to(folder, identity, os.R_OK | os.X_OK):
+                command += ["--site", folder]
+        return command
+
+    def pool(self) -> WorkerPool:
+        with self._lock:
+            if self._pool is None:
+                settings, interpreter = self._configured()
+                identity = identity_for(settings.user)
+                command = self.command(identity, interpreter)
+                self._pool = WorkerPool("Python", command, settings, identity=identity)
+            return self._pool
+
+    def available(self) -> tuple[bool, str]:
+        try:
+            settings, interpreter = self._configured()
+            self.command(identity_for(settings.user), interpreter)
+        except LookupError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def run(self, run: ScriptRun) -> ScriptResult:
+        try:
+            pool = self.pool()
+        except LookupError as exc:
+            error = ScriptError(503, f"Python scripting is unavailable: {exc}", cls="Unavailable")
+            return ScriptResult(event=run.event, error=error)
+        return pool.run(run)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown()
+
+
+def choose_interpreter(configured: str | None, identity: Identity | None) -> str:
+    """The interpreter workers run: the configured one, else this one or its twin."""
+    if configured:
+        path = shutil.which(configured) or configured
+        if not os.path.isfile(path) or not accessible_to(path, identity):
+            raise LookupError(
+                f"the Python interpreter {configured} cannot be run by script workers"
+            )
+        return path
+    candidates = [
+        sys.executable,
+        os.path.realpath(sys.executable),
+        getattr(sys, "_base_executable", ""),
+        f"/usr/local/bin/python{VERSION}",
+        f"/usr/bin/python{VERSION}",
+    ]
+    for path in candidates:
+        if path and os.path.isfile(path) and accessible_to(path, identity):
+            return path
+    who = f"the script user '{identity.user}'" if identity else "this user"
+    raise LookupError(f"no Python {VERSION} interpreter that {who} can run (set DF_PYTHON3_PATH)")
+
+
+def package_folders() -> list[str]:
+    """Folders of the app's installed packages (the virtualenv's site-packages)."""
+    folders = []
+    for folder in site.getsitepackages():
+        if folder and os.path.isdir(folder) and folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+class PythonEngine:
+    """One of the two names of the Python engine."""
+
+    sandboxed = False
+
+    def __init__(self, type: str, label: str, description: str, runtime: PythonRuntime):
+        self.type = type
+        self.label = label
+        self.description = description
+        self.runtime = runtime
+
+    def available(self) -> tuple[bool, str]:
+        return self.runtime.available()
+
+    def run(self, run: ScriptRun) -> ScriptResult:
+        return self.runtime.run(run)
+
+    def shutdown(self) -> None:
+        self.runtime.shutdown()
+
+
+RUNTIME = PythonRuntime()
+PYTHON = PythonEngine("python", "Python", "Script handler using native Python.", RUNTIME)
+PYTHON3 = PythonEngine("python3", "Python3", "Script handler using native Python3.", RUNTIME)
