@@ -124,9 +124,14 @@ def download(
     url: str, *, timeout: float, chunk: int, max_size: int, allow_private: bool
 ) -> Iterator[Download]:
     """Open ``url`` for reading; the connection is closed when the block ends."""
-    if not isinstance(url, str) or urlsplit(url).scheme.lower() not in ("http", "https"):
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        host = parts.hostname if parts else None
+    except ValueError:
+        raise BadRequest("The URL to import is not valid.") from None
+    if parts is None or parts.scheme.lower() not in ("http", "https"):
         raise BadRequest("Only http and https URLs can be imported.")
-    if not urlsplit(url).hostname:
+    if not host:
         raise BadRequest("The URL to import has no host.")
     with _session(allow_private) as session:
         try:
@@ -135,6 +140,8 @@ def download(
             raise GatewayTimeout("The URL did not answer in time.") from None
         except requests.TooManyRedirects:
             raise BadGateway("The URL redirected too many times.") from None
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema):
+            raise BadRequest("The URL to import is not valid.") from None
         except requests.RequestException as exc:
             raise BadGateway(f"Could not download the file: {type(exc).__name__}.") from None
         with response:

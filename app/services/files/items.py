@@ -20,6 +20,7 @@ import tempfile
 from typing import Any
 
 from app.errors import ApiError, BadRequest, NotFound
+from app.records.clauses import to_bool
 from app.services.files import upload
 from app.services.files.archive import remove_quietly
 from app.services.files.paths import (
@@ -54,13 +55,13 @@ def _source(request: Any, item: dict[str, Any], own_service: str) -> str:
     if not path:
         raise BadRequest("The source_path may not be the container root.")
     _authorize(request, "GET", path)
-    if item.get("delete_source") in (True, "true", "1", 1):
+    if _moving(item):
         _authorize(request, "DELETE", path)
     return path
 
 
 def _moving(item: dict[str, Any]) -> bool:
-    return item.get("delete_source") in (True, "true", "1", 1)
+    return to_bool(item.get("delete_source"))
 
 
 def copy_file(container: Container, source: str, target: str, move: bool, options: Options):
@@ -118,7 +119,7 @@ def _content(item: dict[str, Any]) -> bytes:
     content = item.get("content")
     if not isinstance(content, str):
         raise BadRequest("A file's content must be a string.")
-    if item.get("is_base64") in (True, "true", "1", 1):
+    if to_bool(item.get("is_base64")):
         try:
             return base64.b64decode(content, validate=True)
         except (binascii.Error, ValueError):

@@ -11,6 +11,8 @@ the modules beside this one for each operation and its safety rules.
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 from typing import Any, ClassVar
 
@@ -18,7 +20,9 @@ import orjson
 from flask import current_app
 
 from app.errors import (
+    ApiError,
     BadRequest,
+    Conflict,
     Forbidden,
     InternalServerError,
     InvalidJson,
@@ -32,7 +36,24 @@ from app.services.files.config import LocalFileConfigSchema, container_problem, 
 from app.services.files.paths import Container, base_name, clean, clean_name, folder_path, join
 from app.services.files.upload import Options
 
+logger = logging.getLogger(__name__)
+
 PUBLIC_DENIED = "Access denied, please contact your system administrator."
+
+
+def file_system_error(exc: OSError) -> ApiError:
+    """The client's error for a file system failure (no server paths in the message)."""
+    code = exc.errno
+    if code == errno.ENAMETOOLONG:
+        return BadRequest("The path or a name in it is too long.")
+    if code in (errno.ENOTDIR, errno.EISDIR):
+        return BadRequest("A file and a folder were mistaken for each other in the path.")
+    if code in (errno.EEXIST, errno.ENOTEMPTY):
+        return Conflict("The path changed while the request ran; try again.")
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return ApiError("There is not enough storage space left.", status=507)
+    logger.error("file service operation failed: %s", exc)
+    return InternalServerError(f"The file operation failed: {exc.strerror or 'unknown error'}.")
 
 
 class LocalFileService(BaseService):
@@ -65,6 +86,12 @@ class LocalFileService(BaseService):
     # -- dispatch ---------------------------------------------------------------------------
 
     def handle(self, request) -> Any:
+        try:
+            return self.dispatch(request)
+        except OSError as exc:
+            raise file_system_error(exc) from None
+
+    def dispatch(self, request) -> Any:
         is_folder = request.resource == "" or request.resource.endswith("/")
         path = clean(request.resource)
         is_folder = is_folder or not path

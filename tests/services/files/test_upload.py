@@ -252,3 +252,13 @@ def test_patch(admin, box):
     assert_error(admin.patch("files/nope/", json={}), 404)
     assert_error(admin.patch("files/docs/a.txt", json={}), 501)
     assert_error(admin.patch("files/docs/b.txt", json={}), 404)
+
+
+def test_file_system_errors_become_client_errors(admin, box):
+    long_name = "n" * 300
+    too_long = admin.post(f"files/{long_name}.txt", data=b"x", content_type="text/plain")
+    assert_error(too_long, 400, "The path or a name in it is too long.")
+    (box / "a.txt").write_bytes(b"a")
+    through_file = admin.post("files/a.txt/b.txt", data=b"x", content_type="text/plain")
+    assert_error(through_file, 404, "Folder 'a.txt' does not exist.")
+    assert leftovers(box) == []

@@ -147,6 +147,11 @@ def test_import_failures(app, admin, box, remote, allow_loopback):
         400,
         "Only http and https URLs can be imported.",
     )
+    assert_error(
+        admin.post("files/", query_string={"url": "http://[::1"}),
+        400,
+        "The URL to import is not valid.",
+    )
     assert_error(admin.post("files/nope/", query_string={"url": f"{remote}/site.zip"}), 404)
     app.config["FILE_MAX_UPLOAD_SIZE"] = 10_000
     assert_error(admin.post("files/", query_string={"url": f"{remote}/endless"}), 413)
