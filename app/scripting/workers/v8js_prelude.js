@@ -14,6 +14,17 @@
 (function (apiCall, outputLimit) {
   "use strict";
 
+  // The built-ins the runtime itself uses, taken before any script runs: a
+  // script replacing JSON.stringify or Promise.prototype.then changes its own
+  // code's behaviour, not how its result gets back.
+  const { stringify, parse } = JSON;
+  const defineProperty = Object.defineProperty;
+  const isInteger = Number.isInteger;
+  const promiseThen = Promise.prototype.then;
+  const promiseResolve = Promise.resolve.bind(Promise);
+  const apply = Reflect.apply;
+  const InternalErrorClass = InternalError;
+
   // --- DreamFactory's exception classes (business-logic.txt's table) ------
   // The same constructors, statuses and codes as the Node.js engine's.
 
@@ -49,7 +60,7 @@
     // RestException(status, message, code, context): any status; anything
     // but an HTTP status number as the first argument gives a 500.
     constructor(status, message, code, context) {
-      const valid = Number.isInteger(status) && status >= 100 && status <= 599;
+      const valid = isInteger(status) && status >= 100 && status <= 599;
       const st = valid ? status : 500;
       super(message == null ? REASONS[st] || "Error" : message, code, context);
       this.status_code = st;
@@ -69,7 +80,7 @@
         super(status, message, code, context);
       }
     };
-    exceptionClasses[name] = Object.defineProperty(cls, "name", { value: name });
+    exceptionClasses[name] = defineProperty(cls, "name", { value: name });
   }
   exceptionClasses.ConflictException = exceptionClasses.ConflictResourceException;
   const { BadRequestException, InternalServerErrorException } = exceptionClasses;
@@ -109,7 +120,7 @@
     if (typeof value === "function") return "[Function " + (value.name || "anonymous") + "]";
     if (value === undefined || typeof value === "symbol" || typeof value === "bigint") return String(value);
     try {
-      const text = JSON.stringify(value);
+      const text = stringify(value);
       return text === undefined ? String(value) : text;
     } catch (e) {
       return String(value);
@@ -152,8 +163,8 @@
     // platform.api.get(...)` and `platform.api.get(...).then(r => ...)` see
     // a plain copy.
     const value = plain(result);
-    Object.defineProperty(value, "then", {
-      value: (onFulfilled, onRejected) => Promise.resolve(plain(result)).then(onFulfilled, onRejected),
+    defineProperty(value, "then", {
+      value: (onFulfilled, onRejected) => apply(promiseThen, promiseResolve(plain(result)), [onFulfilled, onRejected]),
       enumerable: false,
     });
     return value;
@@ -179,14 +190,14 @@
       [payload, options] = [null, payload]; // get(url, options, callback), as in the docs
     }
     if (options === null || typeof options !== "object" || Array.isArray(options)) options = {};
-    const answer = JSON.parse(apiCall(method, target, JSON.stringify(payload), JSON.stringify(options)));
+    const answer = parse(apiCall(method, target, stringify(payload), stringify(options)));
     if (answer.error) {
       throw new RestException(answer.error.status_code || 500, answer.error.message, answer.error.code);
     }
     const result = answer.result;
     if (callback) {
       const content = result.content;
-      const body = typeof content === "string" ? content : content == null ? "" : JSON.stringify(content);
+      const body = typeof content === "string" ? content : content == null ? "" : stringify(content);
       const response = Object.assign(plain(result), {
         statusCode: result.status_code,
         statusMessage: REASONS[result.status_code] || (result.status_code < 400 ? "OK" : ""),
@@ -226,14 +237,14 @@
   };
 
   function define(name, value) {
-    Object.defineProperty(globalThis, name, { value: value, enumerable: false, writable: true, configurable: true });
+    defineProperty(globalThis, name, { value: value, enumerable: false, writable: true, configurable: true });
   }
 
   function init(inputJson) {
-    const input = JSON.parse(inputJson);
+    const input = parse(inputJson);
     event = input.event && typeof input.event === "object" ? input.event : {};
     for (const [name, fn] of Object.entries(helpers)) {
-      Object.defineProperty(event, name, { value: fn, enumerable: false, writable: true, configurable: true });
+      defineProperty(event, name, { value: fn, enumerable: false, writable: true, configurable: true });
     }
     const given = input.platform || {};
     platform = { api: api, config: given.config || {}, session: given.session || {} };
@@ -267,24 +278,24 @@
       return { status_code: 500, message: "out of memory", code: null, context: null, class: "MemoryLimit" };
     }
     if (typeof error === "object") {
-      if (error instanceof InternalError && error.message === "out of memory") {
+      if (error instanceof InternalErrorClass && error.message === "out of memory") {
         return { status_code: 500, message: "out of memory", code: null, context: null, class: "MemoryLimit" };
       }
       const dfClass = typeof error.status_code === "number";
-      const status = dfClass && Number.isInteger(error.status_code) && error.status_code >= 100 && error.status_code <= 599 ? error.status_code : 500;
+      const status = dfClass && isInteger(error.status_code) && error.status_code >= 100 && error.status_code <= 599 ? error.status_code : 500;
       let message = error.message === undefined ? show(error) : String(error.message);
       const name = typeof error.name === "string" ? error.name : "";
       if (!dfClass && name && name !== "Error" && error instanceof Error) message = name + ": " + message + lineOf(error);
       let context = error.context === undefined ? null : error.context;
       try {
-        if (JSON.stringify(context, jsonValue) === undefined) context = null;
+        if (stringify(context, jsonValue) === undefined) context = null;
       } catch (e) {
         context = null;
       }
       return {
         status_code: status,
         message: message,
-        code: Number.isInteger(error.code) ? error.code : null,
+        code: isInteger(error.code) ? error.code : null,
         context: context,
         class: dfClass && name ? name : "InternalServerErrorException",
       };
@@ -294,6 +305,21 @@
 
   function jsonValue(key, value) {
     return typeof value === "bigint" ? value.toString() : value;
+  }
+
+  // The outcome when the event or value cannot be JSON (a cycle, a throwing
+  // toJSON): written by hand, since stringify would meet the same toJSON.
+  function unconvertible(reason) {
+    let why;
+    try {
+      why = reason !== null && typeof reason === "object" && typeof reason.message === "string" ? reason.message : "" + reason;
+    } catch (e) {
+      why = "unknown reason";
+    }
+    let lines = "";
+    for (let i = 0; i < output.length; i++) lines += (i ? "," : "") + stringify("" + output[i]);
+    const message = stringify("Script result could not be converted to JSON: " + why);
+    return '{"event":null,"value":null,"output":[' + lines + '],"error":{"status_code":500,"message":' + message + ',"code":null,"context":null,"class":"InternalServerErrorException"}}';
   }
 
   const hooks = {
@@ -307,7 +333,7 @@
         failure = error;
         return;
       }
-      Promise.resolve(promise).then(
+      apply(promiseThen, promiseResolve(promise), [
         (value) => {
           state = "fulfilled";
           returned = value;
@@ -316,7 +342,7 @@
           state = "rejected";
           failure = error;
         },
-      );
+      ]);
     },
     finish() {
       let error = null;
@@ -333,10 +359,9 @@
       let value = error ? null : returned;
       if (value == null && !error && hasReturned) value = setReturnValue;
       try {
-        return JSON.stringify({ event: event, value: value === undefined ? null : value, output: output, error: error }, jsonValue);
+        return stringify({ event: event, value: value === undefined ? null : value, output: output, error: error }, jsonValue);
       } catch (e) {
-        const failed = new InternalServerErrorException("Script result could not be converted to JSON: " + e.message);
-        return JSON.stringify({ event: null, value: null, output: output, error: describe(failed) });
+        return unconvertible(e);
       }
     },
   };

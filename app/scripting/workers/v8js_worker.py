@@ -1,24 +1,32 @@
 """The program a v8js worker process runs: JavaScript in QuickJS, a fresh context per run.
 
-The pool (app.scripting.pool) starts it with the venv's interpreter, by path
-and in isolated mode, so it imports nothing from the app and sees none of its
-settings. It speaks the NDJSON protocol of app.scripting.engine on the pipe
-pair the pool gives it and runs one script at a time:
+    python -I -S v8js_worker.py [--site DIR]... [--abi X.Y] [--memory-mb N] READ_FD WRITE_FD
 
-1. a new QuickJS runtime and context, bounded in heap and stack size;
-2. the prelude (v8js_prelude.js) installs ``event``, ``platform``, ``console``
-   and DreamFactory's exception classes; ``platform.api`` is the only function
-   that leads out of the context, to ``api`` messages answered by the parent;
-3. the script is compiled as the body of ``async function (event, platform)``
-   and called; its promises and callbacks run until they have all settled;
-4. the outcome goes back as one ``done`` message and the context is dropped.
+Started by ``app.scripting.pool`` (``-I -S``: no environment, user site or
+script folder on ``sys.path``; ``--site`` folders, the app's installed
+packages, are added only when ``--abi`` names this interpreter's version). It
+imports nothing from the app. It speaks the NDJSON protocol of
+``app.scripting.engine`` on the two inherited fds: ``ready``, then for each
+``run`` zero or more ``api`` calls (each answered by ``api_result``) and one
+``done``. A run:
 
-QuickJS has no module loader, file, process, network or environment access
-here (only its core language); the heap limit turns a memory bomb into an
-``out of memory`` error and the stack limit deep recursion into a RangeError.
-Time is bounded by the parent, which kills the worker when a run overruns:
-QuickJS's own time limit cannot be combined with the Python callback that
-serves ``platform.api`` (bench/RESULTS.md, "v8js engine choice").
+1. gets a new QuickJS runtime and context, bounded in heap and stack size,
+   made and given the prelude (``v8js_prelude.js``: ``console``, ``print``,
+   DreamFactory's exception classes, ``platform.api``) while the worker waited
+   for the run, so parsing the prelude costs no request anything;
+2. the run's ``event`` and ``platform`` become globals; the script is compiled
+   as the body of ``async function (event, platform)`` and called; its
+   promises run until none is left;
+3. the outcome goes back as one ``done`` message and the context is dropped.
+
+QuickJS has only its core language here: no module loader, no file, process,
+network or environment access. ``platform.api`` is the one way out of a
+context: a synchronous Python callback that sends an ``api`` message and waits
+for the parent's answer. The heap limit turns a memory bomb into an ``out of
+memory`` error (and the worker asks to be recycled), the stack limit deep
+recursion into a RangeError. Time is bounded by the parent, which kills the
+worker when a run overruns: QuickJS's own time limit cannot be combined with a
+Python callback (bench/RESULTS.md, "v8js engine choice").
 """
 
 from __future__ import annotations
@@ -30,8 +38,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import _quickjs
-import orjson
+_quickjs: Any = None
+orjson: Any = None
+"""Imported by ``main`` once the package folders are on ``sys.path``."""
 
 PRELUDE = Path(__file__).with_name("v8js_prelude.js").read_text(encoding="utf-8")
 """Evaluated in every run's context before the script."""
@@ -100,11 +109,7 @@ class Prepared:
 
 
 class Runner:
-    """Runs scripts in fresh QuickJS contexts with this worker's limits.
-
-    Each run's context is made and its prelude evaluated while the worker
-    waits for that run (about 0.3 ms of parsing), not while a request waits.
-    """
+    """Runs scripts in fresh QuickJS contexts with this worker's limits."""
 
     def __init__(
         self, channel: Channel, memory_bytes: int, stack_bytes: int, output_limit: int
@@ -117,15 +122,25 @@ class Runner:
         self.calls = 0
 
     def serve(self) -> None:
-        """Answer ``run`` messages until the parent closes the pipe or says ``exit``."""
+        """Answer ``run`` messages until the parent closes the pipe."""
         prepared = self.prepare()
+        self.channel.send({"op": "ready", "pid": os.getpid(), "language": "javascript"})
         while True:
             message = self.channel.receive()
-            if message is None or message.get("op") == "exit":
+            if message is None:
                 return
-            if message.get("op") == "run":
-                self.channel.send(self.run(message, prepared))
-                prepared = self.prepare()
+            if message.get("op") != "run":
+                continue
+            try:
+                done = self.run(message, prepared)
+                self.channel.send(done)
+            except MemoryError:
+                error = _error(500, self._memory_message(), "MemoryLimit")
+                done = {"op": "done", "id": message.get("id"), "error": error, "recycle": True}
+                self.channel.send(done)
+            if done.get("recycle"):
+                return
+            prepared = self.prepare()
 
     def prepare(self) -> Prepared:
         context = _quickjs.Context()
@@ -150,26 +165,24 @@ class Runner:
         }
         try:
             self._execute(prepared, message, outcome)
-        except MemoryError:
-            outcome["error"] = _error(500, "out of memory", "MemoryLimit")
         finally:
             prepared.context = prepared.control = None
         error = outcome["error"]
-        if isinstance(error, dict) and error.get("class") == "MemoryLimit":
-            error["message"] = f"Script ran out of memory (limit {self.memory_bytes >> 20} MB)."
-        return {"op": "done", "id": self.run_id, **outcome}
+        recycle = isinstance(error, dict) and error.get("class") == "MemoryLimit"
+        if recycle:
+            error["message"] = self._memory_message()
+        return {"op": "done", "id": self.run_id, **outcome, "recycle": recycle}
+
+    def _memory_message(self) -> str:
+        return f"Script ran out of memory (limit {self.memory_bytes >> 20} MB)."
 
     def _execute(
         self, prepared: Prepared, message: dict[str, Any], outcome: dict[str, Any]
     ) -> None:
         context, control = prepared.context, prepared.control
+        given = {"event": outcome["event"], "platform": message.get("platform")}
         try:
-            control(
-                "init",
-                orjson.dumps(
-                    {"event": outcome["event"], "platform": message.get("platform")}
-                ).decode(),
-            )
+            control("init", orjson.dumps(given).decode())
         except _quickjs.JSException as exc:
             outcome["error"] = _engine_error(exc)
             return
@@ -191,9 +204,7 @@ class Runner:
         except orjson.JSONDecodeError:
             result = None
         if not isinstance(result, dict):
-            outcome["error"] = _error(
-                500, "The script replaced the runtime and left no result.", "Crash"
-            )
+            outcome["error"] = _error(500, "The script broke the runtime's result.", "Crash")
             return
         if isinstance(result.get("event"), dict):
             outcome["event"] = result["event"]
@@ -223,11 +234,9 @@ class Runner:
             )
             reply = self.channel.receive()
             if reply is None:
-                raise EOFError("parent closed the protocol pipe")
+                raise EOFError("the parent closed the protocol pipe")
             if reply.get("op") != "api_result" or reply.get("call") != self.calls:
-                raise ValueError(
-                    f"unexpected message {reply.get('op')!r} while waiting for an api result"
-                )
+                raise ValueError(f"unexpected message {str(reply.get('op'))[:40]!r}")
             if reply.get("error"):
                 return orjson.dumps({"error": reply["error"]}).decode()
             return orjson.dumps({"result": reply.get("result") or {}}).decode()
@@ -236,20 +245,46 @@ class Runner:
             return orjson.dumps({"error": error}).decode()
 
 
+def stack_limit(wanted: int) -> int:
+    """``wanted`` bytes of JavaScript stack, or less: at most half of this thread's C stack.
+
+    QuickJS checks its limit against the C stack it runs on (about 1.6 KiB a
+    JavaScript call: 4 MiB is some 2,500 nested calls), so the limit must stay
+    well inside ``RLIMIT_STACK`` for deep recursion to end in a RangeError.
+    """
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_STACK)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return min(wanted, soft // 2)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("read_fd", type=int, nargs="?", default=3, help="protocol pipe it reads")
-    parser.add_argument("write_fd", type=int, nargs="?", default=4, help="protocol pipe it writes")
-    parser.add_argument("--memory-mb", type=int, default=64, help="JavaScript heap limit per run")
-    parser.add_argument("--stack-kb", type=int, default=1024, help="JavaScript stack limit per run")
-    parser.add_argument(
-        "--output-limit", type=int, default=65536, help="characters of console output kept per run"
-    )
+    parser.add_argument("read_fd", type=int, help="protocol pipe it reads")
+    parser.add_argument("write_fd", type=int, help="protocol pipe it writes")
+    parser.add_argument("--site", action="append", default=[], help="a package folder")
+    parser.add_argument("--abi", help="the Python version the package folders are for")
+    parser.add_argument("--memory-mb", type=int, default=64, help="JavaScript heap limit")
+    parser.add_argument("--stack-kb", type=int, default=4096, help="JavaScript stack limit")
+    parser.add_argument("--output-limit", type=int, default=65536, help="output characters kept")
     args = parser.parse_args(argv)
+    os.set_inheritable(args.read_fd, False)
+    os.set_inheritable(args.write_fd, False)
+    if args.abi == "{}.{}".format(*sys.version_info[:2]):
+        import site
+
+        for folder in args.site:
+            site.addsitedir(folder)
+    global _quickjs, orjson
+    import _quickjs
+    import orjson
+
     runner = Runner(
         Channel(args.read_fd, args.write_fd),
         memory_bytes=args.memory_mb << 20,
-        stack_bytes=args.stack_kb << 10,
+        stack_bytes=stack_limit(args.stack_kb << 10),
         output_limit=args.output_limit,
     )
     runner.serve()

@@ -1,0 +1,127 @@
+"""The ``v8js`` engine: sandboxed JavaScript, run by QuickJS in warm worker processes.
+
+DreamFactory's ``v8js`` type ran scripts in an embedded V8 with no access to
+the machine. Here the sandbox is QuickJS (quickjs-ng), chosen by measurement
+over V8 through mini-racer (bench/RESULTS.md, "v8js engine choice"): a fresh
+context per run costs about 0.1 ms instead of a new isolate's 1.3 ms,
+``platform.api`` can be synchronous as DreamFactory's V8js scripts expect
+(mini-racer calls Python only asynchronously), and QuickJS starts under any
+memory limit (V8 does not start under an address-space limit at all).
+
+What a script sees is in ``workers/v8js_prelude.js``: ``event`` (with Node's
+``setResponse``/``setRequest``/``setReturn``), ``platform.api.get|post|put|
+patch|delete|call(path[, payload[, options]][, callback(body, response)])``
+returning the result synchronously (also a thenable, so ``await`` and
+``.then`` work), ``platform.config``, ``platform.session``, ``console.log``
+and ``print`` as output lines, DreamFactory's exception classes as global
+constructors, top-level ``return`` and ``await``. There is no ``require``,
+``process``, file, network, timer or environment access: only the language.
+
+Each worker runs as the pool confines it (its own unprivileged user, a clean
+environment, a data-segment limit, CPU seconds, wall-clock kill), and within
+it QuickJS bounds the heap (three quarters of ``DF_SCRIPT_MEMORY_MB``) and
+the stack of every run. The worker is this same Python (or its twin that the
+script user can run) with the app's package folders, for quickjs-ng and
+orjson only; settings are read from the app's config when the pool is first
+needed, and ``shutdown`` drops the pool so the next run builds a new one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from pathlib import Path
+
+from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
+from app.scripting.engines.python import VERSION, choose_interpreter, package_folders
+from app.scripting.pool import PoolSettings, WorkerPool
+from app.scripting.process import Identity, accessible_to, identity_for
+
+WORKER = Path(__file__).resolve().parent.parent / "workers" / "v8js_worker.py"
+"""The worker program (it reads ``v8js_prelude.js`` beside it)."""
+
+DEFAULT_HEAP_MB = 64
+"""JavaScript heap per run when ``DF_SCRIPT_MEMORY_MB`` is 0 (no data-segment limit), MiB."""
+
+
+def heap_mb(settings: PoolSettings) -> int:
+    """MiB of JavaScript heap a run gets: three quarters of the worker's data limit, so
+    QuickJS reports running out before the operating system refuses the worker memory."""
+    if not settings.memory_mb:
+        return DEFAULT_HEAP_MB
+    return max(16, settings.memory_mb * 3 // 4)
+
+
+class V8jsEngine:
+    """Type ``v8js``: reported sandboxed, since scripts reach nothing but ``platform.api``."""
+
+    type = "v8js"
+    label = "V8js"
+    description = "Sandboxed server-side JavaScript (DreamFactory's V8js scripts, run by QuickJS)."
+    sandboxed = True
+
+    def __init__(self, settings: PoolSettings | None = None) -> None:
+        """``settings`` fixed here (tests, benchmarks) win over the app's config."""
+        self.settings = settings
+        self._pool: WorkerPool | None = None
+        self._lock = threading.Lock()
+
+    def available(self) -> tuple[bool, str]:
+        try:
+            settings = self._configured()
+            self.command(identity_for(settings.user), settings)
+        except LookupError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def run(self, run: ScriptRun) -> ScriptResult:
+        try:
+            pool = self.pool()
+        except LookupError as exc:
+            error = ScriptError(503, f"V8js scripting is unavailable: {exc}", cls="Unavailable")
+            return ScriptResult(event=run.event, error=error)
+        return pool.run(run)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown()
+
+    def command(self, identity: Identity | None, settings: PoolSettings) -> list[str]:
+        """The worker's command line; raises ``LookupError`` when no usable one exists."""
+        if importlib.util.find_spec("_quickjs") is None:
+            raise LookupError("quickjs-ng is not installed (pip install quickjs-ng)")
+        python = choose_interpreter(None, identity)
+        for path in (WORKER, WORKER.with_name("v8js_prelude.js")):
+            if not accessible_to(str(path), identity, os.R_OK):
+                raise LookupError(f"the script user cannot read {path}")
+        heap = str(heap_mb(settings))
+        command = [python, "-I", "-S", str(WORKER), "--abi", VERSION, "--memory-mb", heap]
+        for folder in package_folders():
+            if accessible_to(folder, identity, os.R_OK | os.X_OK):
+                command += ["--site", folder]
+        return command
+
+    def pool(self) -> WorkerPool:
+        """This process's pool, built on first use; ``LookupError`` when it cannot be."""
+        with self._lock:
+            if self._pool is None:
+                settings = self._configured()
+                identity = identity_for(settings.user)
+                command = self.command(identity, settings)
+                self._pool = WorkerPool("V8js", command, settings, identity=identity)
+            return self._pool
+
+    def _configured(self) -> PoolSettings:
+        if self.settings is not None:
+            return self.settings
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            return PoolSettings.from_config(current_app.config)
+        return PoolSettings()
+
+
+V8JS = V8jsEngine()
