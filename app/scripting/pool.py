@@ -44,7 +44,13 @@ from typing import Any
 from app.errors import ApiError
 from app.scripting.channel import Channel, WorkerGone, WorkerTimeout, cap_output
 from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
-from app.scripting.process import MAX_PROCESSES, Identity, Limits, WorkerProcess
+from app.scripting.process import (
+    MAX_PROCESSES,
+    Identity,
+    Limits,
+    WorkerProcess,
+    protect_parent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +116,8 @@ class WorkerPool:
             processes=settings.processes,
         )
         self._ids = itertools.count(1)
+        if identity is None:
+            protect_parent()
         self._reset()
         self._closed = False
         _remember(self)

@@ -5,7 +5,10 @@ A worker is confined the same way whatever its language, by the parent:
 - its own process group, and (when the app runs as root) an unprivileged user
   with no supplementary groups, so the process limit holds and files only
   root or the app's user can read (the instance folder, ``jwt_secret``) are
-  out of reach;
+  out of reach. When the app does not run as root, workers share its user:
+  the app process is then made non-dumpable (``protect_parent``) so they
+  cannot read its environment or memory, but files readable by that user are
+  readable by scripts too;
 - a clean environment (``PATH``, ``LANG``, ``HOME``/``TMPDIR`` = a private
   temporary folder that is also its working directory; nothing of the app's
   environment, so no ``DF_*`` secret or database URL) plus what the engine adds;
@@ -76,6 +79,22 @@ def identity_for(user: str | None) -> Identity | None:
     if entry.pw_uid == 0:
         raise LookupError(f"the script user '{user}' is root")
     return Identity(user, entry.pw_uid, entry.pw_gid)
+
+
+def protect_parent() -> None:
+    """Make this (the app's) process non-dumpable when workers run as our own user.
+
+    Otherwise a script could read ``/proc/<app pid>/environ`` (``DF_JWT_SECRET``,
+    database URLs) or attach to the app with ptrace. Not dumpable, those belong
+    to root; the worker itself is dumpable again after its ``exec``.
+    """
+    try:
+        import ctypes
+
+        if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
+    except (OSError, AttributeError) as exc:
+        logger.warning("cannot hide the app's environment from script workers: %s", exc)
 
 
 def accessible_to(path: str, identity: Identity | None, mode: int = os.R_OK | os.X_OK) -> bool:

@@ -181,6 +181,21 @@ def test_cpu_time_is_limited_per_worker(runtime_factory):
     assert run(runtime, "return 3").value == 3
 
 
+def test_workers_run_under_the_configured_limits(runtime_factory):
+    runtime = runtime_factory(workers=1, memory_mb=100, cpu_seconds=3, processes=300)
+    script = """
+import resource
+return [resource.getrlimit(getattr(resource, 'RLIMIT_' + name))
+        for name in ('DATA', 'CPU', 'NPROC', 'FSIZE', 'CORE')]
+"""
+    data, cpu, nproc, fsize, core = run(runtime, script).value
+    assert data == [100 << 20, 100 << 20]
+    assert cpu == [6, 7]  # the worker's whole life: twice a run's allowance
+    assert nproc == [300, 300]
+    assert fsize == [64 << 20, 64 << 20]
+    assert core == [0, 0]
+
+
 def test_big_events_and_results_cross_intact(runtime):
     rows = [{"id": n, "name": "x" * 100} for n in range(20000)]
     event = {"request": {"method": "GET"}, "response": {"content": {"resource": rows}}}

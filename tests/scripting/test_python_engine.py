@@ -6,14 +6,24 @@ function as the ``platform.api`` callback.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from app.errors import NotFound
 from app.scripting.engines import ENGINES, get_engine
-from app.scripting.engines.python import PYTHON, PYTHON3, PythonRuntime
+from app.scripting.engines.python import (
+    PYTHON,
+    PYTHON3,
+    PythonRuntime,
+    choose_interpreter,
+    package_folders,
+)
 from app.scripting.pool import PoolSettings
+from app.scripting.process import accessible_to, identity_for
 from tests.scripting.pyrun import echo_api, leaders, run, wait_gone
 
 
@@ -357,6 +367,58 @@ def test_as_root_workers_run_as_the_script_user(tmp_path):
         assert "PermissionError" in result.error.message
     finally:
         runtime.shutdown()
+
+
+APP_AS_ITS_OWN_USER = r"""
+import json, os, site, sys
+for folder in json.loads(sys.argv[1]):
+    site.addsitedir(folder)
+sys.path.insert(0, sys.argv[2])
+from app.scripting.engine import ScriptRun
+from app.scripting.engines.python import PythonRuntime
+from app.scripting.pool import PoolSettings
+
+script = '''
+import os, resource
+try:
+    environ = open('/proc/%d/environ' % os.getppid(), 'rb').read().decode()
+except PermissionError:
+    environ = None
+return [dict(os.environ), environ, os.getuid(), resource.getrlimit(resource.RLIMIT_DATA)]
+'''
+runtime = PythonRuntime(PoolSettings(workers=1, memory_mb=128))
+result = runtime.run(ScriptRun("t", "python", script, {}, {}, lambda *args: {}))
+runtime.shutdown()
+print(json.dumps([result.value, result.error and result.error.message, os.getuid()]))
+"""
+
+
+def test_an_app_not_running_as_root_hides_its_environment_from_its_workers(tmp_path):
+    """Workers then share the app's user: the app process must not be readable by them."""
+    identity = identity_for("nobody")
+    python = choose_interpreter(None, identity)
+    folders = [f for f in package_folders() if accessible_to(f, identity, os.R_OK | os.X_OK)]
+    root = str(Path(__file__).resolve().parents[2])
+    tmp_path.chmod(0o777)
+    env = {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path), "DF_JWT_SECRET": "the-jwt-secret"}
+    user = {"user": identity.uid, "group": identity.gid, "extra_groups": []} if identity else {}
+    done = subprocess.run(
+        [python, "-I", "-S", "-c", APP_AS_ITS_OWN_USER, json.dumps(folders), root],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+        **user,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    value, error, app_uid = json.loads(done.stdout.decode().splitlines()[-1])
+    assert error is None
+    environment, app_environ, worker_uid, data_limit = value
+    assert worker_uid == app_uid
+    assert "DF_JWT_SECRET" not in environment
+    assert app_environ is None
+    assert data_limit == [128 << 20, 128 << 20]
 
 
 # -- the registry ---------------------------------------------------------------------
