@@ -27,7 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     _derive_settings(app)
 
-    from app import cache, cli, errors, extensions, services
+    from app import cache, cli, errors, extensions, queue, services
     from app.access import init_app as init_access
     from app.blueprints import register_blueprints
 
@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cache.install_listeners()
     errors.register_error_handlers(app)
     services.init_app(app)
+    queue.init_app(app)
     init_access(app)
     register_blueprints(app)
     cli.init_app(app)

@@ -1,4 +1,4 @@
-"""Flask commands: ``setup`` (migrate, seed, first admin) and ``create-admin``."""
+"""Flask commands: ``setup`` (migrate, seed, first admin), ``create-admin``; queue commands."""
 
 from __future__ import annotations
 
@@ -92,5 +92,9 @@ def create_admin_command(email, password, first_name, last_name) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app.queue.cli import queue_cli, scheduler_cli
+
     app.cli.add_command(setup_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(queue_cli)
+    app.cli.add_command(scheduler_cli)

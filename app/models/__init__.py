@@ -8,6 +8,7 @@ from app.models.email import EmailTemplate
 from app.models.limit import Limit
 from app.models.lookup import Lookup
 from app.models.role import Role, RoleServiceAccess
+from app.models.scheduler import SchedulerTask, TaskLog
 from app.models.script import EventScript
 from app.models.service import Service
 from app.models.system import CacheStamp, RateCounter, SystemConfig, SystemCustom, TokenMap
@@ -27,9 +28,11 @@ __all__ = [
     "Record",
     "Role",
     "RoleServiceAccess",
+    "SchedulerTask",
     "Service",
     "SystemConfig",
     "SystemCustom",
+    "TaskLog",
     "TokenMap",
     "User",
     "UserAppRole",

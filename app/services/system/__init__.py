@@ -33,6 +33,7 @@ def load_resources() -> None:
         password,
         profile,
         roles,
+        scheduler,
         service_types,
         services,
         session,

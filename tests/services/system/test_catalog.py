@@ -168,7 +168,7 @@ def test_environment_with_an_api_key_only(client):
 def test_environment_as_admin(admin):
     admin.patch("system/config", json={"default_app_id": 2})
     body = admin.get("system/environment").get_json()
-    assert list(body) == ["authentication", "apps", "platform", "server", "client"]
+    assert list(body) == ["authentication", "apps", "platform", "server", "client", "queue"]
     assert [a["name"] for a in body["apps"]] == ["admin", "api_docs", "file_manager"]
     assert [a["is_default"] for a in body["apps"]] == [False, True, False]
     assert body["apps"][0]["url"] == "http://localhost/admin/"

@@ -1,0 +1,152 @@
+"""Putting jobs on RQ queues: queued scripts, queued scripted services, scheduled tasks.
+
+A job names an importable function (``app.queue.jobs``) and carries only
+plain JSON values: the event as it was at the end of the request, the
+script's or service's name, the caller as ids (user, app, role), a task id.
+Jobs are serialized as JSON, never pickled, so a job in Redis cannot smuggle
+code into a worker.
+
+The script's options (``app.queue.options``) decide the connection and the
+queue, the delay (RQ's scheduled-job registry holds the job until then; a
+worker started by ``flask queue work`` runs RQ's scheduler), the attempts
+(RQ's ``Retry`` with the backoff intervals) and the timeout of each attempt.
+
+``ScriptQueue`` is what the scripting side sees (``app.scripting.queueing``
+looks for it in ``app.extensions["df_script_queue"]``): the app factory
+installs one when Redis is configured, and without it queued scripts are
+refused with a 503.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import redis
+from flask import current_app
+from rq import Queue, Retry
+from rq.serializers import JSONSerializer
+
+from app.errors import ServiceUnavailable, ValidationFailed
+from app.queue import connections, options
+
+logger = logging.getLogger(__name__)
+
+SCRIPT_JOB = "app.queue.jobs.run_script_job"
+TASK_JOB = "app.queue.jobs.run_task_job"
+
+TIMEOUT_GRACE = 5
+"""Seconds RQ waits beyond a job's ``timeout`` before killing it: the script engine
+stops the script at ``timeout`` itself and reports it, which says more."""
+
+RESULT_TTL = 600
+"""Seconds a finished job (and its result) stays in Redis."""
+
+FAILURE_TTL = 30 * 24 * 3600
+"""Seconds a failed job stays in the failed list (``flask queue failed``) unless retried."""
+
+
+def queue_options(config: Any, prefix: str = "") -> options.QueueOptions:
+    """The options in a script's or service's config, checked against this app's settings."""
+    return options.parse(
+        config, current_app.config, connections.get_connections().names(), prefix=prefix
+    )
+
+
+def get_queue(name: str, connection: str | None = None) -> Queue:
+    return Queue(name, connection=connections.get_connection(connection), serializer=JSONSerializer)
+
+
+def enqueue(
+    func: str,
+    kwargs: dict[str, Any],
+    opts: options.QueueOptions,
+    description: str,
+    job_id: str | None = None,
+) -> str:
+    """Put one job on its queue (or in the scheduled registry for a delay); its id.
+
+    Raises 503 when the connection is not configured or Redis cannot be reached.
+    """
+    client = connections.get_connection(opts.connection)
+    queue = Queue(opts.queue, connection=client, serializer=JSONSerializer)
+    retry = Retry(max=opts.tries - 1, interval=list(opts.backoff)) if opts.tries > 1 else None
+    meta = {
+        "df_connection": opts.connection or connections.DEFAULT,
+        "df_tries": opts.tries,
+        "df_timeout": opts.timeout,
+        "df_explicit": sorted(opts.explicit),
+    }
+    try:
+        job = queue.create_job(
+            func,
+            kwargs=kwargs,
+            timeout=opts.timeout + TIMEOUT_GRACE,
+            result_ttl=RESULT_TTL,
+            failure_ttl=FAILURE_TTL,
+            description=description,
+            job_id=job_id,
+            meta=meta,
+            retry=retry,
+        )
+        if opts.delay:
+            at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=opts.delay)
+            queue.schedule_job(job, at)
+        else:
+            queue.enqueue_job(job)
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        where = connections.describe(connections.get_connections().urls[meta["df_connection"]])
+        logger.error("queue=%s connection=%s state=unreachable error=%s", opts.queue, where, exc)
+        raise ServiceUnavailable(
+            f"The job queue cannot be reached (Redis at {where}); "
+            "check that Redis is running and DF_REDIS_URL is right."
+        ) from None
+    logger.info(
+        "job=%s queue=%s connection=%s delay=%s tries=%s description=%s",
+        job.id,
+        opts.queue,
+        meta["df_connection"],
+        opts.delay,
+        opts.tries,
+        description,
+    )
+    return job.id
+
+
+def script_options(job: dict[str, Any]) -> options.QueueOptions:
+    """The options of the script a queued job runs, as saved now."""
+    from app import directory
+    from app.scripting.scripts import get_index
+
+    config: Any = {}
+    if job.get("kind") == "event_script":
+        script = get_index().scripts.get(str(job.get("script")))
+        config = script.config if script is not None else {}
+    elif job.get("kind") == "service":
+        info = directory.get_service_info(str(job.get("service") or ""))
+        config = info.config if info is not None else {}
+    try:
+        return queue_options(config)
+    except ValidationFailed:  # saved before options were checked: run it with the defaults
+        logger.warning("job=%s state=bad_options using=defaults", describe_job(job))
+        return options.parse({}, current_app.config)
+
+
+def describe_job(job: dict[str, Any]) -> str:
+    if job.get("kind") == "service":
+        return f"service.{job.get('service')}"
+    return str(job.get("script") or job.get("kind") or "job")
+
+
+class ScriptQueue:
+    """The queue as ``app.scripting.queueing`` uses it: ``enqueue(job)`` of a plain dict."""
+
+    def enqueue(self, job: dict[str, Any]) -> str:
+        return enqueue(SCRIPT_JOB, {"job": job}, script_options(job), describe_job(job))
+
+
+def require_available() -> None:
+    """503 with the how-to when this instance has no Redis for the queue."""
+    if not connections.get_connections().available:
+        raise ServiceUnavailable(connections.NO_REDIS)

@@ -1,0 +1,241 @@
+"""Fixtures for the job queue: a Redis database of our own, apps using it, real workers.
+
+RQ keeps its keys under ``rq:`` whatever the app's prefix, so each test run
+claims a whole Redis database (15 down to 8) on the server at
+``DF_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) with a key in
+database 0 that expires on its own, empties it before and after each test,
+and releases it at the end. Other suites use database 0 under key prefixes.
+
+Workers and schedulers are real processes (``flask --app wsgi queue work``...)
+started with the test app's settings as ``DF_*`` variables; ``Cli.run``
+waits for them (bounded), ``Cli.start`` leaves one running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, place_sample, seeded_app
+from tests.dbservers import unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_BASE = os.environ.get("DF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+QUEUE_DBS = range(15, 7, -1)
+"""Redis databases the queue tests may claim, one per test process."""
+
+CLAIM_TTL = 3 * 3600
+"""Seconds a claim on a Redis database lasts if a run dies without releasing it."""
+
+PROCESS_TIMEOUT = 90
+"""Seconds a worker or scheduler process may take before the test gives up on it."""
+
+FORWARDED = (
+    "SYSTEM_DATABASE_URL",
+    "STORAGE_PATH",
+    "INSTANCE_PATH",
+    "JWT_SECRET",
+    "REDIS_URL",
+    "REDIS_PREFIX",
+    "QUEUE_CONNECTIONS",
+    "QUEUE_TRIES",
+    "QUEUE_TIMEOUT",
+    "QUEUE_BACKOFF",
+    "QUEUE_HEARTBEAT_GRACE",
+    "QUEUE_MAINTENANCE_INTERVAL",
+    "SCHEDULE_FILE",
+    "SCHEDULER_TIMEZONE",
+    "SCRIPT_TIMEOUT",
+)
+"""App settings handed to worker and scheduler processes."""
+
+
+def _replace_db(url: str, number: int) -> str:
+    base, _, last = url.rstrip("/").rpartition("/")
+    if last.isdigit():
+        return f"{base}/{number}"
+    return f"{url.rstrip('/')}/{number}"
+
+
+@pytest.fixture(scope="session")
+def redis_db() -> Iterator[str]:
+    """A Redis URL on a database this test process alone uses."""
+    main = redis.Redis.from_url(REDIS_BASE, socket_connect_timeout=1)
+    try:
+        main.ping()
+    except redis.RedisError as exc:
+        main.close()
+        unavailable("redis", str(exc))
+    token = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    claimed = None
+    for number in QUEUE_DBS:
+        if main.set(f"dftest:queue-db:{number}", token, nx=True, ex=CLAIM_TTL):
+            claimed = number
+            break
+    if claimed is None:
+        main.close()
+        pytest.fail("no free Redis database (8-15) for the queue tests", pytrace=False)
+    url = _replace_db(REDIS_BASE, claimed)
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+    if main.get(f"dftest:queue-db:{claimed}") == token.encode():
+        main.delete(f"dftest:queue-db:{claimed}")
+    main.close()
+
+
+@pytest.fixture
+def redis_url(redis_db) -> Iterator[str]:
+    """The claimed database, emptied before and after the test."""
+    client = redis.Redis.from_url(redis_db)
+    client.flushdb()
+    yield redis_db
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def rclient(redis_url) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def close_app(application) -> None:
+    from app.extensions import db
+    from app.queue import connections
+
+    with application.app_context():
+        connections.get_connections().close()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def build_app(backend, stores, tmp_path, sample_db, **extra: Any):
+    storage = tmp_path / "storage"
+    place_sample(sample_db, storage)
+    return seeded_app(stores(backend), str(storage), **extra)
+
+
+@pytest.fixture
+def qapp(backend, stores, tmp_path, sample_db, redis_url):
+    """A seeded app whose queue is the claimed Redis database (quick settings for tests)."""
+    application = build_app(
+        backend,
+        stores,
+        tmp_path,
+        sample_db,
+        REDIS_URL=redis_url,
+        QUEUE_BACKOFF=0,
+        QUEUE_HEARTBEAT_GRACE=1,
+        QUEUE_MAINTENANCE_INTERVAL=1,
+    )
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def qadmin(qapp) -> Api:
+    api = Api(qapp.test_client())
+    api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+    return api
+
+
+def app_env(application, **extra: str) -> dict[str, str]:
+    """The environment of a process that builds the same app as ``application``."""
+    import orjson
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DF_", "FLASK_", "RQ_"))}
+    for key in FORWARDED:
+        value = application.config.get(key)
+        if value is None or value == {}:
+            continue
+        env[f"DF_{key}"] = value if isinstance(value, str) else orjson.dumps(value).decode()
+    env["DF_LOG_LEVEL"] = "info"
+    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Cli:
+    """``flask --app wsgi ...`` in a separate process with the test app's settings."""
+
+    application: Any
+    env: dict[str, str] = field(default_factory=dict)
+    running: list[subprocess.Popen] = field(default_factory=list)
+
+    def argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+
+    def run(self, *args: str, timeout: float = PROCESS_TIMEOUT) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603 - our own interpreter and arguments
+            self.argv(*args),
+            cwd=ROOT,
+            env=app_env(self.application, **self.env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def start(self, *args: str) -> subprocess.Popen:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            self.argv(*args),
+            cwd=ROOT,
+            env=app_env(self.application, **self.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.running.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen, sig: int = signal.SIGTERM) -> str:
+        """Signal the process (group) and collect its output."""
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+        try:
+            output, _ = process.communicate(timeout=PROCESS_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+        return output or ""
+
+    def close(self) -> None:
+        for process in self.running:
+            self.stop(process, signal.SIGKILL)
+
+
+@pytest.fixture
+def cli(qapp) -> Iterator[Cli]:
+    runner = Cli(qapp)
+    yield runner
+    runner.close()
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):
+    """Poll until ``predicate()`` is truthy; its value, or a failed test after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting after {timeout} s", pytrace=False)
+        time.sleep(interval)
