@@ -147,8 +147,9 @@ class HeaderSchema(Schema):
 
     @validates("value")
     def check_value(self, value: str, **kwargs: Any) -> None:
-        if CONTROL.search(value):
-            raise ValidationError("Header values may not contain line breaks or control codes.")
+        problem = header_value_problem(value)
+        if problem:
+            raise ValidationError(problem)
 
 
 class OptionsSchema(Schema):
@@ -211,6 +212,17 @@ class OpenApiDocument(fields.Field):
         if "paths" in value and not isinstance(value["paths"], dict):
             raise ValidationError("The document's paths must be an object.")
         return value
+
+
+def header_value_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as a header value (HTTP carries Latin-1 text), or None."""
+    if CONTROL.search(value):
+        return "Header values may not contain line breaks or control codes."
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "Header values must be Latin-1 text (encode others, e.g. {urlencode(name)})."
+    return None
 
 
 def url_problem(url: str) -> str | None:

@@ -24,7 +24,7 @@ from urllib3.fields import format_multipart_header_param
 
 from app.errors import InternalServerError
 from app.responses import dumps
-from app.services.rws.config import CONTROL, VERB_BITS, url_problem
+from app.services.rws.config import VERB_BITS, header_value_problem, url_problem
 from app.version import __version__
 
 if TYPE_CHECKING:
@@ -224,9 +224,10 @@ def build(config: dict[str, Any], request: ServiceRequest, service: str) -> Outb
             value = request.headers.get(name.lower(), value)
         if value == "":
             continue
-        if CONTROL.search(value):
+        problem = header_value_problem(value)
+        if problem:
             raise InternalServerError(
-                f"Header '{name}' of service '{service}' has an invalid value after lookups."
+                f"Header '{name}' of service '{service}' has an unusable value: {problem}"
             )
         headers[name.lower()] = (name, value)
     return Outbound(

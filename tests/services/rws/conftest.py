@@ -165,7 +165,7 @@ class Remote:
 def serve(application: Any, **kwargs: Any):
     """A threaded werkzeug server for ``application`` on a free loopback port, and its thread."""
     server = make_server("127.0.0.1", 0, application, threaded=True, **kwargs)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     return server, thread
 

@@ -58,6 +58,11 @@ def test_defaults(admin, remote):
             "Header values may not contain line breaks or control codes.",
         ),
         (
+            {"base_url": "http://h", "headers": [{"name": "X-A", "value": "日本"}]},
+            "config.headers.0.value",
+            "Header values must be Latin-1 text (encode others, e.g. {urlencode(name)}).",
+        ),
+        (
             {"base_url": "http://h", "headers": [{"name": "X-A", "value": {"no": 1}}]},
             "config.headers.0.value",
             "Must be a string or a number.",
@@ -252,3 +257,18 @@ def test_private_lookup_reaches_the_remote_but_no_response_or_log(admin, remote,
         assert secret not in admin.get(path).get_data(as_text=True), path
     assert service_config(admin, service_id)["headers"][0]["value"] == "{remote_key}"
     assert secret not in app_logs.text
+
+
+def test_lookup_values_unfit_for_a_header_are_a_clear_error(admin, remote):
+    admin.post("system/lookup", json={"resource": [{"name": "city", "value": "東京"}]})
+    make_rws(
+        admin,
+        base_url=f"{remote.url}/echo",
+        headers=[
+            {"name": "X-City", "value": "{city}"},
+            {"name": "X-Enc", "value": "{urlencode(city)}"},
+        ],
+    )
+    error = assert_error(admin.get("remote/x"), 500)
+    assert error["message"].startswith("Header 'X-City' of service 'remote' has an unusable value:")
+    assert remote.seen == []

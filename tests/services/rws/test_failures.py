@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from tests.conftest import assert_error
 from tests.services.rws.conftest import make_rws
 
@@ -114,3 +116,24 @@ def _quote(text: str) -> str:
     import urllib.parse
 
     return urllib.parse.quote(text, safe="")
+
+
+def test_a_body_that_stops_coming_is_cut_off_not_completed(admin, client, remote, app_logs):
+    """Once the status is sent a failure cannot become an envelope: the relay raises, so the
+    server drops the connection and the client sees a broken body, never a short one."""
+    from app.services.rws.transport import RemoteBodyError
+
+    app_logs.set_level(logging.WARNING)
+    make_rws(admin, base_url=remote.url, timeout=0.2)
+    response = client.get(
+        "/api/v2/remote/gate",
+        headers={"X-DreamFactory-Session-Token": admin.token},
+        buffered=False,
+    )
+    assert response.status_code == 200
+    chunks = iter(response.response)
+    assert next(chunks) == b"first;"
+    with pytest.raises(RemoteBodyError, match="stopped sending its answer"):
+        next(chunks)
+    response.close()
+    assert "rws body broke off service=remote error=ReadTimeoutError" in app_logs.text
