@@ -10,6 +10,18 @@ app's package folders on its path. DreamFactory's ``python`` type meant
 Python 2: both types run Python 3 here, and Python 2 ``print x`` statements
 are still accepted.
 
+How a script ends, as the client sees it (``ScriptResult.error``):
+
+- a DreamFactory exception (``raise NotFoundException('gone', 7)``): its
+  status, code and context;
+- any other exception: 500 with its message, as is for a plain ``Exception``,
+  else prefixed with its type and followed by the script's line
+  (``KeyError: 'filter' (line 3)``);
+- a syntax error: 500, class ``SyntaxError``, naming the line. A script that
+  does not compile is the server's fault, not the client's, so not a 400;
+- ``sys.exit()`` ends the script like ``return``; a non-zero status is a 500;
+- running out of memory: 500, class ``MemoryLimit``, and a fresh worker.
+
 Settings are read from the app's config when the pool is first needed (in the
 process that runs scripts); ``shutdown`` drops the pool so the next run builds
 a new one.
