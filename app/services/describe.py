@@ -48,7 +48,11 @@ def _type_name(field: fields.Field) -> str:
 def config_fields(cls: type[BaseService]) -> list[dict[str, Any]]:
     if cls.config_schema is None:
         return []
-    schema = cls.config_schema()
+    return schema_fields(cls.config_schema())
+
+
+def schema_fields(schema: Any) -> list[dict[str, Any]]:
+    """A schema's fields as ``config_schema`` entries; lists of objects add their ``items``."""
     out = []
     for name, field in schema.fields.items():
         default = field.load_default
@@ -63,6 +67,9 @@ def config_fields(cls: type[BaseService]) -> list[dict[str, Any]]:
                 "allow_null": field.allow_none,
             }
         )
+        inner = getattr(field, "inner", None)
+        if isinstance(inner, fields.Nested):
+            out[-1]["items"] = schema_fields(inner.schema)
     return out
 
 

@@ -124,8 +124,8 @@ class ParameterSchema(Schema):
     exclude = flag(load_default=False)
     outbound = flag(load_default=True)
     cache_key = flag(load_default=True)
-    action = VerbMask(load_default=ALL_VERBS)
-    secret = flag(load_default=False)
+    action = VerbMask(load_default=ALL_VERBS, metadata={"type": "verb_mask", "label": "Verbs"})
+    secret = flag(load_default=False, metadata={"description": "Mask the value in responses."})
 
 
 class HeaderSchema(Schema):
@@ -137,8 +137,8 @@ class HeaderSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     value = Text(load_default="")
     pass_from_client = flag(load_default=False)
-    action = VerbMask(load_default=ALL_VERBS)
-    secret = flag(load_default=False)
+    action = VerbMask(load_default=ALL_VERBS, metadata={"type": "verb_mask", "label": "Verbs"})
+    secret = flag(load_default=False, metadata={"description": "Mask the value in responses."})
 
     @validates("name")
     def check_name(self, value: str, **kwargs: Any) -> None:

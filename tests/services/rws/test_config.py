@@ -272,3 +272,16 @@ def test_lookup_values_unfit_for_a_header_are_a_clear_error(admin, remote):
     error = assert_error(admin.get("remote/x"), 500)
     assert error["message"].startswith("Header 'X-City' of service 'remote' has an unusable value:")
     assert remote.seen == []
+
+
+def test_list_fields_describe_their_items(admin):
+    schema = admin.get("system/service_type/rws").get_json()["config_schema"]
+    fields = {f["name"]: f for f in schema}
+    headers = {f["name"]: f for f in fields["headers"]["items"]}
+    assert list(headers) == ["name", "value", "pass_from_client", "action", "secret"]
+    assert headers["action"]["type"] == "verb_mask"
+    assert headers["action"]["default"] == 127
+    assert headers["pass_from_client"]["type"] == "boolean"
+    parameters = [f["name"] for f in fields["parameters"]["items"]]
+    assert parameters == ["name", "value", "exclude", "outbound", "cache_key", "action", "secret"]
+    assert "items" not in fields["base_url"]
