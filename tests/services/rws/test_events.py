@@ -1,0 +1,58 @@
+"""Event names of rws calls: from the service's own OpenAPI document when it has one."""
+
+from __future__ import annotations
+
+from tests.services.rws.conftest import make_rws
+
+DOC = {
+    "openapi": "3.0.0",
+    "info": {"title": "remote", "version": "1"},
+    "paths": {
+        "/users": {"get": {}, "post": {}},
+        "/users/{id}": {"get": {}, "delete": {}},
+    },
+}
+
+
+def built(app, name="remote"):
+    from app import directory
+    from app.services import build_service
+
+    return build_service(directory.require_service_info(name))
+
+
+def test_requests_matching_the_document_fire_its_paths(app, admin, remote):
+    from app.services.base import ServiceRequest
+
+    make_rws(admin, base_url=remote.url, openapi=DOC)
+    with app.test_request_context():
+        service = built(app)
+        one = service.event_target(ServiceRequest("GET", "remote", "users/42"))
+        listing = service.event_target(ServiceRequest("POST", "remote", "users"))
+        other = service.event_target(ServiceRequest("GET", "remote", "things/1"))
+        root = service.event_target(ServiceRequest("GET", "remote", ""))
+    assert (one.paths, one.resource) == (("remote.users.{id}",), {"id": "42"})
+    assert (listing.paths, listing.resource) == (("remote.users",), None)
+    assert (other.paths, other.resource) == (("remote",), "things/1")
+    assert (root.paths, root.resource) == (("remote",), None)
+
+
+def test_event_map_lists_the_document_and_every_verb_of_the_root(app, admin, remote):
+    make_rws(admin, base_url=remote.url, openapi=DOC)
+    make_rws(admin, name="plain", base_url=remote.url)
+    with app.test_request_context():
+        events = built(app).event_map()
+        plain = built(app, "plain").event_map()
+    assert events["remote"]["endpoints"] == [
+        "remote.get",
+        "remote.post",
+        "remote.put",
+        "remote.patch",
+        "remote.delete",
+    ]
+    assert events["remote.users"]["endpoints"] == ["remote.users.get", "remote.users.post"]
+    assert events["remote.users.{id}"]["endpoints"] == [
+        "remote.users.{id}.get",
+        "remote.users.{id}.delete",
+    ]
+    assert list(plain) == ["plain"]
