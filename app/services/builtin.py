@@ -10,6 +10,7 @@ def register_all() -> None:
     from app.services.email import LocalEmailService, SmtpService
     from app.services.files import LocalFileService
     from app.services.rws import RemoteWebService
+    from app.services.script import SCRIPT_SERVICE_TYPES
     from app.services.sql import MysqlService, PgsqlService, SqliteService
     from app.services.system import SystemService, load_resources
     from app.services.user import UserService
@@ -26,5 +27,6 @@ def register_all() -> None:
         SmtpService,
         LocalEmailService,
         RemoteWebService,
+        *SCRIPT_SERVICE_TYPES,
     ):
         register(cls)
