@@ -246,10 +246,11 @@ def test_all_workers_busy_answers_503_after_the_queue_wait(runtime_factory):
 
 def test_a_flood_of_runs_from_threads(runtime_factory):
     runtime = runtime_factory(workers=3, queue_timeout=60)
+    others = set(worker_children())  # other pools of this test process
     largest = []
 
     def api(method, path, payload, options):
-        largest.append(len(worker_children()))
+        largest.append(len(set(worker_children()) - others))
         return {"status_code": 200, "content": runtime.pool().size(), "headers": {}}
 
     scripts = [
@@ -281,7 +282,7 @@ def test_a_flood_of_runs_from_threads(runtime_factory):
     assert all(
         size <= 3 for size in (r.value for r in results.values() if isinstance(r.value, int))
     )
-    assert len(worker_children()) <= 3
+    assert len(set(worker_children()) - others) <= 3
 
 
 # -- the pool with other worker programs ------------------------------------------------
