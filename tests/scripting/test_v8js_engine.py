@@ -18,7 +18,6 @@ from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.v8js import V8JS, V8jsEngine
 from app.scripting.pool import PoolSettings
 from tests.conftest import assert_error
-from tests.scripting.helpers import create_script_service, save_script
 from tests.scripting.pyrun import echo_api, leaders, make_run, wait_gone
 
 
@@ -551,6 +550,19 @@ def test_the_heap_limit_follows_the_memory_setting(app):
 # -- through the API ------------------------------------------------------------------
 
 
+def save_script(admin, name: str, content: str) -> None:
+    """The v8js event script ``name``, active and allowed to change the event."""
+    body = {"type": "v8js", "content": content, "is_active": True, "allow_event_modification": True}
+    response = admin.post(f"system/event_script/{name}", json={"name": name, **body})
+    assert response.status_code in (200, 201), response.get_json()
+
+
+def create_script_service(admin, name: str, content: str) -> None:
+    body = {"name": name, "label": name, "type": "v8js", "config": {"content": content}}
+    response = admin.post("system/service", json={"resource": [{**body, "is_active": True}]})
+    assert response.status_code == 201, response.get_json()
+
+
 def test_script_type_lists_v8js_as_sandboxed(admin):
     body = admin.get("system/script_type/v8js").get_json()
     assert (body["name"], body["sandboxed"]) == ("v8js", True)
@@ -564,7 +576,7 @@ payload.resource.forEach(function (record) {
     if (record.name.length < 3) throw 'Name must be at least 3 characters.';
 });
 """
-    save_script(admin, "db._table.todo.post.pre_process", script, "v8js")
+    save_script(admin, "db._table.todo.post.pre_process", script)
     response = admin.post("db/_table/todo", json={"resource": [{"complete": False}]})
     assert_error(response, 400, "Missing name.")
     response = admin.post("db/_table/todo", json={"resource": [{"name": "ab"}]})
@@ -583,7 +595,7 @@ body.first = platform.api.get('db/_table/todo/1', null, {parameters: {fields: 'n
 console.log('transformed ' + body.resource.length);
 event.response.content = body;
 """
-    save_script(admin, "db._table.todo.get.post_process", script, "v8js")
+    save_script(admin, "db._table.todo.get.post_process", script)
     body = admin.get("db/_table/todo").get_json()
     assert body["first"] == {"name": "Try the API docs"}
     assert len(body["resource"]) == 3
@@ -610,7 +622,7 @@ if (event.resource !== 'test' && event.resource) {
 var todo = platform.api.get('db/_table/todo/1').content.name;
 event.response.content = {"test": "value", "todo": todo};
 """
-    create_script_service(admin, "jsapi", script, "v8js")
+    create_script_service(admin, "jsapi", script)
     assert admin.get("jsapi/test").get_json() == {"test": "value", "todo": "Try the API docs"}
     response = admin.get("jsapi/other")
     assert (response.status_code, response.get_json()) == (
@@ -624,7 +636,7 @@ event.response.content = {"test": "value", "todo": todo};
 
 def test_a_runaway_v8js_script_is_a_clear_error_and_the_server_goes_on(app, admin):
     app.config["SCRIPT_TIMEOUT"] = 1
-    save_script(admin, "db._table.todo.get.pre_process", "while (true) {}", "v8js")
+    save_script(admin, "db._table.todo.get.pre_process", "while (true) {}")
     response = admin.get("db/_table/todo")
     assert response.status_code == 504
     assert "did not finish within 1 s" in response.get_json()["error"]["message"]
