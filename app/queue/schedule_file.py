@@ -39,6 +39,7 @@ FILE_PREFIX = "file:"
 
 NAME_LENGTH = 80
 OPTION = re.compile(r"^(name|role)=(\S+)$", re.IGNORECASE)
+CRON_FIELD = re.compile(r"^[0-9*/,?-]+$")
 MAX_SCRIPT_BYTES = 1024 * 1024
 """Bytes; the largest script file a task may run."""
 
@@ -102,6 +103,8 @@ def parse_line(line: str, number: int, base_dir: str) -> FileTask:
     if not valid_cron(cron):
         raise ValueError(f"'{cron}' is not a valid five-field cron expression")
     rest = parts[5]
+    if CRON_FIELD.match(rest.split(None, 1)[0]):
+        raise ValueError(f"'{cron} {rest.split(None, 1)[0]}' has more than five cron fields")
     found: dict[str, str] = {}
     while True:
         head, _, tail = rest.partition(" ")

@@ -206,6 +206,14 @@ class Cli:
         self.running.append(process)
         return process
 
+    def wait(self, process: subprocess.Popen) -> str:
+        """Wait for the process to end by itself; its output."""
+        try:
+            output, _ = process.communicate(timeout=PROCESS_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return self.stop(process, signal.SIGKILL)
+        return output or ""
+
     def stop(self, process: subprocess.Popen, sig: int = signal.SIGTERM) -> str:
         """Signal the process (group) and collect its output."""
         if process.poll() is None:
