@@ -321,6 +321,8 @@ def test_other_throws_are_500_with_their_message(engine):
     assert error.message == "TypeError: cannot read property 'x' of null (line 2)"
     assert error_of(engine, "throw {status_code: 422, message: 'odd'};").status_code == 422
     assert error_of(engine, "throw 7;").message == "7"
+    script = "throw {get message() { throw new Error('no'); }};"
+    assert error_of(engine, script).message == "Script threw an unreadable error."
     assert error_of(
         engine, "await Promise.reject(new NotFoundException('later'));"
     ).status_code == (404)

@@ -83,7 +83,7 @@
     exceptionClasses[name] = defineProperty(cls, "name", { value: name });
   }
   exceptionClasses.ConflictException = exceptionClasses.ConflictResourceException;
-  const { BadRequestException, InternalServerErrorException } = exceptionClasses;
+  const { BadRequestException } = exceptionClasses;
 
   class BatchException extends RestException {
     // BatchException(resources, message, code): the context lists which
@@ -346,8 +346,14 @@
     },
     finish() {
       let error = null;
-      if (state === "rejected") error = describe(failure);
-      else if (state === "pending") {
+      if (state === "rejected") {
+        try {
+          error = describe(failure);
+        } catch (e) {
+          // e.g. a thrown object whose `message` getter throws
+          error = { status_code: 500, message: "Script threw an unreadable error.", code: null, context: null, class: "InternalServerErrorException" };
+        }
+      } else if (state === "pending") {
         error = {
           status_code: 500,
           message: "Script did not finish: it waits on a promise that never settles.",
