@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.scripting.engines.nodejs import NODEJS
+from app.scripting.engines.php import PHP
 from app.scripting.engines.python import PYTHON, PYTHON3
 from app.scripting.engines.v8js import V8JS
 
 if TYPE_CHECKING:
     from app.scripting.engine import Engine
 
-ENGINES: dict[str, Engine] = {engine.type: engine for engine in (PYTHON, PYTHON3, V8JS)}
+ENGINES: dict[str, Engine] = {
+    engine.type: engine for engine in (PYTHON, PYTHON3, V8JS, NODEJS, PHP)
+}
 """Every engine this build knows, by type name (``python``, ``python3``...)."""
 
 

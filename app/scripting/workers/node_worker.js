@@ -527,6 +527,15 @@ function foreignWork(run) {
   return count;
 }
 
+/** Whether this worker has child processes (a script reached child_process anyway). */
+function hasChildren() {
+  try {
+    return fs.readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim() !== '';
+  } catch (err) {
+    return false;
+  }
+}
+
 /** Finishes the run once its body has settled and nothing it started is still pending. */
 function settle(run) {
   if (run.finished || !run.mainDone) return;
@@ -604,7 +613,7 @@ function finish(run, error) {
   clearTimeout(run.deadline);
   for (const timer of run.timers.values()) clearTimeout(timer);
   run.timers.clear();
-  const leftovers = run.calls.size > 0 || foreignWork(run) > 0;
+  const leftovers = run.calls.size > 0 || foreignWork(run) > 0 || hasChildren();
   run.calls.clear();
   release(run, error);
   current = null;
@@ -620,11 +629,9 @@ function finish(run, error) {
         message: `Script result could not be converted to JSON: ${err.message.split('\n')[0]}`,
         code: null, context: null, class: 'InternalServerErrorException'}});
   }
-  if (leftovers) {
-    // Work the script started outside our bookkeeping could still call into a later
-    // run: this worker asked to be recycled, and ends now in any case.
-    process.exit(0);
-  }
+  // With leftovers (work outside our bookkeeping that could call into a later run, child
+  // processes) the worker asked to be recycled: the pool kills it and all it started, which
+  // it could not do as well once this process had exited and its children were orphans.
   prepareSpare();
 }
 

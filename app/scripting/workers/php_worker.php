@@ -21,9 +21,10 @@
  *    `memory_limit` the engine starts PHP with, reported as MemoryLimit.
  *
  * A worker serves many runs, so what a run leaves behind is undone or ends the worker:
- * ini settings and the working directory are restored after each run; a run that
+ * ini settings and the working directory are restored after each run; after a run that
  * declared functions, classes or constants (which a second run would redeclare, a fatal
- * error) or called exit() ends the worker after its answer. Process-starting functions
+ * error) the answer asks the pool to replace the worker (`"recycle": true`); exit() and
+ * fatal errors end the process after the answer. Process-starting functions
  * are disabled by the engine's php.ini flags. This is not a sandbox: DreamFactory reports
  * PHP as not sandboxed; the pool's operating-system limits and clean environment are what
  * bound a script.
@@ -502,8 +503,10 @@ namespace DreamFactory\Worker {
                 ob_end_flush();
             }
         }
-        if (is_object($value) && !($value instanceof \JsonSerializable) && !($value instanceof \stdClass)) {
-            $value = get_object_vars($value);
+        if ($value instanceof \Closure) {
+            $value = null;
+        } elseif (is_object($value) && !($value instanceof \JsonSerializable)) {
+            $value = (object) get_object_vars($value);     // its public properties
         }
         finish(['event' => $event, 'value' => $error ? null : $value, 'error' => $error]);
     }
@@ -519,7 +522,7 @@ namespace DreamFactory\Worker {
             'output' => output_lines($run), 'error' => $result['error'], 'recycle' => $recycle,
         ]);
         if ($recycle) {
-            exit(0);
+            return;     // the pool kills this worker after taking the answer
         }
         foreach (ini_get_all(null, false) as $key => $value) {
             if (array_key_exists($key, Worker::$ini) && Worker::$ini[$key] !== $value) {
