@@ -2,8 +2,9 @@
 
 - ``response_view``: a ``ServiceResponse`` as ``event.response``
   (``status_code``, ``content_type``, ``content``, ``headers``); data is
-  plain JSON, raw bytes are text, a streamed body is left out (``content``
-  null) rather than read into memory;
+  plain JSON, raw bytes are text, a streamed body (a file download) is left
+  out (``content`` null) rather than read into memory, its status and
+  headers shown and changeable;
 - ``response_from``: what a script answered, as a ``ServiceResponse``: a map
   with ``content`` is a full response (``status_code`` 200 by default), and
   anything else is raw content with status 200 (DreamFactory's
@@ -23,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.errors import ApiError, BadRequest, InternalServerError, error_body
 from app.responses import dumps
@@ -44,6 +46,13 @@ def plain(data: Any) -> Any:
 
 def response_view(response: ServiceResponse) -> dict[str, Any]:
     content: Any = response.content
+    if isinstance(content, WerkzeugResponse):  # a file download, streamed as it is
+        return {
+            "status_code": content.status_code,
+            "content_type": content.mimetype,
+            "content": None,
+            "headers": {str(k): str(v) for k, v in content.headers.items()},
+        }
     if isinstance(content, bytes | bytearray):
         raw = bytes(content)
         content = raw.decode("utf-8", "replace") if len(raw) <= MAX_VIEW_BYTES else None
@@ -114,6 +123,16 @@ def merge_response(
     """``response`` with what a post-process script changed in ``event.response``."""
     if not isinstance(after, dict):
         return response
+    inner = response.content if isinstance(response.content, WerkzeugResponse) else None
+    if inner is not None and not ("content" in after and after["content"] is not None):
+        if "status_code" in after and after.get("status_code") != before.get("status_code"):
+            inner.status_code = status_of(after.get("status_code"))
+        if "headers" in after and after.get("headers") != before.get("headers"):
+            for name, value in clean_headers(after.get("headers")).items():
+                inner.headers[name] = value
+        return response
+    if inner is not None:
+        inner.close()  # replaced by the script's content: release the file
     status = response.status
     if "status_code" in after and after.get("status_code") != before.get("status_code"):
         status = status_of(after.get("status_code"))
