@@ -186,3 +186,96 @@ error = BadRequestException('Missing Location')
 raise DfException(error)
 """,
 }
+
+# The v8js versions, as DreamFactory's V8js scripts are written (synchronous platform.api).
+V8JS_EXAMPLES = {
+    "validate_input": """
+var payload = event.request.payload;
+payload.resource.forEach(function (record) {
+    if (!('name' in record)) throw 'Missing name.';
+    if (!('complete' in record)) throw 'Missing complete.';
+    if (record.name.length < 3) throw 'Name must be at least 3 characters.';
+});
+""",
+    "transform_response": """
+var body = event.response.content;
+body.resource.forEach(function (record) {
+    record.title = record.name + ' (' + (record.complete ? 'done' : 'open') + ')';
+    delete record.complete;
+});
+event.response.content = body;
+""",
+    "stop_with_status": """
+if (event.request.method !== "GET") {
+    throw "Only HTTP GET is allowed on this endpoint.";
+}
+if (event.resource !== "test") {
+    event.response.status_code = 400;
+    event.response.content = {"error": "Invalid resource requested."};
+    return;
+}
+event.response.content = {"test": "value"};
+""",
+    "missing_filter": """
+if (!('filter' in event.request.parameters)) {
+    if ('coded' in event.request.parameters) {
+        throw new BadRequestException('Missing filter', 123456);
+    }
+    throw new BadRequestException('Missing filter');
+}
+""",
+    "obfuscate_table": """
+var apiPath = 'db/_table/todo';
+var method = event.request.method;
+var options = {parameters: event.request.parameters};
+if (event.resource) {
+    apiPath = apiPath + '/' + event.resource;
+}
+var payload = event.request.payload || null;
+var verbs = {GET: platform.api.get, POST: platform.api.post, PUT: platform.api.put,
+             PATCH: platform.api.patch, DELETE: platform.api.delete};
+if (!verbs[method]) {
+    return {message: 'Invalid verb.'};
+}
+return verbs[method](apiPath, payload, options);
+""",
+    "custom_logging": """
+var payload = {
+    api_key: platform.session.api_key,
+    user_email: platform.session.user ? platform.session.user.email : null,
+    path: event.request.uri
+};
+var result = platform.api.post('db/_table/transaction_history', {resource: [payload]});
+console.log(result.status_code + ' logged');
+""",
+    "dynamic_headers": """
+var url = 'system/service/' + event.request.parameters.service_id;
+var config = platform.api.get(url).content;
+config.config.headers[0].value = 'Bearer ' + event.request.parameters.token;
+return platform.api.patch(url, config);
+""",
+    "route_on_method": """
+var method = event.request.method;
+if (method === 'POST') {
+    event.response.status_code = 201;
+    event.response.content = {created: event.request.payload};
+} else if (method === 'GET') {
+    event.response.content = {hello: event.resource || 'world'};
+} else {
+    throw new NotImplementedException(method + ' is not supported here.');
+}
+""",
+    "batch_exception": """
+var errorOne = new BadRequestException('Missing Name');
+var errorTwo = new BadRequestException('Missing Location');
+var successful = {Name: 'Tomo', Location: 'London'};
+throw new BatchException([errorOne, successful, errorTwo], 'Some failed requests');
+""",
+    "df_exception": """
+var error = new BadRequestException('Missing Location');
+throw new DFException(error);
+""",
+}
+for _name, _script in V8JS_EXAMPLES.items():
+    EXAMPLES[_name]["v8js"] = _script
+THROW["v8js"] = "throw new {call};"
