@@ -7,13 +7,18 @@ so what is tested is the queue itself: options → RQ job → worker process.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from tests.queue.conftest import wait_for
+from tests.queue.conftest import ROOT, app_env, wait_for
 from tests.queue.jobs import lines
+from tests.queue.test_scheduler_api import create_task, script_role
 
 
 def enqueue(application, func: str, kwargs: dict, **options) -> str:
@@ -38,7 +43,7 @@ def test_burst_worker_runs_a_job_in_another_process(qapp, cli, rclient, tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
     ran = lines(mark)
     assert [event for event, *_ in ran] == ["ran"]
-    assert int(ran[0][2]) != __import__("os").getpid()
+    assert int(ran[0][2]) != os.getpid()
     assert job_status(rclient, job_id) == "finished"
 
 
@@ -139,3 +144,20 @@ def test_a_job_that_keeps_failing_is_listed_retried_forgotten_and_flushed(qapp, 
     assert cli.run("queue", "work", "--queue", "default,low", "--burst").returncode == 0
     assert cli.run("queue", "flush").stdout.strip() == "Deleted 2 failed job(s)."
     assert cli.run("queue", "failed").stdout.strip() == "No failed jobs."
+
+
+def test_plain_rq_worker_runs_the_apps_jobs(qapp, qadmin, cli):
+    """``rq worker`` with the documented settings runs a scheduled task's job in the app."""
+    task = create_task(qadmin, role_id=script_role(qadmin))
+    assert cli.run("scheduler", "run", "--once", "--at", "2026-03-02T10:15").returncode == 0
+
+    rq = str(Path(sys.executable).with_name("rq"))
+    argv = [rq, "worker", "--burst", "--with-scheduler", "--url", qapp.config["REDIS_URL"]]
+    argv += ["--worker-class", "app.queue.worker.AppWorker", "--serializer", "json", "default"]
+    result = subprocess.run(  # noqa: S603 - the venv's rq
+        argv, cwd=ROOT, env=app_env(qapp), capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    logs = qadmin.get(f"system/scheduler/{task['id']}", query_string={"related": "task_log"})
+    assert [r["status"] for r in logs.get_json()["task_log"]] == ["succeeded"]
