@@ -279,3 +279,272 @@ throw new DFException(error);
 for _name, _script in V8JS_EXAMPLES.items():
     EXAMPLES[_name]["v8js"] = _script
 THROW["v8js"] = "throw new {call};"
+
+# The Node.js versions, in DreamFactory's Node idioms (callbacks, promises, setResponse).
+NODEJS_EXAMPLES = {
+    "validate_input": """
+var payload = event.request.payload;
+payload.resource.forEach(function (record) {
+    if (!('name' in record)) throw new Error('Missing name.');
+    if (!('complete' in record)) throw new Error('Missing complete.');
+    if (record.name.length < 3) throw new Error('Name must be at least 3 characters.');
+});
+""",
+    "transform_response": """
+var responseBody = event.response.content;
+responseBody.resource.forEach(function (record) {
+    record.title = record.name + ' (' + (record.complete ? 'done' : 'open') + ')';
+    delete record.complete;
+});
+event.response.content = responseBody;
+""",
+    # scripting.txt's "Stopping Script Execution", as written
+    "stop_with_status": """
+// Stop execution if verbs other than GET are used in Custom Scripting Service
+if (event.request.method !== "GET") {
+    // will result in a 500 back to client with the given message.
+    throw "Only HTTP GET is allowed on this endpoint.";
+}
+// Stop execution and return a specific status code
+if (event.resource !== "test") {
+    event.response.status_code = 400;
+    event.response.content = {"error": "Invalid resource requested."};
+    return;
+}
+// defaults to 200 status code
+event.response.content = {"test": "value"};
+""",
+    "missing_filter": """
+if (!('filter' in event.request.parameters)) {
+    if ('coded' in event.request.parameters) {
+        throw new BadRequestException('Missing filter', 123456);
+    }
+    throw new BadRequestException('Missing filter');
+}
+""",
+    "obfuscate_table": """
+var api_path = 'db/_table/todo';
+var method = event.request.method;
+var options = {parameters: event.request.parameters};
+if (event.resource && event.resource !== '') {
+    api_path = api_path + '/' + event.resource;
+}
+var payload = event.request.payload ? event.request.payload : null;
+switch (method) {
+    case 'GET': return await platform.api.get(api_path, payload, options);
+    case 'POST': return await platform.api.post(api_path, payload, options);
+    case 'PUT': return await platform.api.put(api_path, payload, options);
+    case 'PATCH': return await platform.api.patch(api_path, payload, options);
+    case 'DELETE': return await platform.api.delete(api_path, payload, options);
+    default: return {message: 'Invalid verb.'};
+}
+""",
+    # business-logic.txt's "NodeJS Custom Logging": a callback that reports the insert
+    "custom_logging": """
+var payload = {
+    api_key: platform.session.api_key,
+    user_email: platform.session.user ? platform.session.user.email : null,
+    path: event.request.uri
+};
+var table = "db/_table/transaction_history";
+platform.api.post(table, {"resource": [payload]}, '', function(body, response){
+    console.log(response.statusCode + " " + response.statusMessage);
+});
+""",
+    "dynamic_headers": """
+var url = 'system/service/' + event.request.parameters.service_id;
+platform.api.get(url, null, null, function (body) {
+    var configAuth = JSON.parse(body);
+    configAuth.config.headers[0].value = 'Bearer ' + event.request.parameters.token;
+    platform.api.patch(url, configAuth, {}, function (patched, response) {
+        event.setResponse(JSON.parse(patched), response.statusCode);
+    });
+});
+""",
+    "route_on_method": """
+var method = event.request.method;
+if (method === 'POST') {
+    event.response.status_code = 201;
+    event.response.content = {created: event.request.payload};
+} else if (method === 'GET') {
+    event.response.content = {hello: event.resource || 'world'};
+} else {
+    throw new NotImplementedException(method + ' is not supported here.');
+}
+""",
+    "batch_exception": """
+var errorOne = new BadRequestException('Missing Name');
+var errorTwo = new BadRequestException('Missing Location');
+var successfulCall = {"Name": "Tomo", "Location": "London"};
+throw new BatchException([errorOne, successfulCall, errorTwo], 'Some failed requests');
+""",
+    "df_exception": """
+var error = new BadRequestException('Missing Location');
+throw new DFException(error);
+""",
+}
+for _name, _script in NODEJS_EXAMPLES.items():
+    EXAMPLES[_name]["nodejs"] = _script
+THROW["nodejs"] = "throw new {call};"
+
+# The PHP versions: business-logic.txt's PHP examples as written, on the sample todo table.
+PHP_EXAMPLES = {
+    "validate_input": """
+$payload = $event['request']['payload'];
+
+foreach($payload['resource'] as $record){
+
+    if(!array_key_exists('name', $record)){
+        throw new \\Exception('Missing name.');
+    }
+
+    if(!array_key_exists('complete', $record)){
+        throw new \\Exception('Missing complete.');
+    }
+
+    if(strlen($record['name']) < 3){
+        throw new \\Exception('Name must be at least 3 characters.');
+    }
+}
+""",
+    "transform_response": """
+$responseBody = $event['response']['content'];
+
+foreach ($responseBody['resource'] as $n => $record) {
+    $record["title"] = $record["name"] . " (" . ($record["complete"] ? "done" : "open") . ")";
+    unset($record["complete"]);
+    $responseBody['resource'][$n] = $record;
+}
+
+$event['response']['content'] = $responseBody;
+""",
+    "stop_with_status": """
+if ($event['request']['method'] !== 'GET') {
+    throw new \\Exception('Only HTTP GET is allowed on this endpoint.');
+}
+if ($event['resource'] !== 'test') {
+    $event['response']['status_code'] = 400;
+    $event['response']['content'] = ['error' => 'Invalid resource requested.'];
+    return;
+}
+$event['response']['content'] = ['test' => 'value'];
+""",
+    "missing_filter": """
+if (! array_key_exists('filter', $event['request']['parameters'])) {
+    if (array_key_exists('coded', $event['request']['parameters'])) {
+        throw new \\DreamFactory\\Core\\Exceptions\\BadRequestException('Missing filter', 123456);
+    }
+    throw new \\DreamFactory\\Core\\Exceptions\\BadRequestException('Missing filter');
+}
+""",
+    # "Obfuscate Table Endpoints (PHP)", as written
+    "obfuscate_table": """
+// Set up the platform object with shortcuts to each verb
+$api = $platform['api'];
+$get = $api->get;
+$post = $api->post;
+$put = $api->put;
+$patch = $api->patch;
+$delete = $api->delete;
+
+$api_path = 'db/_table/todo'; // the service/_table/tablename you wish to obfuscate
+$method = $event['request']['method']; // get the HTTP Method
+// copy params from the request to the options object
+$options['parameters'] = $event['request']['parameters'];
+
+// if there are additional resources in the request path add them to our request path
+if ( $event['resource'] && $event['resource'] != '' ) {
+    $api_path = $api_path . '/' . $event['resource'];
+}
+
+if ( $event['request']['payload'] ) { // if the payload is not empty assign it to the payload var
+    $payload = $event['request']['payload'];
+} else { //else make the payload null
+    $payload = null;
+}
+
+switch ( $method ) { // Determine which verb to use when making our api call
+    case 'GET':
+        $result = $get ( $api_path, $payload, $options );
+        break;
+    case 'POST':
+        $result = $post ( $api_path, $payload, $options );
+        break;
+    case 'PUT':
+        $result = $put ( $api_path, $payload, $options );
+        break;
+    case 'PATCH':
+        $result = $patch ( $api_path, $payload, $options );
+        break;
+    case 'DELETE':
+        $result = $delete ( $api_path, $payload, $options );
+        break;
+    default:
+        $result['message'] = 'Invalid verb.';
+        break;
+}
+
+return $result; // return the data response to the client
+""",
+    "custom_logging": """
+$payload = [
+    'api_key' => $platform['session']['api_key'],
+    'user_email' => $platform['session']['user']['email'] ?? null,
+    'path' => $event['request']['uri'],
+];
+$post = $platform['api']->post;
+$result = $post('db/_table/transaction_history', ['resource' => [$payload]]);
+echo $result['status_code'] . " logged\\n";
+""",
+    # "PHP Dynamic Authorization Headers", as written but for the service and header named
+    # by the request
+    "dynamic_headers": """
+// Configuring variables
+$url = 'system/service/' . $event['request']['parameters']['service_id'];
+$api = $platform['api'];
+$get = $api->get;
+$options = [];
+
+// Retrieve the service details
+$calling = $get($url);
+$configAuth = $calling["content"];
+
+// Set the new Auth Header for the Service
+$configAuth["config"]["headers"][0]["value"] = 'Bearer ' . $event['request']['parameters']['token'];
+
+// Setting the payload to have the new Auth Header
+$payload = $configAuth;
+
+// Execute a PATCH to replace the previous Auth Header of the Service
+$patch = $api->patch;
+$result = $patch($url, $payload, $options);
+
+return $result;
+""",
+    "route_on_method": """
+if ($event['request']['method'] == "POST") {
+    $event['response']['status_code'] = 201;
+    $event['response']['content'] = ['created' => $event['request']['payload']];
+} elseif ($event['request']['method'] == "GET") {
+    $event['response']['content'] = ['hello' => $event['resource'] ?: 'world'];
+} else {
+    throw new \\DreamFactory\\Core\\Exceptions\\NotImplementedException(
+        $event['request']['method'] . ' is not supported here.');
+}
+""",
+    # business-logic.txt's BatchException example, as written
+    "batch_exception": """
+$errorOne = new \\DreamFactory\\Core\\Exceptions\\BadRequestException('Missing Name');
+$errorTwo = new \\DreamFactory\\Core\\Exceptions\\BadRequestException('Missing Location');
+$successfulCall = array("Name"=>"Tomo", "Location"=>"London");
+$errorArray = array($errorOne, $successfulCall, $errorTwo);
+throw new \\DreamFactory\\Core\\Exceptions\\BatchException($errorArray,'Some failed requests');
+""",
+    "df_exception": """
+$error = new \\DreamFactory\\Core\\Exceptions\\BadRequestException('Missing Location');
+throw new \\DreamFactory\\Core\\Exceptions\\DFException($error);
+""",
+}
+for _name, _script in PHP_EXAMPLES.items():
+    EXAMPLES[_name]["php"] = _script
+THROW["php"] = "throw new \\DreamFactory\\Core\\Exceptions\\{call};"
