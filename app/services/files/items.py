@@ -73,7 +73,7 @@ def copy_file(container: Container, source: str, target: str, move: bool, option
         os.replace(container.locate_entry(source), real_target)
         return
     with open(real_source, "rb") as handle:
-        upload.write_atomic(real_target, upload.chunks_of(handle, options.chunk), options.max_size)
+        upload.write_atomic(real_target, handle, options.chunk, options.max_size)
 
 
 def _skip_links(folder: str, names: list[str]) -> list[str]:

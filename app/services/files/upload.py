@@ -10,10 +10,12 @@ download. Zips sent with ``extract=true`` are unpacked by ``archive`` instead.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
+import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,9 @@ from app.services.files.paths import (
     kind,
     parent_of,
 )
+
+NO_KERNEL_COPY = (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP)
+"""``copy_file_range`` errors meaning "not between these files here": copy in Python instead."""
 
 FILE_MODE = 0o644
 """Permissions of written files (scratch files start as 0600)."""
@@ -78,17 +83,64 @@ def upload_name(upload: FileStorage) -> str:
     return name
 
 
-def write_atomic(real: str, chunks: Iterable[bytes], max_size: int) -> int:
-    """Write ``chunks`` to ``real`` through a scratch file in its folder; returns the size."""
+def _disk_file(source: Any) -> int | None:
+    """The descriptor of ``source`` when it is a regular file on disk (copied in the kernel)."""
+    if isinstance(source, bytes | bytearray) or not hasattr(source, "fileno"):
+        return None
+    try:
+        fd = source.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
+
+
+def _copy_file(source: Any, fd: int, out: Any, max_size: int) -> int | None:
+    """Copy the rest of disk file ``source`` (from its position) with ``copy_file_range``.
+
+    None when the kernel cannot do it here (nothing written then).
+    """
+    offset = source.tell()
+    size = os.fstat(fd).st_size - offset
+    if size > max_size:
+        raise PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
+    out.flush()
+    done = 0
+    while done < size:
+        try:
+            step = os.copy_file_range(fd, out.fileno(), size - done, offset + done)
+        except OSError as exc:
+            if done == 0 and exc.errno in NO_KERNEL_COPY:
+                return None
+            raise
+        if step == 0:
+            break
+        done += step
+    return done
+
+
+def write_atomic(real: str, source: Any, chunk: int, max_size: int) -> int:
+    """Write ``source`` (see ``chunks_of``) to ``real`` through a scratch file in its folder.
+
+    A source that is a file on disk (a spooled multipart part, a file being
+    copied) is copied by the kernel; anything else a chunk at a time. Returns
+    the size written.
+    """
     fd, scratch = tempfile.mkstemp(prefix=TMP_PREFIX + "up-", dir=os.path.dirname(real))
     try:
-        size = 0
         with os.fdopen(fd, "wb") as out:
-            for data in chunks:
-                size += len(data)
-                if size > max_size:
-                    raise PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
-                out.write(data)
+            source_fd = _disk_file(source)
+            copied = None
+            if source_fd is not None and hasattr(os, "copy_file_range"):
+                copied = _copy_file(source, source_fd, out, max_size)
+            size = copied or 0
+            if copied is None:
+                for data in chunks_of(source, chunk):
+                    size += len(data)
+                    if size > max_size:
+                        raise PayloadTooLarge(
+                            f"The file is larger than the limit of {max_size} bytes."
+                        )
+                    out.write(data)
         os.chmod(scratch, FILE_MODE)
         os.replace(scratch, real)
     except BaseException:
@@ -116,7 +168,7 @@ def prepare_target(container: Container, path: str, check_exist: bool) -> str:
 def write_file(container: Container, path: str, source: Any, options: Options) -> dict[str, Any]:
     real = prepare_target(container, path, options.check_exist)
     try:
-        write_atomic(real, chunks_of(source, options.chunk), options.max_size)
+        write_atomic(real, source, options.chunk, options.max_size)
     except OSError as exc:
         raise InternalServerError(f"Failed to write file '{path}': {exc.strerror}.") from None
     return {"name": base_name(path), "path": path, "type": "file"}
@@ -139,7 +191,7 @@ def seekable(source: Any, real_folder: str, options: Options) -> Iterator[Any]:
     fd, scratch = tempfile.mkstemp(prefix=TMP_PREFIX + "zip-", dir=real_folder)
     os.close(fd)
     try:
-        write_atomic(scratch, chunks_of(source, options.chunk), options.max_size)
+        write_atomic(scratch, source, options.chunk, options.max_size)
         with open(scratch, "rb") as handle:
             yield handle
     finally:
