@@ -68,7 +68,7 @@ def _migrations_dir() -> str:
 
 def _derive_settings(app: Flask) -> None:
     """Fill in settings that depend on others (paths, the store URL, the JWT secret)."""
-    os.makedirs(app.instance_path, exist_ok=True)
+    _private_folder(app.instance_path)
     app.config["INSTANCE_PATH"] = app.instance_path
     if not app.config.get("SYSTEM_DATABASE_URL"):
         app.config["SYSTEM_DATABASE_URL"] = instance_default(app.instance_path)
@@ -89,6 +89,17 @@ def _derive_settings(app: Flask) -> None:
             "DF_JWT_SECRET is shorter than %d characters; use e.g. `openssl rand -hex 32`",
             MIN_SECRET_LENGTH,
         )
+
+
+def _private_folder(path: str) -> None:
+    """Create ``path`` readable by this user only (the instance holds the store and secrets;
+    script workers run as another user and must not read them)."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    if os.stat(path).st_mode & 0o077:
+        try:
+            os.chmod(path, 0o700)
+        except OSError:
+            logger.warning("could not make %s private (mode 0700)", path)
 
 
 def _instance_secret(app: Flask) -> str:

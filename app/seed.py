@@ -124,6 +124,7 @@ def seed() -> list[str]:
             db.session.add(CacheStamp(key=key, version=0))
     db.session.commit()
     storage = current_app.config["STORAGE_PATH"]
+    os.makedirs(storage, mode=0o700, exist_ok=True)
     for folder in ("app", "logs", "databases"):
         os.makedirs(os.path.join(storage, folder), exist_ok=True)
     if create_sample(os.path.join(storage, "databases", "db.sqlite")):

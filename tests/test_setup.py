@@ -316,6 +316,19 @@ def test_instance_path_is_configurable(tmp_path, monkeypatch):
     assert mapped.instance_path == str(tmp_path / "mapped")
 
 
+def test_the_instance_folder_is_private(tmp_path):
+    """It holds the store and the JWT secret: script workers (another user) must not read it."""
+    from app import create_app
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    for folder in (tmp_path / "new", shared):
+        create_app(
+            {"TESTING": True, "INSTANCE_PATH": str(folder), "STORAGE_PATH": str(tmp_path / "s")}
+        )
+        assert folder.stat().st_mode & 0o777 == 0o700
+
+
 def test_sqlite_generates_a_jwt_secret_once(tmp_path):
     from app import create_app
 
