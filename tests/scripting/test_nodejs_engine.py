@@ -16,6 +16,8 @@ from app.errors import NotFound
 from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.nodejs import NODEJS, NodeJsEngine
 from app.scripting.pool import PoolSettings
+from tests.conftest import assert_error
+from tests.scripting.helpers import create_script_service, save_script
 from tests.scripting.pyrun import echo_api, leaders, run, wait_gone, worker_children
 
 
@@ -283,7 +285,19 @@ def test_huge_output_is_capped_with_a_note(engine):
     assert result.error is None
     assert sum(len(line) for line in result.output) <= 65536 + 100
     assert "truncated" in result.output[-1]
-    script = "require('fs').writeSync(1, 'y'.repeat(5000000)); return 'done'"
+    script = """
+const fs = require('fs');
+const data = Buffer.from('y'.repeat(5000000));
+let written = 0;
+while (written < data.length) {  // stdout is a non-blocking pipe: write until all is out
+  try {
+    written += fs.writeSync(1, data, written);
+  } catch (err) {
+    if (err.code !== 'EAGAIN') throw err;
+  }
+}
+return 'done'
+"""
     result = js(engine, script)
     assert result.value == "done"
     assert "truncated" in result.output[-1]
@@ -620,3 +634,68 @@ def test_a_missing_node_makes_the_engine_unavailable(app):
         result = js(engine, "return 1")
     assert (result.error.status_code, result.error.cls) == (503, "Unavailable")
     assert "/nonexistent/node" in result.error.message
+
+
+# -- through the API ------------------------------------------------------------------
+
+NAME = "db._table.todo.get.pre_process"
+
+
+def test_script_type_lists_nodejs_as_not_sandboxed(admin):
+    body = admin.get("system/script_type/nodejs").get_json()
+    assert (body["name"], body["label"], body["sandboxed"]) == ("nodejs", "Node.js", False)
+
+
+def test_runaway_nodejs_scripts_are_clear_errors_and_the_api_goes_on(app, admin, monkeypatch):
+    monkeypatch.setitem(app.config, "SCRIPT_TIMEOUT", 1.0)
+    save_script(admin, NAME, "while (true) {}", "nodejs")
+    error = assert_error(admin.get("db/_table/todo"), 504)
+    assert f"Script '{NAME}' did not finish within 1 s" in error["message"]
+    assert admin.get("db/_table/contact").status_code == 200
+    save_script(
+        admin, NAME, "var a = []; while (true) { a.push(new Array(1e6).fill(1.5)) }", "nodejs"
+    )
+    assert_error(
+        admin.get("db/_table/todo"), 500, f"Script '{NAME}' ran out of memory and was stopped."
+    )
+    save_script(admin, NAME, "require('child_process')", "nodejs")
+    assert_error(
+        admin.get("db/_table/todo"), 500, "Module 'child_process' is not available to scripts."
+    )
+    save_script(admin, NAME, "var x = ;\nreturn x", "nodejs")
+    error = assert_error(admin.get("db/_table/todo"), 500)
+    assert "syntax error at line 1" in error["message"]
+    admin.delete(f"system/event_script/{NAME}")
+    assert admin.get("db/_table/todo").status_code == 200
+
+
+def test_a_flood_of_nodejs_scripted_requests(app, admin):
+    """More concurrent scripted calls than workers: each gets an answer or a clear 503."""
+    script = "await new Promise(function (r) { setTimeout(r, 200) }); return {ok: true}"
+    create_script_service(admin, "slow_node", script, "nodejs")
+    results: list[tuple[int, object]] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        client = app.test_client()
+        headers = {"X-DreamFactory-Session-Token": admin.token}
+        response = client.get("/api/v2/slow_node", headers=headers)
+        with lock:
+            results.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=call) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    plain = admin.get("db/_table/todo")  # served meanwhile
+    for thread in threads:
+        thread.join()
+    assert plain.status_code == 200
+    assert len(results) == 12
+    for status, body in results:
+        if status == 200:
+            assert body == {"ok": True}
+        else:
+            assert status == 503, body
+            assert body["error"]["status_code"] == 503
+    assert any(status == 200 for status, _ in results)
+    assert NODEJS.pool().size() <= app.config["SCRIPT_WORKERS"]

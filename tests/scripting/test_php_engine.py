@@ -16,6 +16,8 @@ from app.errors import NotFound
 from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.php import PHP, PhpEngine, restore_objects
 from app.scripting.pool import PoolSettings
+from tests.conftest import assert_error
+from tests.scripting.helpers import create_script_service, save_script
 from tests.scripting.pyrun import echo_api, leaders, run, wait_gone, worker_children
 
 EXCEPTIONS = "\\DreamFactory\\Core\\Exceptions\\"
@@ -587,3 +589,78 @@ def test_a_missing_php_makes_the_engine_unavailable(app):
         assert reason == "'no-such-php' was not found (install it or set DF_PHP_PATH)"
         result = php(engine, "return 1;")
     assert (result.error.status_code, result.error.cls) == (503, "Unavailable")
+
+
+# -- through the API ------------------------------------------------------------------
+
+NAME = "db._table.todo.get.pre_process"
+
+
+def test_script_type_lists_php_as_not_sandboxed(admin):
+    body = admin.get("system/script_type/php").get_json()
+    assert (body["name"], body["label"], body["sandboxed"]) == ("php", "PHP", False)
+
+
+def test_a_scripted_service_answering_with_dd(admin):
+    # business-logic.txt, "Creating Standalone Scripted Services"
+    script = """
+if ($event['request']['method'] == "POST") {
+    dd("POST request!");
+} elseif ($event['request']['method'] == "GET") {
+    dd("GET request!");
+}
+"""
+    create_script_service(admin, "dumper", script, "php")
+    assert admin.get("dumper").get_json() == "GET request!"
+    assert admin.post("dumper", json={}).get_json() == "POST request!"
+
+
+def test_runaway_php_scripts_are_clear_errors_and_the_api_goes_on(app, admin, monkeypatch):
+    monkeypatch.setitem(app.config, "SCRIPT_TIMEOUT", 1.0)
+    save_script(admin, NAME, "while (true) {}", "php")
+    error = assert_error(admin.get("db/_table/todo"), 504)
+    assert f"Script '{NAME}' did not finish within 1 s" in error["message"]
+    assert admin.get("db/_table/contact").status_code == 200
+    save_script(admin, NAME, "$a = []; while (true) { $a[] = str_repeat('x', 1000000); }", "php")
+    error = assert_error(admin.get("db/_table/todo"), 500)
+    assert error["message"].startswith(f"Script '{NAME}' exceeded its memory limit")
+    save_script(admin, NAME, "return shell_exec('id');", "php")
+    assert_error(
+        admin.get("db/_table/todo"), 500, "Error: Call to undefined function shell_exec() (line 1)"
+    )
+    save_script(admin, NAME, "return $event['request']['method'] .;", "php")
+    error = assert_error(admin.get("db/_table/todo"), 500)
+    assert "syntax error at line 1" in error["message"]
+    admin.delete(f"system/event_script/{NAME}")
+    assert admin.get("db/_table/todo").status_code == 200
+
+
+def test_a_flood_of_php_scripted_requests(app, admin):
+    """More concurrent scripted calls than workers: each gets an answer or a clear 503."""
+    create_script_service(admin, "slow_php", "usleep(200000); return ['ok' => true];", "php")
+    results: list[tuple[int, object]] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        client = app.test_client()
+        headers = {"X-DreamFactory-Session-Token": admin.token}
+        response = client.get("/api/v2/slow_php", headers=headers)
+        with lock:
+            results.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=call) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    plain = admin.get("db/_table/todo")  # served meanwhile
+    for thread in threads:
+        thread.join()
+    assert plain.status_code == 200
+    assert len(results) == 12
+    for status, body in results:
+        if status == 200:
+            assert body == {"ok": True}
+        else:
+            assert status == 503, body
+            assert body["error"]["status_code"] == 503
+    assert any(status == 200 for status, _ in results)
+    assert PHP.pool().size() <= app.config["SCRIPT_WORKERS"]
