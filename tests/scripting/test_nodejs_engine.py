@@ -251,6 +251,19 @@ var timer = setInterval(function () {
     assert value_of(engine, script) == 3
 
 
+def test_timers_behave_like_nodes(engine):
+    script = "var t = setTimeout(function () { event.late = true }, 10000); t.unref(); return 1"
+    result = js(engine, script, timeout=5)  # an unref()ed timer is not waited for
+    assert (result.value, "late" in result.event) == (1, False)
+    script = (
+        "var t = setTimeout(function () { event.fired = true }, 5); return [+t > 0, t.hasRef()]"
+    )
+    result = js(engine, script)
+    assert (result.value, result.event["fired"]) == ([True, True], True)
+    script = "clearTimeout(setTimeout(function () { event.fired = true }, 5)); return 1"
+    assert "fired" not in js(engine, script).event
+
+
 def test_platform_api_errors_come_back_as_results(engine):
     def api(method, path, payload, options):
         if path == "missing":

@@ -301,10 +301,18 @@ function output(run, text) {
   }
 }
 
+const TIMER_ID = Symbol('timer id');
+
+/**
+ * A script's setTimeout/setInterval: a host timer whose callback runs under the vm timeout.
+ * The run waits for it unless the script unref()s it (as Node would not stay alive for it);
+ * the returned object has Node's ref/unref/hasRef/refresh and converts to its number.
+ */
 function addTimer(run, fn, ms, args, repeat) {
   if (!run || run.finished) return undefined;
   if (typeof fn !== 'function') throw new run.host.realm.Error('callback must be a function');
   const id = ++run.timerSeq;
+  const entry = {handle: null, ref: true};
   const fire = () => {
     if (!repeat) run.timers.delete(id);
     run.firing += 1;            // this timer still counts as active until it returns
@@ -313,24 +321,43 @@ function addTimer(run, fn, ms, args, repeat) {
     settle(run);
   };
   const delay = Math.max(0, Number(ms) || 0);
-  run.timers.set(id, repeat ? setInterval(fire, delay) : setTimeout(fire, delay));
-  return id;
+  entry.handle = repeat ? setInterval(fire, delay) : setTimeout(fire, delay);
+  run.timers.set(id, entry);
+  const timer = {
+    ref() { entry.ref = true; return timer; },
+    unref() { entry.ref = false; settle(run); return timer; },
+    hasRef() { return entry.ref; },
+    refresh() { entry.handle.refresh(); return timer; },
+    [Symbol.toPrimitive]() { return id; },
+    [TIMER_ID]: id,
+  };
+  return timer;
 }
 
-function clearTimer(run, id) {
+function clearTimer(run, timer) {
   if (!run) return;
-  const timer = run.timers.get(id);
-  if (timer !== undefined) {
-    clearTimeout(timer);
+  const id = timer !== null && typeof timer === 'object' ? timer[TIMER_ID] : Number(timer);
+  const entry = run.timers.get(id);
+  if (entry !== undefined) {
+    clearTimeout(entry.handle);
     run.timers.delete(id);
     settle(run);
   }
 }
 
+/** Timers the run waits for (not unref()ed). */
+function waitedTimers(run) {
+  let count = 0;
+  for (const entry of run.timers.values()) if (entry.ref) count += 1;
+  return count;
+}
+
 function scriptRequire(host, name) {
   const id = String(name);
   const bare = id.startsWith('node:') ? id.slice(5) : id;
-  if (Module.isBuiltin(id)) {
+  const builtin = Module.isBuiltin ? Module.isBuiltin(id)      // Node 18.6+
+    : Module.builtinModules.includes(bare);
+  if (builtin) {
     if (DENIED_MODULES.has(bare.split('/')[0])) {
       throw new host.realm.Error(`Module '${id}' is not available to scripts.`);
     }
@@ -541,7 +568,7 @@ function settle(run) {
   if (run.finished || !run.mainDone) return;
   setImmediate(() => {
     if (run.finished || !run.mainDone) return;
-    if (run.calls.size > 0 || run.timers.size > 0) return;
+    if (run.calls.size > 0 || waitedTimers(run) > 0) return;
     if (foreignWork(run) > 0) {
       setTimeout(() => settle(run), 1).unref();
       return;
@@ -611,7 +638,7 @@ function finish(run, error) {
   if (run.finished) return;
   run.finished = true;
   clearTimeout(run.deadline);
-  for (const timer of run.timers.values()) clearTimeout(timer);
+  for (const entry of run.timers.values()) clearTimeout(entry.handle);
   run.timers.clear();
   const leftovers = run.calls.size > 0 || foreignWork(run) > 0 || hasChildren();
   run.calls.clear();
