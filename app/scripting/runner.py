@@ -70,16 +70,15 @@ def find_engine(script_type: str) -> Engine | None:
 
 
 def require_engine(script_type: str) -> Engine:
-    """A usable engine for this type, or a 503 that says why there is none."""
+    """The engine for this type, or a 503 when there is none or configuration disables it.
+
+    Whether its runtime works is not asked here (``available()`` inspects the
+    file system): an engine that cannot run answers its run with a 503 itself.
+    """
     require_enabled(script_type)
     engine = find_engine(script_type)
     if engine is None:
         raise ServiceUnavailable(f"Script engine type '{script_type}' is not available.")
-    ok, reason = engine.available()
-    if not ok:
-        raise ServiceUnavailable(
-            f"Script engine type '{script_type}' is not available on this instance: {reason}"
-        )
     return engine
 
 
