@@ -81,10 +81,13 @@ def test_the_route_shadows_nothing(client, public):
 def test_a_route_prefix_moves_it(backend, stores, tmp_path, spare_app, sample_db):
     from app import seed
     from app.extensions import db
+    from tests.conftest import reset_store
 
     application = spare_app(stores(backend), str(tmp_path / "s2"), STORAGE_ROUTE_PREFIX="/storage/")
     with application.app_context():
+        reset_store(db.engine)
         seed.seed()
+        seed.create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", "Admin")
         db.session.remove()
     container = tmp_path / "s2" / "app" / "public"
     container.mkdir(parents=True)
@@ -95,6 +98,11 @@ def test_a_route_prefix_moves_it(backend, stores, tmp_path, spare_app, sample_db
     set_config(admin, "files", {"container": "app", "public_path": ["public"]})
     assert client.get("/storage/files/public/a.txt").data == b"a"
     assert client.get("/files/public/a.txt").status_code == 404
+    hosted = {"name": "web", "type": 1, "storage_service_id": 3, "path": "public/a.txt"}
+    created = admin.post("system/app", json={"resource": [hosted]}, query_string={"fields": "*"})
+    launch = created.get_json()["resource"][0]["launch_url"]
+    assert launch == "http://localhost/storage/files/public/a.txt"
+    assert client.get(launch).data == b"a"
 
 
 def test_a_static_app_hosted_from_a_public_folder(admin, client, box):
