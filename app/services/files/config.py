@@ -10,7 +10,8 @@ compared after resolving symlinks. The same check runs when a service is built,
 since lookups in ``container`` are substituted only then.
 
 ``public_path`` lists folders (or files) of the container served without
-credentials by the storage route (``blueprints/storage.py``).
+credentials by the storage route (``blueprints/storage.py``); an empty entry
+(or ``/``) makes the whole container public.
 """
 
 from __future__ import annotations

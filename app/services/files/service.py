@@ -30,6 +30,7 @@ from app.errors import (
     NotImplementedYet,
 )
 from app.records.clauses import to_bool
+from app.responses import dumps
 from app.services.base import BaseService, ServiceResponse, unsupported_verb
 from app.services.files import delete, download, fetch, items, listing, upload
 from app.services.files.config import LocalFileConfigSchema, container_problem, container_root
@@ -39,6 +40,9 @@ from app.services.files.upload import Options
 logger = logging.getLogger(__name__)
 
 PUBLIC_DENIED = "Access denied, please contact your system administrator."
+
+MIN_CHUNK = 64 * 1024
+"""Bytes: the smallest ``FILE_CHUNK_SIZE`` used, whatever is configured."""
 
 
 def file_system_error(exc: OSError) -> ApiError:
@@ -80,7 +84,7 @@ class LocalFileService(BaseService):
         self.public_paths = [
             clean(p, "public path") for p in self.config.get("public_path") or [] if p is not None
         ]
-        self.chunk = int(settings["FILE_CHUNK_SIZE"])
+        self.chunk = max(int(settings["FILE_CHUNK_SIZE"]), MIN_CHUNK)
         self.max_upload = int(settings["FILE_MAX_UPLOAD_SIZE"])
 
     # -- dispatch ---------------------------------------------------------------------------
@@ -157,10 +161,18 @@ class LocalFileService(BaseService):
     # -- POST -------------------------------------------------------------------------------
 
     def body(self, request) -> Any:
-        """The raw body as something ``upload.chunks_of`` reads: the stream or the bytes."""
+        """The raw body as something ``upload.chunks_of`` reads: the stream or the bytes.
+
+        An internal call (a script's ``platform.api``) may bring only a payload: text
+        is written as UTF-8, anything else as JSON.
+        """
         if request.stream is not None and upload.uploaded_files(request.stream) is None:
             return request.stream
-        return request.content
+        if request.content or request.payload is None:
+            return request.content
+        if isinstance(request.payload, str):
+            return request.payload.encode("utf-8")
+        return dumps(request.payload)
 
     def payload(self, request) -> Any:
         """A JSON body (parsed here when it was too large for the controller to read)."""

@@ -262,3 +262,22 @@ def test_file_system_errors_become_client_errors(admin, box):
     through_file = admin.post("files/a.txt/b.txt", data=b"x", content_type="text/plain")
     assert_error(through_file, 404, "Folder 'a.txt' does not exist.")
     assert leftovers(box) == []
+
+
+def test_internal_calls_write_their_payload(app, box):
+    """A script's ``platform.api.post('files/x', payload)`` has no raw body, only a payload."""
+    from app.services import dispatch
+    from app.services.base import Requestor, ServiceRequest
+
+    with app.test_request_context():
+        for resource, payload in (("data.json", {"a": [1, 2]}), ("note.txt", "héllo")):
+            request = ServiceRequest(
+                method="POST",
+                service="files",
+                resource=resource,
+                payload=payload,
+                requestor=Requestor.SCRIPT,
+            )
+            assert dispatch.call(request).status == 201
+    assert (box / "data.json").read_bytes() == b'{"a":[1,2]}'
+    assert (box / "note.txt").read_text(encoding="utf-8") == "héllo"
