@@ -18,7 +18,7 @@ from flask import current_app
 from app.access import passwords, sessions, tokens
 from app.errors import BadRequest, Unauthorized
 from app.extensions import db
-from app.models import User, utcnow
+from app.models import App, User, utcnow
 from app.records.clauses import to_bool
 
 if TYPE_CHECKING:
@@ -186,6 +186,7 @@ def update_profile(actor: Actor | None, payload: Any) -> dict[str, Any]:
         data = UserSchema(unknown=EXCLUDE, partial=True).load(allowed)
     except ValidationError as exc:
         raise ValidationFailed({k: [str(m) for m in v] for k, v in exc.messages.items()}) from None
+    check_profile_references(user, data)
     result: dict[str, Any] = {"success": True}
     if "email" in data and data["email"].lower() != user.email.lower():
         if not passwords.check_password(user.password, payload.get("current_password")):
@@ -209,6 +210,27 @@ def update_profile(actor: Actor | None, payload: Any) -> dict[str, Any]:
         setattr(user, key, value)
     db.session.commit()
     return result
+
+
+def check_profile_references(user: User, data: dict[str, Any]) -> None:
+    """A 400 (not a database error) for a default app that does not exist or a taken username."""
+    from app.errors import ValidationFailed
+
+    app_id = data.get("default_app_id")
+    if app_id is not None and db.session.get(App, app_id) is None:
+        raise ValidationFailed({"default_app_id": ["The selected default app id is invalid."]})
+    username = data.get("username")
+    if username:
+        taken = db.session.scalar(
+            sa.select(User.id).where(
+                sa.func.lower(User.username) == username.lower(), User.id != user.id
+            )
+        )
+        if taken is not None:
+            raise BadRequest(
+                "The username has already been taken.",
+                context={"username": ["The username has already been taken."]},
+            )
 
 
 def _session_user(actor: Actor | None) -> User:

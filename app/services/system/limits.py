@@ -26,6 +26,7 @@ from app.records.clauses import parse_ids, to_bool
 from app.services.base import Resource, ServiceRequest
 from app.services.system import resource
 from app.services.system.records import ModelResource
+from app.services.system.records_base import MAX_ID
 
 NO_RECORDS = (
     "No record(s) detected in request. Please make sure record(s) are wrapped in a "
@@ -87,10 +88,14 @@ class LimitResource(ModelResource):
 
 
 def _limit_id(value: Any) -> int:
+    """A limit's id, or the 404 for one that cannot name a limit (text, out of range)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        raise NotFound(f"Record with identifier '{value}' not found.") from None
+        number = 0
+    if not 0 < number <= MAX_ID:
+        raise NotFound(f"Record with identifier '{value}' not found.")
+    return number
 
 
 def _requested_ids(request: ServiceRequest) -> list[int] | None:
