@@ -53,6 +53,8 @@ class ExecutableEngine:
     minimum_version: tuple[int, int]
     version_probe: list[str]
     """Arguments that make the binary print its version (``["--version"]``)."""
+    environment: dict[str, str] = {}
+    """Variables the workers get on top of the pool's clean environment."""
 
     def __init__(self, settings: PoolSettings | None = None, binary: str | None = None) -> None:
         """``settings``/``binary`` fixed here (tests) win over the app's config."""
@@ -109,7 +111,11 @@ class ExecutableEngine:
                 identity = identity_for(settings.user)
                 path = self.resolve(binary, identity)
                 self._pool = WorkerPool(
-                    self.label, self.command(path, settings), settings, identity=identity
+                    self.label,
+                    self.command(path, settings),
+                    settings,
+                    identity=identity,
+                    env=self.environment,
                 )
             return self._pool
 

@@ -13,7 +13,9 @@ wall-clock time) are what bound a script.
 The binary is ``DF_NODEJS_PATH`` (``node``), version 18 or newer. V8's heap is
 capped below the worker's data limit (``--max-old-space-size``), so a memory
 bomb ends in V8's out-of-memory abort, which ``adjust`` reports as
-``MemoryLimit`` instead of a crash.
+``MemoryLimit`` instead of a crash. A worker keeps to 5-6 threads (one V8
+helper thread, two libuv threads) instead of Node's usual 11: the process limit
+of the script user counts threads, and every app process has its own workers.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ class NodeJsEngine(ExecutableEngine):
     worker = WORKERS / "node_worker.js"
     minimum_version = (18, 0)
     version_probe = ["--version"]
+    environment = {"UV_THREADPOOL_SIZE": "2"}
 
     def command(self, binary: str, settings: PoolSettings) -> list[str]:
-        command = [binary]
+        command = [binary, "--v8-pool-size=1"]
         heap = heap_mb(settings)
         if heap:
             command.append(f"--max-old-space-size={heap}")
