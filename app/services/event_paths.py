@@ -174,6 +174,7 @@ def map_for(service: BaseService) -> dict[str, dict[str, Any]]:
     name = service.name.lower()
     events: dict[str, dict[str, Any]] = {name: entry(name, service.root_event_verbs)}
     if service.group == FILE_GROUP:
+        events[name] = entry(name, ("get", "post", "patch", "delete"))
         events[f"{name}.{{folder_path}}"] = entry(f"{name}.{{folder_path}}", VERBS)
         events[f"{name}.{{file_path}}"] = entry(f"{name}.{{file_path}}", VERBS)
         return events
