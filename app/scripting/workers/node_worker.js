@@ -22,8 +22,10 @@
  *    pauses of several ms; what can still carry over between runs of the same script is a
  *    change to a built-in (`Array.prototype.x = ...`), never anything of another script;
  *  - the run ends when the script has returned (or its promise settled) and none of its
- *    callbacks, timers, platform.api calls or other pending I/O remain, when it throws
- *    (also from a callback or an unhandled rejection), or when its time is up;
+ *    callbacks, timers (but unref()ed ones), platform.api calls or other pending I/O
+ *    remain, when it throws (also from a callback or an unhandled rejection), or when its
+ *    time is up; a run that leaves child processes or I/O it started behind asks the pool
+ *    to replace the worker (`"recycle": true`);
  *  - code entering the script (its body, callbacks, timers) runs under a `vm` timeout, so
  *    a busy loop there ends the run cleanly; a loop in a promise continuation cannot be
  *    interrupted from inside and is left to the pool, which kills and replaces the worker.

@@ -8,7 +8,8 @@
  * time, like DreamFactory's PHP engine:
  *
  *  - the script (an optional leading `<?php` and trailing `?>` removed) is the body of a
- *    closure `function (&$event, $platform)`; compiled closures are cached by source;
+ *    closure `function (&$event, $platform)`; compiled closures are cached by source (so
+ *    a `static` variable in a script keeps its value between that script's runs);
  *  - `$event` is an array; `$platform['api']` has get/post/put/patch/delete/call both as
  *    methods and as closure properties (`$get = $platform['api']->get; $get($url)`), each
  *    a synchronous call answered by the parent; `$platform['config']`, `$platform['session']`;
