@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.openapi import builder
-from app.openapi.document import JSON, operation, path_param, records_of
+from app.openapi.document import JSON, SUCCESS_SCHEMA, operation, path_param, records_of
 from app.services.files import LocalFileService
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ LIST_PARAMS = (
     _flag("full_tree", "List everything below, not just this folder."),
     {"name": "search", "in": "query", "schema": {"type": "string"}, "description": "Name part."},
     "as_list",
+    "id_field",
+    "fields",
     _flag("include_properties", "Describe the folder itself instead."),
     _flag("zip", "Download the folder as a zip archive."),
 )
@@ -104,6 +106,7 @@ def build_files(service: LocalFileService, spec: Spec, reach: Reach) -> None:
     written = {"anyOf": [entry, records_of(entry)]}
     folder_content = {JSON: {"schema": listing}, "application/zip": {"schema": BINARY}}
     upload = _upload(spec)
+    success = spec.define("Success", SUCCESS_SCHEMA)
     tag = spec.tag(service.name, service.info.description or "Files and folders.")
     delete_body = {"required": False, "content": {JSON: {"schema": records_of(ITEM)}}}
     folder = path_param("folder_path", {"type": "string", "minLength": 1}, "A folder path.")
@@ -125,6 +128,7 @@ def build_files(service: LocalFileService, spec: Spec, reach: Reach) -> None:
                     ),
                     body=delete_body,
                 ),
+                "patch": operation("Update the folder's properties", success),
             },
             parameters=params,
             tag=tag,
@@ -148,6 +152,7 @@ def build_files(service: LocalFileService, spec: Spec, reach: Reach) -> None:
             "post": operation("Write a file", entry, status=201, params=file_params, body=raw),
             "put": operation("Write a file", entry, status=201, params=file_params, body=raw),
             "delete": operation("Delete a file", entry),
+            "patch": operation("Update a file's properties (501 on local storage)", success),
         },
         parameters=[file],
         tag=tag,

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from app.services.sql.schema import TableInfo
 
 OBJECT: dict[str, Any] = {"type": "object"}
+NAMED: dict[str, Any] = {"anyOf": [{"type": "string"}, OBJECT]}
+"""A listed table or routine: its name (``as_list``), or an object of its facts."""
 META: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -181,7 +183,7 @@ def schema_paths(spec: Spec) -> None:
     described = spec.define("TableSchema", TABLE_SCHEMA)
     definition = spec.define("TableDefinition", TABLE_DEFINITION)
     success = spec.define("Success", SUCCESS_SCHEMA)
-    names = records_of(OBJECT)
+    names = records_of(NAMED)
     tables = json_body(records_of(definition))
     table = path_param("table_name", {"type": "string"}, "The table's name.")
     spec.add(
@@ -243,7 +245,11 @@ def routine_paths(spec: Spec, resource: str, label: str) -> None:
     spec.add(
         f"/{resource}",
         resource,
-        {"get": operation(f"Stored {label}s", records_of({}), params=("ids", "fields", "as_list"))},
+        {
+            "get": operation(
+                f"Stored {label}s", records_of(NAMED), params=("ids", "fields", "as_list")
+            )
+        },
         tag=tag,
     )
     spec.add(
@@ -277,7 +283,7 @@ def build_sql(service: SqlService, spec: Spec, reach: Reach) -> None:
             {
                 "get": operation(
                     "Tables the caller can reach",
-                    records_of(OBJECT),
+                    records_of(NAMED),
                     params=("fields", "ids", "as_list"),
                 )
             },
