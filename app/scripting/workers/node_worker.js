@@ -693,17 +693,20 @@ function handle(line) {
 }
 
 const input = new net.Socket({fd: IN_FD, readable: true, writable: false});
-let pendingText = '';
+let parts = [];   // the pieces of a line not finished yet (a big event spans many chunks)
 input.setEncoding('utf8');
 input.on('data', (chunk) => {
-  pendingText += chunk;
-  let newline = pendingText.indexOf('\n');
+  let start = 0;
+  let newline = chunk.indexOf('\n');
   while (newline !== -1) {
-    const line = pendingText.slice(0, newline);
-    pendingText = pendingText.slice(newline + 1);
-    if (line.trim() !== '') handle(line);
-    newline = pendingText.indexOf('\n');
+    parts.push(chunk.slice(start, newline));
+    const line = parts.length === 1 ? parts[0] : parts.join('');
+    parts = [];
+    if (line.length > 0) handle(line);
+    start = newline + 1;
+    newline = chunk.indexOf('\n', start);
   }
+  if (start < chunk.length) parts.push(chunk.slice(start));
 });
 input.on('end', () => process.exit(0));
 input.on('error', () => process.exit(0));
