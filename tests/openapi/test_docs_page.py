@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+
+import pytest
 
 
 def test_docs_page_uses_only_our_assets(client):
@@ -60,3 +64,17 @@ def test_page_calls_work_with_a_pasted_api_key_and_token(admin, client):
     tried = client.get("/api/v2/db/_table/todo", headers=headers)
     assert tried.status_code == 200
     assert "resource" in tried.get_json()
+
+
+def test_page_script_is_valid_javascript(client, tmp_path):
+    """The page's own script parses (node is in the suite's system packages)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    html = client.get("/docs").get_data(as_text=True)
+    scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.DOTALL)
+    assert len(scripts) == 1
+    source = tmp_path / "page.js"
+    source.write_text(scripts[0])
+    checked = subprocess.run([node, "--check", str(source)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
