@@ -91,18 +91,15 @@ def parse(
                 f"The queue connection '{connection}' is not configured (configured: {known})."
             ]
 
-    delay = _integer(config.get("delay") or 0, "delay", 0, MAX_DELAY, errors)
-    tries = _integer(
-        config.get("tries") or defaults.get("QUEUE_TRIES") or 1, "tries", 1, MAX_TRIES, errors
-    )
+    def given(name: str, default: Any) -> Any:
+        return config[name] if name in present else default
+
+    delay = _integer(given("delay", 0), "delay", 0, MAX_DELAY, errors)
+    tries = _integer(given("tries", defaults.get("QUEUE_TRIES", 1)), "tries", 1, MAX_TRIES, errors)
     timeout = _integer(
-        config.get("timeout") or defaults.get("QUEUE_TIMEOUT") or 60,
-        "timeout",
-        1,
-        MAX_TIMEOUT,
-        errors,
+        given("timeout", defaults.get("QUEUE_TIMEOUT", 60)), "timeout", 1, MAX_TIMEOUT, errors
     )
-    backoff = _backoff(config.get("backoff"), defaults.get("QUEUE_BACKOFF"), tries, errors)
+    backoff = _backoff(given("backoff", None), defaults.get("QUEUE_BACKOFF"), tries, errors)
     if errors:
         raise ValidationFailed({f"{prefix}{name}": messages for name, messages in errors.items()})
     return QueueOptions(queue, connection, delay, tries, timeout, backoff, frozenset(present))

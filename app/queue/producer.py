@@ -147,6 +147,7 @@ class ScriptQueue:
 
 
 def require_available() -> None:
-    """503 with the how-to when this instance has no Redis for the queue."""
-    if not connections.get_connections().available:
-        raise ServiceUnavailable(connections.NO_REDIS)
+    """503 with the how-to when no queue takes scripts here (no Redis configured)."""
+    from app.scripting import queueing
+
+    queueing.require_queue()

@@ -168,8 +168,12 @@ def test_a_changed_verb_is_authorized_again(admin, client):
     assert admin.get("db/_table/todo/1").status_code == 200
 
 
-def test_queued_script_without_a_queue_refuses_before_the_service(admin):
+def test_queued_script_without_a_queue_refuses_before_the_service(app, admin):
+    from app.scripting import queueing
+
+    app.extensions[queueing.QUEUE_KEY] = object()  # saved while a queue was configured
     save_script(admin, "db._table.todo.post.queued", "print('later')")
+    del app.extensions[queueing.QUEUE_KEY]
     response = admin.post("db/_table/todo", json={"resource": [{"name": "queued"}]})
     error = assert_error(response, 503)
     assert "queue" in error["message"]

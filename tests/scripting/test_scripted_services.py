@@ -82,8 +82,12 @@ def test_lookups_are_not_substituted_in_the_code(admin):
     assert admin.get("braces").get_json() == {"text": "{greeting}"}
 
 
-def test_queued_service_without_a_queue(admin):
+def test_queued_service_without_a_queue(app, admin):
+    from app.scripting import queueing
+
+    app.extensions[queueing.QUEUE_KEY] = object()  # saved while a queue was configured
     create_script_service(admin, "later", "print('ran')", queued=True)
+    del app.extensions[queueing.QUEUE_KEY]
     error = assert_error(admin.post("later", json={"a": 1}), 503)
     assert "queue" in error["message"]
 

@@ -25,17 +25,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.errors import ApiError
 from app.records.clauses import to_bool
 from app.schemas.common import flag, ref, text
+from app.schemas.queue_options import QueueOptionsSchema
 from app.services.base import BaseService, ServiceRequest, ServiceResponse
 from app.services.event_paths import VERBS, doc_paths, openapi_doc
 from app.services.rws.config import OpenApiDocument
 
 
-class ScriptConfigSchema(Schema):
+class ScriptConfigSchema(QueueOptionsSchema):
     content = fields.String(
         load_default="",
         allow_none=True,

@@ -26,6 +26,7 @@ from app.errors import BadRequest, ValidationFailed
 from app.extensions import db
 from app.models import EventScript, Record
 from app.schemas.event_script import EventScriptSchema
+from app.schemas.queue_options import check_options
 from app.scripting import runner
 from app.services.base import ServiceRequest, ServiceResponse
 from app.services.system import resource
@@ -87,6 +88,10 @@ class EventScriptResource(ModelResource):
             errors["storage_path"] = ["The storage path is required with a storage service."]
         if errors:
             raise ValidationFailed(errors)
+        name = data.get("name") or record.name
+        if name and name.lower().endswith(".queued"):  # needs Redis; its options must be sound
+            config = data["config"] if "config" in data else record.config
+            check_options(config if isinstance(config, dict) else {}, True, "config.")
         super().apply(record, data, creating)
 
 
