@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import pwd
+import re
 import resource
 import shutil
 import signal
@@ -72,13 +73,21 @@ def identity_for(user: str | None) -> Identity | None:
         return None
     if not user:
         raise LookupError("running as root without DF_SCRIPT_USER: refusing to run scripts as root")
-    try:
-        entry = pwd.getpwnam(user)
-    except KeyError:
-        raise LookupError(f"the script user '{user}' does not exist") from None
-    if entry.pw_uid == 0:
+    numeric = re.fullmatch(r"(\d+)(?::(\d+))?", user.strip())
+    if numeric:
+        # A bare uid (``61000`` or ``61000:61000``) needs no account: a dedicated uid per
+        # instance keeps its process limit apart from every other ``nobody`` process.
+        uid = int(numeric.group(1))
+        gid = int(numeric.group(2) or uid)
+    else:
+        try:
+            entry = pwd.getpwnam(user)
+        except KeyError:
+            raise LookupError(f"the script user '{user}' does not exist") from None
+        uid, gid = entry.pw_uid, entry.pw_gid
+    if uid == 0 or gid == 0:
         raise LookupError(f"the script user '{user}' is root")
-    return Identity(user, entry.pw_uid, entry.pw_gid)
+    return Identity(user, uid, gid)
 
 
 def protect_parent() -> None:

@@ -109,9 +109,14 @@ def test_a_memory_bomb_ends_with_a_memory_error_and_a_fresh_worker(runtime_facto
     assert pids(runtime) != before
 
 
+BOMB_USER = str(56000 + os.getpid() % 4000)
+"""A uid of this test process's own: the process limit counts every process of the script
+user on the machine, so a fork bomb under ``nobody`` would meet (and starve) other tests'
+workers."""
+
+
 def test_a_fork_bomb_is_bounded_and_cleaned_up(runtime_factory):
-    # a low process limit: it counts every process of the script user on this machine
-    runtime = runtime_factory(workers=1, processes=64)
+    runtime = runtime_factory(workers=1, processes=64, user=BOMB_USER)
     script = (
         "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass"
     )
