@@ -170,9 +170,20 @@ def bump(connection: sa.Connection, namespace: str) -> None:
 
 def bump_now(namespace: str) -> None:
     """Bump a stamp in its own transaction (explicit flushes such as ``system/cache``)."""
+    table = CacheStamp.__table__
     with db.engine.begin() as connection:
         bump(connection, namespace)
-    forget_stamps()
+        version = connection.execute(
+            sa.select(table.c.version).where(table.c.key == namespace)
+        ).scalar_one()
+    # Not ``forget_stamps``: on MariaDB and SQLite a session already in a transaction
+    # would read the stamps again in its older snapshot, without this bump. Only this
+    # namespace moves; nothing the session reads from the store changed with it.
+    if has_app_context():
+        if "cache_stamps" in g:
+            g.cache_stamps = {**g.cache_stamps, namespace: version}
+        else:
+            g.cache_stamps = stamp_reader.read(current_app)
 
 
 # Bumping on writes ----------------------------------------------------------------------
