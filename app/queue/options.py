@@ -118,5 +118,15 @@ def _backoff(value: Any, default: Any, tries: int, errors: dict[str, list[str]])
     return tuple(min(base * 2**i, MAX_BACKOFF) for i in range(tries - 1))
 
 
+def rq_intervals(backoff: tuple[int, ...] | list[int]) -> list[int]:
+    """Backoff as RQ's retry intervals, so that no retry comes early.
+
+    RQ schedules a retry at a whole second, dropping the fraction (its
+    scheduled registry is scored in whole seconds), so it may run up to a
+    second before the interval is over; a second more makes it never early.
+    """
+    return [step + 1 if step else 0 for step in backoff]
+
+
 def has_options(config: Any) -> bool:
     return isinstance(config, dict) and any(name in config for name in OPTION_NAMES)

@@ -71,7 +71,9 @@ def enqueue(
     """
     client = connections.get_connection(opts.connection)
     queue = Queue(opts.queue, connection=client, serializer=JSONSerializer)
-    retry = Retry(max=opts.tries - 1, interval=list(opts.backoff)) if opts.tries > 1 else None
+    retry = None
+    if opts.tries > 1:
+        retry = Retry(max=opts.tries - 1, interval=options.rq_intervals(opts.backoff))
     meta = {
         "df_connection": opts.connection or connections.DEFAULT,
         "df_tries": opts.tries,
@@ -91,7 +93,10 @@ def enqueue(
             retry=retry,
         )
         if opts.delay:
+            # RQ keeps whole seconds and drops the fraction: round up, never run early
             at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=opts.delay)
+            if at.microsecond:
+                at = at.replace(microsecond=0) + dt.timedelta(seconds=1)
             queue.schedule_job(job, at)
         else:
             queue.enqueue_job(job)

@@ -29,6 +29,7 @@ from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from app.queue import jobs
+from app.queue.options import rq_intervals
 from app.queue.producer import TIMEOUT_GRACE
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class AppWorker(SimpleWorker):
             and job.retries_left is None
         ):
             job.retries_left = self.default_tries - 1
-            steps = list(self.default_backoff) or [0]
+            steps = rq_intervals(self.default_backoff) or [0]
             job.retry_intervals = [steps[min(i, len(steps) - 1)] for i in range(job.retries_left)]
             job.meta["df_tries"] = self.default_tries
             changed = True
