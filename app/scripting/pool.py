@@ -134,13 +134,16 @@ class WorkerPool:
     def run(self, run: ScriptRun) -> ScriptResult:
         """Run one script on a free worker; every failure comes back as ``error``."""
         started = time.monotonic()
-        worker = self._checkout()
+        nesting = getattr(_nesting, "depth", 0)
+        worker = self._checkout(nesting)
         if isinstance(worker, ScriptError):
             return ScriptResult(event=run.event, error=worker, elapsed=time.monotonic() - started)
         healthy = False
+        _nesting.depth = nesting + 1
         try:  # the script's time starts once it has a worker
             result, healthy = self._exchange(worker, run, time.monotonic() + run.timeout)
         finally:
+            _nesting.depth = nesting
             self._checkin(worker, healthy)
         result.elapsed = time.monotonic() - started
         return result
@@ -175,8 +178,13 @@ class WorkerPool:
 
     # -- checkout ---------------------------------------------------------------
 
-    def _checkout(self) -> WorkerProcess | ScriptError:
+    def _checkout(self, nesting: int = 0) -> WorkerProcess | ScriptError:
+        """A free worker, waiting up to ``queue_timeout``. A run started from inside another
+        run (``platform.api`` reaching a scripted endpoint) may go ``nesting`` workers past
+        the pool size: its callers hold workers while they wait for it, so waiting for one of
+        theirs would deadlock. ``platform.api``'s depth limit bounds the excess."""
         deadline = time.monotonic() + self.settings.queue_timeout
+        capacity = self.settings.workers + nesting
         with self._cond:
             if self._pid != os.getpid():
                 self.forget_inherited()
@@ -185,7 +193,7 @@ class WorkerPool:
                     return ScriptError(503, f"{self.label} scripting is shutting down.", cls="Busy")
                 if self._idle:
                     return self._idle.pop()
-                if len(self._all) + self._starting < self.settings.workers:
+                if len(self._all) + self._starting < capacity:
                     self._starting += 1
                     break
                 remaining = deadline - time.monotonic()
@@ -240,7 +248,8 @@ class WorkerPool:
 
     def _checkin(self, worker: WorkerProcess, healthy: bool) -> None:
         with self._cond:
-            if healthy and not self._closed and self._pid == os.getpid():
+            surplus = len(self._all) > self.settings.workers  # started for a nested run
+            if healthy and not surplus and not self._closed and self._pid == os.getpid():
                 self._idle.append(worker)
                 self._cond.notify()
                 return
@@ -407,6 +416,11 @@ def _script_error(error: Any) -> ScriptError | None:
 
 _POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
 _hooks_installed = False
+
+
+_nesting = threading.local()
+"""``depth``: runs this thread is inside of (a script's ``platform.api`` call runs the
+nested request, and its scripts, on the same thread)."""
 
 
 def _remember(pool: WorkerPool) -> None:

@@ -442,3 +442,18 @@ def test_shutdown_kills_busy_and_idle_workers(runtime_factory):
     assert not any(os.path.exists(home) for home in homes)
     after = runtime.pool().run(make_run("return 1"))
     assert (after.error.status_code, after.error.cls) == (503, "Busy")
+
+
+def test_a_nested_run_may_go_past_a_full_pool(runtime_factory):
+    """platform.api reaching a scripted endpoint runs a script while its caller holds a worker."""
+    runtime = runtime_factory(workers=1, queue_timeout=0.5)
+
+    def nested_api(method, path, payload, options):
+        inner = run(runtime, "return {'inner': True}")
+        assert inner.error is None, inner.error
+        return {"status_code": 200, "content": inner.value, "content_type": None, "headers": {}}
+
+    result = run(runtime, "return platform.api.get('x').content", api=nested_api)
+    assert result.error is None, result.error
+    assert result.value == {"inner": True}
+    assert runtime.pool().size() == 1  # the extra worker was not kept
