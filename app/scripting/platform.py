@@ -187,12 +187,16 @@ def result_of(response: ServiceResponse) -> dict[str, Any]:
     headers = {str(k): str(v) for k, v in (response.headers or {}).items()}
     content = response.content
     if response.is_raw or hasattr(content, "get_data"):
+        inner = getattr(content, "headers", None)  # a flask Response carries its own
+        if inner is not None:
+            headers = {**{str(k): str(v) for k, v in inner.items()}, **headers}
+        content_type = response.content_type or getattr(content, "mimetype", None)
         raw = _raw_bytes(content)
         text = raw[:MAX_RAW_CHARS].decode("utf-8", "replace")
         return {
             "status_code": response.status,
             "content": text,
-            "content_type": response.content_type or "application/octet-stream",
+            "content_type": content_type or "application/octet-stream",
             "headers": headers,
         }
     return result_of_data(content, response.status, headers)
@@ -210,18 +214,21 @@ def result_of_data(data: Any, status: int, headers: dict[str, str]) -> dict[str,
 def _raw_bytes(content: Any) -> bytes:
     if isinstance(content, bytes | bytearray):
         return bytes(content)
-    if hasattr(content, "get_data"):  # a flask Response
-        return content.get_data()
+    # a flask Response (a file download, say) or an iterable body: read only what is
+    # kept, then close it (it may hold a file or a remote connection)
+    chunks_of = content.iter_encoded() if hasattr(content, "iter_encoded") else content
     chunks, size = [], 0
-    for chunk in content:
-        piece = chunk.encode() if isinstance(chunk, str) else bytes(chunk)
-        chunks.append(piece)
-        size += len(piece)
-        if size >= MAX_RAW_CHARS:
-            break
-    close = getattr(content, "close", None)
-    if callable(close):
-        close()
+    try:
+        for chunk in chunks_of:
+            piece = chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+            chunks.append(piece)
+            size += len(piece)
+            if size >= MAX_RAW_CHARS:
+                break
+    finally:
+        close = getattr(content, "close", None)
+        if callable(close):
+            close()
     return b"".join(chunks)
 
 

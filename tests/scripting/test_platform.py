@@ -282,3 +282,19 @@ def test_config_and_session_hold_no_secrets(app, admin):
     text = json.dumps(body)
     assert app.config["JWT_SECRET"] not in text
     assert "hidden" not in text
+
+
+def test_internal_file_download_arrives_as_text_and_is_closed(admin, monkeypatch):
+    from app.scripting import platform
+
+    monkeypatch.setattr(platform, "MAX_RAW_CHARS", 1024)
+    big = "0123456789abcdef" * 512  # 8 KiB
+    response = admin.post("files/notes.txt", data=big, content_type="text/plain")
+    assert response.status_code == 201, response.get_json()
+    code = """
+got = platform.api.get('files/notes.txt')
+return {'status': got.status_code, 'type': got.content_type, 'size': len(got.content),
+        'head': got.content[:16]}
+"""
+    answer = run_script(admin, code).get_json()
+    assert answer == {"status": 200, "type": "text/plain", "size": 1024, "head": big[:16]}
