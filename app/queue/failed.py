@@ -35,8 +35,13 @@ class FailedJob:
 
 
 def _registries() -> Iterator[tuple[str, Queue, FailedJobRegistry]]:
+    """Each queue's failed registry, per Redis (two names for one URL are looked at once)."""
     registry = connections.get_connections()
+    seen: set[str] = set()
     for name in registry.names():
+        if registry.urls[name] in seen:
+            continue
+        seen.add(registry.urls[name])
         client = registry.get(name)
         for queue in Queue.all(connection=client, serializer=JSONSerializer):
             yield name, queue, queue.failed_job_registry

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 import redis
@@ -39,6 +40,9 @@ TASK_JOB = "app.queue.jobs.run_task_job"
 TIMEOUT_GRACE = 5
 """Seconds RQ waits beyond a job's ``timeout`` before killing it: the script engine
 stops the script at ``timeout`` itself and reports it, which says more."""
+
+CHECK_TTL = 1.0
+"""Seconds a process trusts its last look at Redis (reachable or not) before looking again."""
 
 RESULT_TTL = 600
 """Seconds a finished job (and its result) stays in Redis."""
@@ -145,7 +149,38 @@ def describe_job(job: dict[str, Any]) -> str:
 
 
 class ScriptQueue:
-    """The queue as ``app.scripting.queueing`` uses it: ``enqueue(job)`` of a plain dict."""
+    """The queue as ``app.scripting.queueing`` uses it: ``check()``, then ``enqueue(job)``.
+
+    ``check`` runs before a request's service does, so that a request whose
+    ``.queued`` script could not be enqueued (Redis down) is refused before it
+    writes anything. Its answer is kept ``CHECK_TTL`` seconds per process, so
+    a busy server asks Redis about once a second, and an outage costs each
+    process one slow attempt a second instead of one per request.
+    """
+
+    def __init__(self) -> None:
+        self._checked_until = 0.0
+        self._down_until = 0.0
+        self._down_message = ""
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if now < self._checked_until:
+            return
+        if now < self._down_until:
+            raise ServiceUnavailable(self._down_message)
+        try:
+            connections.get_connection().ping()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            where = connections.describe(connections.get_connections().urls[connections.DEFAULT])
+            logger.error("queue connection=%s state=unreachable error=%s", where, exc)
+            self._down_message = (
+                f"The job queue cannot be reached (Redis at {where}); "
+                "check that Redis is running and DF_REDIS_URL is right."
+            )
+            self._down_until = time.monotonic() + CHECK_TTL
+            raise ServiceUnavailable(self._down_message) from None
+        self._checked_until = time.monotonic() + CHECK_TTL
 
     def enqueue(self, job: dict[str, Any]) -> str:
         return enqueue(SCRIPT_JOB, {"job": job}, script_options(job), describe_job(job))
@@ -155,4 +190,5 @@ def require_available() -> None:
     """503 with the how-to when no queue takes scripts here (no Redis configured)."""
     from app.scripting import queueing
 
-    queueing.require_queue()
+    if queueing.get_queue() is None:
+        raise ServiceUnavailable(queueing.NO_QUEUE)

@@ -46,9 +46,13 @@ def get_queue() -> Any | None:
 
 
 def require_queue() -> Any:
+    """The queue, ready to take jobs: a 503 when there is none or it cannot be reached."""
     queue = get_queue()
     if queue is None:
         raise ServiceUnavailable(NO_QUEUE)
+    check = getattr(queue, "check", None)
+    if check is not None:
+        check()
     return queue
 
 

@@ -14,7 +14,9 @@ waits for them (bounded), ``Cli.start`` leaves one running.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -247,3 +249,57 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):
         if time.monotonic() > deadline:
             pytest.fail(f"gave up waiting after {timeout} s", pytrace=False)
         time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_redis(port: int, folder) -> subprocess.Popen:
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    process = subprocess.Popen(  # noqa: S603 - the system's redis-server
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, socket_connect_timeout=0.5)
+    try:
+        wait_for(lambda: _pings(client), timeout=20, interval=0.1)
+    finally:
+        client.close()
+    return process
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[str]:
+    """The URL of a redis-server of this test alone (on a free port), stopped afterwards."""
+    folder = tmp_path / "private-redis"
+    folder.mkdir()
+    port = free_port()
+    server = start_redis(port, folder)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=30)

@@ -177,3 +177,27 @@ def test_without_redis_saving_or_calling_queued_scripts_is_a_503(admin):
         200,
         201,
     )
+
+
+def test_with_redis_down_a_call_with_a_queued_script_is_refused_before_writing(
+    backend, stores, tmp_path, sample_db
+):
+    from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api
+    from tests.queue.conftest import build_app, close_app, free_port
+
+    down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    application = build_app(backend, stores, tmp_path, sample_db, REDIS_URL=down)
+    try:
+        admin = Api(application.test_client())
+        admin.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        save_queued(admin, "pass", name="db._table.todo.post.queued")  # saving needs no Redis
+
+        response = admin.post("db/_table/todo", json={"resource": [{"name": "lost?"}]})
+
+        error = assert_error(response, 503)
+        assert "The job queue cannot be reached (Redis at 127.0.0.1:" in error["message"]
+        names = [r["name"] for r in admin.get("db/_table/todo").get_json()["resource"]]
+        assert "lost?" not in names
+        assert admin.get("db/_table/todo").status_code == 200  # no queued script on GET
+    finally:
+        close_app(application)

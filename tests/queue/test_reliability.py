@@ -11,19 +11,14 @@ The Redis restart runs against a private ``redis-server`` on a free port
 
 from __future__ import annotations
 
-import shutil
 import signal
-import socket
-import subprocess
 import time
 
-import pytest
-import redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from app.queue.producer import TIMEOUT_GRACE
-from tests.queue.conftest import wait_for
+from tests.queue.conftest import free_port, start_redis, wait_for
 from tests.queue.jobs import lines
 from tests.queue.test_worker import enqueue
 
@@ -75,48 +70,6 @@ def test_a_job_of_a_killed_worker_without_tries_left_lands_in_failed(qapp, cli, 
     assert status(rclient, job_id) == "failed"
     listing = cli.run("queue", "failed").stdout
     assert job_id in listing and "AbandonedJobError" in listing
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_redis(port: int, folder) -> subprocess.Popen:
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed")
-    process = subprocess.Popen(  # noqa: S603 - the system's redis-server
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_connect_timeout=0.5)
-    try:
-        wait_for(lambda: _pings(client), timeout=20, interval=0.1)
-    finally:
-        client.close()
-    return process
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
 
 
 def test_a_worker_reconnects_after_a_redis_restart(cli, tmp_path, spare_app, backend, stores):

@@ -161,3 +161,44 @@ def test_plain_rq_worker_runs_the_apps_jobs(qapp, qadmin, cli):
     assert result.returncode == 0, result.stdout + result.stderr
     logs = qadmin.get(f"system/scheduler/{task['id']}", query_string={"related": "task_log"})
     assert [r["status"] for r in logs.get_json()["task_log"]] == ["succeeded"]
+
+
+def test_a_named_connection_has_its_own_queues_and_workers(
+    backend, stores, tmp_path, sample_db, redis_url, private_redis, rclient
+):
+    """``connection: reports`` goes to that Redis; ``flask queue work reports`` serves it."""
+    from tests.queue.conftest import Cli, build_app, close_app
+
+    reports = {"reports": private_redis, "again": redis_url}  # "again": listed once, as default
+    application = build_app(
+        backend, stores, tmp_path, sample_db, REDIS_URL=redis_url, QUEUE_CONNECTIONS=reports
+    )
+    runner = Cli(application)
+    try:
+        mark = str(tmp_path / "mark")
+        job_id = enqueue(application, "touch", {"path": mark}, connection="reports")
+        assert rclient.exists(f"rq:job:{job_id}") == 0  # not on the default connection
+
+        assert runner.run("queue", "work", "--burst").returncode == 0
+        assert lines(mark) == []
+        result = runner.run("queue", "work", "reports", "--burst")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert len(lines(mark)) == 1
+
+        enqueue(application, "fail_first", {"path": str(tmp_path / "f"), "failures": 9})
+        enqueue(
+            application,
+            "fail_first",
+            {"path": str(tmp_path / "g"), "failures": 9},
+            connection="reports",
+        )
+        assert runner.run("queue", "work", "--burst").returncode == 0
+        assert runner.run("queue", "work", "reports", "--burst").returncode == 0
+        rows = runner.run("queue", "failed").stdout.strip().splitlines()[1:]
+        assert sorted(row.split()[1] for row in rows) == ["default", "reports"]
+
+        unknown = runner.run("queue", "work", "nope", "--burst")
+        assert unknown.returncode != 0 and "No queue connection 'nope'" in unknown.stderr
+    finally:
+        runner.close()
+        close_app(application)
