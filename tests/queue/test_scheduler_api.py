@@ -199,3 +199,28 @@ def test_environment_reports_the_queue(app, admin, anon):
 def test_environment_reports_a_configured_queue(qadmin):
     queue = qadmin.get("system/environment").get_json()["queue"]
     assert queue == {"available": True, "connections": ["default"], "message": None}
+
+
+def test_a_script_task_runs_with_the_tasks_role(app, admin):
+    role_id = script_role(admin)
+    code = (
+        "answer = platform.api.post('db/_table/contact', "
+        "{'resource': [{'first_name': 'Script', 'last_name': event['task']['name']}]})\n"
+        "if answer['status_code'] >= 400:\n"
+        "    raise Exception('refused: ' + str(answer['status_code']))\n"
+        "print('made', answer['content']['resource'][0]['id'])\n"
+        "return {'role': platform.session.role['name']}"
+    )
+    body = {"name": "scripted", "cron": "* * * * *", "script_type": "python", "script": code}
+    response = admin.post("system/scheduler", json={**body, "role_id": role_id})
+    assert response.status_code == 201, response.get_json()
+
+    assert "scripted: ran" in run_minute(app)
+
+    found = admin.get("db/_table/contact", query_string={"filter": "first_name=Script"})
+    assert [c["last_name"] for c in found.get_json()["resource"]] == ["scripted"]
+    (run,) = admin.get(
+        f"system/scheduler/{response.get_json()['id']}", query_string={"related": "task_log"}
+    ).get_json()["task_log"]
+    assert (run["status"], run["status_code"]) == ("succeeded", 200)
+    assert run["content"].startswith('{"role":"cron"}') and "made " in run["content"]
