@@ -133,7 +133,7 @@ def work_command(connection, queue, burst, max_jobs) -> None:
     help="Attempts before a job fails, for jobs whose script sets no tries.",
 )
 def listen_command(connection, queue, timeout, sleep, tries) -> None:
-    """Process jobs until stopped (the long-running form of ``work``)."""
+    """Process jobs until stopped (the long-running form of work)."""
     _work(connection, queue, False, sleep=sleep, tries=tries, timeout=timeout)
 
 
@@ -172,7 +172,7 @@ def failed_command() -> None:
 @queue_cli.command("retry")
 @click.argument("job_id")
 def retry_command(job_id: str) -> None:
-    """Put a failed job (or ``all`` of them) back on its queue."""
+    """Put a failed job (or all of them: ID "all") back on its queue."""
     from app.queue import failed
 
     _require_redis()
