@@ -2,7 +2,7 @@
 
 Run from the repository root with the project's virtualenv::
 
-    .venv/bin/python bench/queue.py [--jobs 10000] [--clients 8] [--json out.json]
+    .venv/bin/python bench/queue_jobs.py [--jobs 10000] [--clients 8] [--json out.json]
 
 It creates a PostgreSQL system store on ``BENCH_POSTGRES_URL`` and a private
 ``redis-server`` on a free loopback port (so no other Redis user is
