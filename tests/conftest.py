@@ -23,6 +23,17 @@ ADMIN_KEY = "6498a8ad1beb9d84d63035c5d1120c007fad6de706734db9689f8996707e0f7d"
 """The seeded admin app's key (DreamFactory's well-known value)."""
 
 
+SCRIPT_USER = str(61000 + os.getpid() % 4000)
+"""Script workers of this test process run as a uid of its own: the process limit counts
+every process of the script user on the machine, so test processes sharing ``nobody``
+could starve each other's workers (a Node.js worker aborts when it cannot start threads)."""
+
+if os.geteuid() == 0:
+    from app.scripting import pool as _pool
+
+    _pool.DEFAULT_USER = SCRIPT_USER
+
+
 def selected_backends() -> list[str]:
     wanted = os.environ.get("DF_TEST_BACKENDS")
     if not wanted:
@@ -40,6 +51,7 @@ def test_config(url: str, storage: str, **extra: Any) -> dict[str, Any]:
         "JWT_SECRET": "test-secret-0123456789-0123456789-abcdef",
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 64,
+        "SCRIPT_USER": SCRIPT_USER,
         **extra,
     }
 

@@ -38,7 +38,7 @@ import threading
 import time
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import ApiError
@@ -58,6 +58,10 @@ START_TIMEOUT = 15.0
 """Seconds a new worker has to say ``ready``."""
 
 
+DEFAULT_USER = "nobody"
+"""``DF_SCRIPT_USER``'s default (the test suite gives each test process a uid of its own)."""
+
+
 @dataclass(frozen=True)
 class PoolSettings:
     """The per-process knobs of every pool (``DF_SCRIPT_*`` settings)."""
@@ -72,8 +76,8 @@ class PoolSettings:
     """CPU seconds every run may use (a worker's lifetime limit is twice that)."""
     queue_timeout: float = 5.0
     """Seconds a run waits for a free worker before a 503."""
-    user: str | None = "nobody"
-    """Unprivileged user workers run as when the app runs as root."""
+    user: str | None = field(default_factory=lambda: DEFAULT_USER)
+    """Unprivileged user (or bare uid) workers run as when the app runs as root."""
     processes: int = MAX_PROCESSES
     """``RLIMIT_NPROC`` of a worker (not a setting: an engine whose runtime needs many
     threads, like Node.js, may raise it)."""
@@ -89,7 +93,7 @@ class PoolSettings:
             queue_timeout=max(
                 0.0, float(config.get("SCRIPT_QUEUE_TIMEOUT", defaults.queue_timeout))
             ),
-            user=config.get("SCRIPT_USER", defaults.user) or None,
+            user=str(config.get("SCRIPT_USER", defaults.user) or "") or None,
         )
 
 

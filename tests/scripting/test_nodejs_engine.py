@@ -16,7 +16,7 @@ from app.errors import NotFound
 from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.nodejs import NODEJS, NodeJsEngine
 from app.scripting.pool import PoolSettings
-from tests.conftest import assert_error
+from tests.conftest import SCRIPT_USER, assert_error
 from tests.scripting.helpers import create_script_service, save_script
 from tests.scripting.pyrun import echo_api, leaders, run, wait_gone, worker_children
 
@@ -463,7 +463,8 @@ def test_as_root_workers_run_as_the_script_user(engine, tmp_path):
     secret = tmp_path / "jwt_secret"
     secret.write_text("private")
     secret.chmod(0o600)
-    assert value_of(engine, "return require('os').userInfo().uid") == 65534
+    owner = "const fs = require('fs'); fs.writeFileSync('f', '1'); return fs.statSync('f').uid"
+    assert value_of(engine, owner) == int(SCRIPT_USER)  # the test process's own script uid
     result = js(engine, f"return require('fs').readFileSync({str(secret)!r}, 'utf8')")
     assert "EACCES" in result.error.message
 

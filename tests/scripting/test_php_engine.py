@@ -16,7 +16,7 @@ from app.errors import NotFound
 from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.php import PHP, PhpEngine, restore_objects
 from app.scripting.pool import PoolSettings
-from tests.conftest import assert_error
+from tests.conftest import SCRIPT_USER, assert_error
 from tests.scripting.helpers import create_script_service, save_script
 from tests.scripting.pyrun import echo_api, leaders, run, wait_gone, worker_children
 
@@ -431,7 +431,7 @@ def test_as_root_workers_run_as_the_script_user(engine, tmp_path):
     secret = tmp_path / "jwt_secret"
     secret.write_text("private")
     secret.chmod(0o600)
-    assert value_of(engine, "return posix_geteuid();") == 65534
+    assert value_of(engine, "return posix_geteuid();") == int(SCRIPT_USER)
     result = php(engine, f"return file_get_contents({str(secret)!r});")
     assert result.value is False
 
