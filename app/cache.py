@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -60,20 +61,32 @@ _STAMPS = sa.select(CacheStamp.__table__.c.key, CacheStamp.__table__.c.version)
 
 def read_stamps() -> dict[str, int]:
     """All namespace versions, read once per request (or app context)."""
-    if has_app_context() and "cache_stamps" in g:
-        return g.cache_stamps
-    if db.session().in_transaction():
+    in_context = has_app_context()
+    if in_context:
+        stamps = g.get("cache_stamps")
+        if stamps is not None:
+            return stamps
+    session = current_session()
+    if session is not None and session.in_transaction():
         # Read in the session's snapshot (MariaDB and SQLite keep one per transaction):
         # records it loads next are then never older than the stamps they are kept under.
-        stamps = dict(db.session.execute(_STAMPS).all())
+        stamps = dict(session.execute(_STAMPS).all())
     else:
         # Outside a transaction, on a small autocommit pool of its own: the session's
         # snapshot, if it takes one, starts later, so what it loads is at least as new
         # as these stamps.
         stamps = stamp_reader.read(current_app)
-    if has_app_context():
+    if in_context:
         g.cache_stamps = stamps
     return stamps
+
+
+def current_session() -> Session | None:
+    """This context's ORM session if one was started (asking ``db.session`` would start one)."""
+    if not has_app_context():
+        return None
+    registry = db.session.registry
+    return registry() if registry.has() else None
 
 
 def forget_stamps() -> None:
@@ -127,7 +140,11 @@ class StampedCache:
 
 def get_cache() -> StampedCache:
     """This app's cache (each app object has its own, like each server process)."""
-    return current_app.extensions.setdefault("df_cache", StampedCache())
+    extensions = current_app.extensions
+    cache = extensions.get("df_cache")
+    if cache is None:
+        cache = extensions.setdefault("df_cache", StampedCache())
+    return cache
 
 
 def bump(connection: sa.Connection, namespace: str) -> None:
@@ -210,11 +227,15 @@ def _record_tables() -> frozenset[str]:
     )
 
 
-def pending_namespaces() -> set[str]:
+_NOTHING: frozenset[str] = frozenset()
+
+
+def pending_namespaces() -> AbstractSet[str]:
     """Namespaces written in the current, uncommitted transaction of ``db.session``."""
-    if not has_app_context():
-        return set()
-    return db.session.info.get(PENDING, set())
+    session = current_session()
+    if session is None:
+        return _NOTHING
+    return session.info.get(PENDING, _NOTHING)
 
 
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:

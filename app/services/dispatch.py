@@ -77,8 +77,8 @@ def substitute_lookups(request: ServiceRequest, info: ServiceInfo) -> ServiceInf
         for key in ("filter", "params"):
             if key in payload:
                 payload[key] = lookups.substitute_all(payload[key], values)
-    config = info.config or {}
-    if any(k not in VERBATIM_CONFIG_KEYS and _has_lookup(v) for k, v in config.items()):
+    if _config_has_lookups(info):
+        config = info.config or {}
         values = lookups.values_for(request.actor, allow_private=True)
         config = {
             k: v if k in VERBATIM_CONFIG_KEYS else lookups.substitute_all(v, values)
@@ -86,6 +86,23 @@ def substitute_lookups(request: ServiceRequest, info: ServiceInfo) -> ServiceInf
         }
         info = dataclasses.replace(info, config=config)
     return info
+
+
+_config_checks: dict[int, tuple[ServiceInfo, bool]] = {}
+"""``id(info)`` → (info, whether its config names a lookup): the cached ``ServiceInfo``
+objects live across requests, so their configs are walked once, not on every call."""
+
+
+def _config_has_lookups(info: ServiceInfo) -> bool:
+    hit = _config_checks.get(id(info))
+    if hit is not None and hit[0] is info:
+        return hit[1]
+    config = info.config or {}
+    found = any(k not in VERBATIM_CONFIG_KEYS and _has_lookup(v) for k, v in config.items())
+    if len(_config_checks) > 4096:
+        _config_checks.clear()
+    _config_checks[id(info)] = (info, found)
+    return found
 
 
 def to_http(response: ServiceResponse) -> Response:
