@@ -5,8 +5,8 @@ chunks, so a large upload never sits in memory. Services with ``raw_body``
 (file services) get every body that way, whatever its type, except form
 bodies and JSON small enough for the access pipeline to have read already;
 their uploads may be as large as ``FILE_MAX_UPLOAD_SIZE`` rather than
-``MAX_CONTENT_LENGTH``, and multipart uploads arrive as werkzeug's spooled
-files.
+``MAX_CONTENT_LENGTH``, and multipart uploads arrive as werkzeug ``FileStorage``
+objects over files spooled by ``blueprints.multipart``.
 """
 
 from __future__ import annotations

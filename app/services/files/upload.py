@@ -3,8 +3,11 @@
 A reader therefore sees the old file or the new one, never half of one, and a
 failed or aborted upload (client gone, size limit, disk full) leaves nothing
 behind. Sources are read a chunk at a time whatever they are: the request
-stream, a multipart part werkzeug spooled to disk, bytes from a JSON body, a
-download. Zips sent with ``extract=true`` are unpacked by ``archive`` instead.
+stream, bytes from a JSON body, a download. A multipart part was already
+spooled to an unnamed temporary file (``blueprints.multipart``): when that file
+is on the target's file system it is linked into place rather than copied, else
+the kernel copies it. Zips sent with ``extract=true`` are unpacked by
+``archive`` instead.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import errno
 import io
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -118,17 +122,54 @@ def _copy_file(source: Any, fd: int, out: Any, max_size: int) -> int | None:
     return done
 
 
+def _link_unnamed(source: Any, fd: int, real: str, max_size: int) -> int | None:
+    """Give unnamed temporary file ``source`` (``O_TMPFILE``, read from its start) the name
+    ``real``: linked under a scratch name in its folder, then renamed over it.
+
+    Returns its size, or None when it cannot be linked there (a named file, another
+    file system, no ``/proc``): then nothing was done and it is to be copied.
+    """
+    info = os.fstat(fd)
+    if info.st_nlink != 0 or source.tell() != 0:
+        return None
+    if info.st_size > max_size:
+        raise PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
+    source.flush()
+    folder = os.path.dirname(real)
+    name = f"{TMP_PREFIX}up-{secrets.token_hex(8)}"
+    scratch = os.path.join(folder, name)
+    folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:  # with a folder descriptor, os.link is linkat(), which follows /proc's link
+        os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=folder_fd, follow_symlinks=True)
+    except OSError:
+        return None
+    finally:
+        os.close(folder_fd)
+    try:
+        os.chmod(scratch, FILE_MODE)
+        os.replace(scratch, real)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(scratch)
+        raise
+    return info.st_size
+
+
 def write_atomic(real: str, source: Any, chunk: int, max_size: int) -> int:
     """Write ``source`` (see ``chunks_of``) to ``real`` through a scratch file in its folder.
 
-    A source that is a file on disk (a spooled multipart part, a file being
-    copied) is copied by the kernel; anything else a chunk at a time. Returns
-    the size written.
+    An unnamed temporary file (a spooled multipart part) is linked into place; a
+    source that is another file on disk (a file being copied) is copied by the
+    kernel; anything else a chunk at a time. Returns the size written.
     """
+    source_fd = _disk_file(source)
+    if source_fd is not None:
+        linked = _link_unnamed(source, source_fd, real, max_size)
+        if linked is not None:
+            return linked
     fd, scratch = tempfile.mkstemp(prefix=TMP_PREFIX + "up-", dir=os.path.dirname(real))
     try:
         with os.fdopen(fd, "wb") as out:
-            source_fd = _disk_file(source)
             copied = None
             if source_fd is not None and hasattr(os, "copy_file_range"):
                 copied = _copy_file(source, source_fd, out, max_size)
