@@ -30,7 +30,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import cache, cli, errors, extensions, queue, services
     from app.access import init_app as init_access
     from app.blueprints import register_blueprints
+    from app.blueprints.multipart import ApiRequest
 
+    app.request_class = ApiRequest
     extensions.db.init_app(app)
     extensions.tune_system_engine(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
