@@ -14,7 +14,7 @@ the count query runs only when more rows than the maximum exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -45,16 +45,44 @@ STREAM_CHUNK = 1000
 """Rows per fetch from a server-side cursor."""
 
 
-def fetch(connection: sa.Connection, select: sa.Select, size: int | None = None) -> list[dict]:
+def fetch(
+    connection: sa.Connection,
+    select: sa.Select,
+    size: int | None = None,
+    params: dict[str, Any] | None = None,
+) -> list[dict]:
     """The rows of ``select`` as dicts, streamed from the server when the page is large."""
     if size is not None and size > STREAM_ABOVE:
         connection = connection.execution_options(stream_results=True, yield_per=STREAM_CHUNK)
-        result = connection.execute(select)
+        result = connection.execute(select, params)
         names = list(result.keys())
         return [dict(zip(names, row, strict=True)) for row in result]
-    result = connection.execute(select)
+    result = connection.execute(select, params)
     names = list(result.keys())
     return [dict(zip(names, row, strict=True)) for row in result.all()]
+
+
+TEMPLATES = 256
+"""Ready-built statements kept per table (see ``template``)."""
+
+
+def template(table: TableInfo, key: tuple, build: Callable[[], sa.Select]) -> sa.Select:
+    """The statement ``build`` makes for ``key``, built once per cached table.
+
+    A busy API repeats the same few reads. Building a ``Select`` and working
+    out SQLAlchemy's cache key for it costs more than running it; a statement
+    object used again keeps its cache key, so the compiled form is found at
+    once. ``key`` must name everything the statement depends on; values that
+    change per call are bound parameters.
+    """
+    cache = table.__dict__.setdefault("_templates", {})
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        if len(cache) >= TEMPLATES:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 def may_stream(request: ServiceRequest, max_records: int) -> bool:
@@ -174,30 +202,21 @@ def related_condition(ctx: TableContext, ref):
 
 def query(ctx: TableContext) -> Any:
     """``GET _table/{t}`` without ids: the page, or a bare count with ``count_only``."""
-    table = ctx.table.table
     condition = where(ctx)
     group_text = ctx.option("group")
     grouping = parse_group(group_text, ctx.table.columns) if group_text else []
     if to_bool(ctx.option("count_only")):
         return _count(ctx, grouping, condition)
     related = related_queries(ctx)
+    if grouping and related:
+        raise BadRequest("Related records can not be requested with 'group'.")
+    fields_option, order = ctx.option("fields"), ctx.option("order")
     strip: set[str] = set()
-    if grouping:
-        select = sa.select(*parse_aggregate_fields(ctx.option("fields"), ctx.table.columns))
-        select = select.select_from(table).group_by(*grouping)
-        if related:
-            raise BadRequest("Related records can not be requested with 'group'.")
-    else:
-        fields = parse_fields(ctx.option("fields"), ctx.table.columns)
-        columns, strip = record_columns(ctx, fields, related)
-        select = sa.select(*columns)
-    if condition is not None:
-        select = select.where(condition)
-    order = ctx.option("order")
-    ordering = parse_order(order, ctx.table.columns, ctx.connection.dialect.name) if order else []
-    if not ordering and not grouping:
-        ordering = [table.c[name] for name in ctx.table.primary_key]
-    select = select.order_by(*ordering)
+    if not grouping:
+        fields = parse_fields(fields_option, ctx.table.columns)
+        strip = record_columns(ctx, fields, related)[1]
+    if order:
+        _check_order(ctx, order)  # before the page options, as their errors come in that order
 
     maximum = ctx.max_records()
     limit = parse_int(ctx.option("limit"), "limit")
@@ -207,8 +226,30 @@ def query(ctx: TableContext) -> Any:
         limit = maximum
     include_count = to_bool(ctx.option("include_count"))
     probe = needs_limit and not include_count
-    select = select.limit(limit + 1 if probe else limit)
-    rows = fetch(ctx.connection, select.offset(offset) if offset else select, limit)
+
+    def build() -> sa.Select:
+        page = limit + 1 if probe else limit
+        select = _page_select(ctx, condition, grouping, related, order, page)
+        return select.offset(offset) if offset else select
+
+    if ctx.condition("GET") is None and not grouping:
+        # the statement follows from the options alone: the client's filter text and params
+        # (lookups already substituted), fields, the relations joined, order and page size
+        text = ctx.option("filter")
+        key = (
+            "page",
+            _frozen(fields_option),
+            tuple(query.relation.field for query in related),
+            _frozen(order),
+            str(text) if text not in (None, "") else None,
+            _frozen(ctx.option("params")) if text not in (None, "") else None,
+            limit + 1 if probe else limit,
+            offset,
+        )
+        select = template(ctx.table, key, build)
+    else:
+        select = build()
+    rows = fetch(ctx.connection, select, limit)
     meta: dict[str, Any] = {}
     count = None
     if include_count or (probe and (len(rows) > limit or (not rows and offset))):
@@ -228,6 +269,47 @@ def query(ctx: TableContext) -> Any:
     if meta:
         body["meta"] = meta
     return body
+
+
+def _page_select(
+    ctx: TableContext,
+    condition: Any,
+    grouping: list,
+    related: Sequence[relations.RelatedQuery],
+    order: Any,
+    limit: int,
+) -> sa.Select:
+    table = ctx.table.table
+    if grouping:
+        select = sa.select(*parse_aggregate_fields(ctx.option("fields"), ctx.table.columns))
+        select = select.select_from(table).group_by(*grouping)
+    else:
+        fields = parse_fields(ctx.option("fields"), ctx.table.columns)
+        select = sa.select(*record_columns(ctx, fields, related)[0])
+    if condition is not None:
+        select = select.where(condition)
+    ordering = parse_order(order, ctx.table.columns, ctx.connection.dialect.name) if order else []
+    if not ordering and not grouping:
+        ordering = [table.c[name] for name in ctx.table.primary_key]
+    return select.order_by(*ordering).limit(limit)
+
+
+def _check_order(ctx: TableContext, order: Any) -> None:
+    """400 for an ``order`` naming no column; each accepted text is checked once per table."""
+    known = ctx.table.__dict__.setdefault("_orders", set())
+    key = _frozen(order)
+    if key not in known:
+        parse_order(order, ctx.table.columns, ctx.connection.dialect.name)
+        if len(known) >= TEMPLATES:
+            known.clear()
+        known.add(key)
+
+
+def _frozen(value: Any) -> Any:
+    """An option value as part of a dict key: text as is, anything else as tagged JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return (type(value).__name__, orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str))
 
 
 def _count(ctx: TableContext, grouping: list, condition: Any) -> int:
@@ -266,19 +348,26 @@ def read_keys(
     found: dict[tuple, dict[str, Any]] = {}
     for start in range(0, len(key_list), relations.CHUNK):
         chunk = key_list[start : start + relations.CHUNK]
-        select = sa.select(*columns, *[c.label(f"__df_key_{c.key}") for c in extra])
-        if len(key_names) == 1:
-            column = ctx.table.table.c[key_names[0]]
-            if len(chunk) == 1:
-                select = select.where(column == chunk[0][key_names[0]])
-            else:
-                values = [k[key_names[0]] for k in chunk]
-                select = select.where(relations.key_in(column, values, ctx.connection.dialect.name))
+        params = None
+        if len(key_names) == 1 and len(chunk) == 1:
+            # one record by key: the same statement every time, the key a bound parameter
+            name = key_names[0]
+            params = {BY_KEY: chunk[0][name]}
+            shape = ("key", name, tuple(c.key for c in columns), tuple(c.key for c in extra))
+            select = template(
+                ctx.table, shape, lambda name=name: _by_key_select(ctx, columns, extra, name)
+            )
         else:
-            select = select.where(sa.or_(*(keys.condition(ctx.table, k) for k in chunk)))
+            select = sa.select(*columns, *[c.label(f"__df_key_{c.key}") for c in extra])
+            if len(key_names) == 1:
+                values = [k[key_names[0]] for k in chunk]
+                column = ctx.table.table.c[key_names[0]]
+                select = select.where(relations.key_in(column, values, ctx.connection.dialect.name))
+            else:
+                select = select.where(sa.or_(*(keys.condition(ctx.table, k) for k in chunk)))
         if server is not None:
             select = select.where(server)
-        for row in fetch(ctx.connection, select):
+        for row in fetch(ctx.connection, select, params=params):
             ident = tuple(
                 _norm(row.pop(f"__df_key_{n}") if f"__df_key_{n}" in row else row[n])
                 for n in key_names
@@ -288,6 +377,15 @@ def read_keys(
     present = [row for row in ordered if row is not None]
     attach_related(ctx, present, related, strip)
     return ordered
+
+
+BY_KEY = "__df_key"
+"""The bound parameter of a read by one key."""
+
+
+def _by_key_select(ctx: TableContext, columns: list, extra: list, name: str) -> sa.Select:
+    select = sa.select(*columns, *[c.label(f"__df_key_{c.key}") for c in extra])
+    return select.where(ctx.table.table.c[name] == sa.bindparam(BY_KEY))
 
 
 def _norm(value: Any) -> Any:
