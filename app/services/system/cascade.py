@@ -43,4 +43,9 @@ def remove(record: Any) -> None:
                 remove(row)
             else:
                 setattr(row, attribute, None)
+    # Flush the dependents first: tables related only by a foreign key (no ORM
+    # relationship) have no delete order in the unit of work, and a parent deleted first
+    # lets the database's own ON DELETE CASCADE take the children the session still
+    # means to delete ("expected to delete 2 rows; 0 were matched").
+    db.session.flush()
     db.session.delete(record)

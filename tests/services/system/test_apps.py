@@ -175,7 +175,8 @@ def test_lookup_by_app_id(admin, store):
         "system/app/4", json={"lookup_by_app_id": [{"id": 1, "value": MASK, "private": True}]}
     )
     assert store.scalar(sa.select(Lookup.value).where(Lookup.id == 1)) == SECRET
-    admin.delete("system/app/4")
+    gone = admin.delete("system/app/4")
+    assert gone.status_code == 200, gone.get_json()
     assert store.count(Lookup) == 0
 
 
