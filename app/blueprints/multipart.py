@@ -79,6 +79,11 @@ class _Part:
         self.size = 0
 
 
+TEXT_FIELDS_BUDGET = 4
+"""All text fields of one body together may hold this many times ``MAX_FORM_MEMORY_SIZE``
+(files are spooled to disk and limited by the upload size instead)."""
+
+
 class MultipartParser:
     """One multipart body read from ``read`` into text fields and spooled file parts.
 
@@ -106,6 +111,7 @@ class MultipartParser:
         self.read_size = read_size
         self.buf = b""
         self.eof = False
+        self.text_size = 0
         self.fields: list[tuple[str, str]] = []
         self.files: list[tuple[str, FileStorage]] = []
         self.open_files: list[IO[bytes]] = []
@@ -285,8 +291,12 @@ class MultipartParser:
             part.file.write(memoryview(buf)[start:end])
             return
         part.size += end - start
+        self.text_size += end - start
         if self.max_field is not None and part.size > self.max_field:
             raise RequestEntityTooLarge(f"The form field '{part.name}' is too large.")
+        if self.max_field is not None and self.text_size > TEXT_FIELDS_BUDGET * self.max_field:
+            # per field alone, MAX_FORM_PARTS fields could hold hundreds of MB in memory
+            raise RequestEntityTooLarge("The form's text fields are too large together.")
         part.chunks.append(buf[start:end])
 
     def _finish(self, part: _Part) -> None:

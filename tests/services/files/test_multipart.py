@@ -154,6 +154,10 @@ def test_limits_and_spooled_files_closed_on_error():
     assert parse(big, max_field=100)[0] == [("f", "z" * 100)]
     with pytest.raises(RequestEntityTooLarge):
         parse(big, 9, max_field=99)
+    fields = body_of([(f"f{i}", b"z" * 100, None) for i in range(4)])
+    assert len(parse(fields, max_field=100)[0]) == 4  # four full fields: the whole budget
+    with pytest.raises(RequestEntityTooLarge, match="together"):
+        parse(body_of([(f"f{i}", b"z" * 100, None) for i in range(5)]), max_field=100)
     opened: list = []
 
     def factory(**_):
