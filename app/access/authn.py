@@ -35,17 +35,21 @@ class Credentials:
     basic: tuple[str, str] | None = None
 
 
+FORM_TOKEN_BODY_LIMIT = 1_000_000
+"""Largest form body read for a ``session_token`` before the caller is known: bigger ones
+(file uploads) carry their credentials in headers or the query, so an anonymous client
+cannot make the server read and spool big bodies before authorization."""
+
+
 def _form_token(request: Request) -> str | None:
-    """``session_token`` from a form body, leaving the raw body readable afterwards."""
+    """``session_token`` from a (small) form body, leaving the raw body readable afterwards."""
+    length = request.content_length
+    if length is None or length > FORM_TOKEN_BODY_LIMIT:
+        return None
     if request.mimetype == "application/x-www-form-urlencoded":
         request.get_data(cache=True)  # form parsing then reads the cached bytes
         return request.form.get("session_token")
     if request.mimetype == "multipart/form-data":
-        # a file upload bigger than MAX_CONTENT_LENGTH (allowed for file services) carries
-        # its credentials in headers or the query: it is not spooled before authorization
-        length = request.content_length
-        if length is None or length > (request.max_content_length or length):
-            return None
         return request.form.get("session_token")
     return None
 

@@ -243,6 +243,20 @@ def test_a_session_token_in_the_form(client, admin, box):
     assert (box / "t.txt").read_bytes() == b"t"
 
 
+def test_a_form_token_is_not_read_from_a_big_body(client, admin, box):
+    """Before the caller is known, at most 1 MB of form is read looking for a token."""
+    from tests.conftest import Api
+
+    big = b"b" * 1_100_000
+    body = body_of([("session_token", admin.token.encode(), None), ("files", big, "big.bin")])
+    response = multipart_post(Api(client), "files/", body)
+    assert_error(response, 400)  # DreamFactory's "No session token (JWT) or API Key detected"
+    assert not (box / "big.bin").exists()
+    body = body_of([("files", big, "big.bin")])
+    assert multipart_post(admin, "files/", body).status_code == 201  # token in the header
+    assert (box / "big.bin").read_bytes() == big
+
+
 def test_truncated_bodies_write_nothing(admin, box):
     (box / "keep.txt").write_bytes(b"old")
     body = body_of([("files", b"new" * 1000, "keep.txt"), ("files", b"2", "two.txt")])
