@@ -113,18 +113,41 @@ class StampedCache:
 
         While this session has uncommitted writes to one of ``depends`` the
         value is loaded fresh and not kept: it may still be rolled back.
+        Within one request (app context) a value is looked up once: the
+        request's ``_View`` remembers it for as long as the stamps it read stay.
         """
         pending = pending_namespaces()
         if pending and (ALL in pending or not pending.isdisjoint(depends)):
             return loader()
-        stamps = read_stamps()
-        version = (stamps.get(ALL, 0), *(stamps.get(n, 0) for n in depends))
         entry = (depends, key)
-        with self._lock:
-            hit = self._entries.get(entry)
-            if hit is not None and hit[0] == version:
+        view = _view(self)
+        if view is not None:
+            found = view.values.get(entry, _MISSING)
+            if found is not _MISSING:
+                return found
+            version = view.versions.get(depends)
+            if version is None:
+                stamps = view.stamps
+                version = view.versions[depends] = (
+                    stamps.get(ALL, 0),
+                    *(stamps.get(n, 0) for n in depends),
+                )
+        else:
+            stamps = read_stamps()
+            version = (stamps.get(ALL, 0), *(stamps.get(n, 0) for n in depends))
+        value = self._lookup(entry, version, loader)
+        if view is not None and len(view.values) < _VIEW_VALUES:
+            view.values[entry] = value
+        return value
+
+    def _lookup(self, entry: tuple, version: tuple[int, ...], loader: Callable[[], T]) -> T:
+        hit = self._entries.get(entry)
+        if hit is not None and hit[0] == version:
+            try:
                 self._entries.move_to_end(entry)
-                return hit[1]
+            except KeyError:  # dropped by another thread meanwhile: the value is still good
+                pass
+            return hit[1]
         value = loader()
         with self._lock:
             self._entries[entry] = (version, value)
@@ -136,6 +159,41 @@ class StampedCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+_MISSING = object()
+
+_VIEW_VALUES = 256
+"""Values one request remembers (a long-lived app context must not grow without bound)."""
+
+
+class _View:
+    """What one request (app context) knows about a cache: the stamps it read, the
+    version each set of namespaces has under them, and the values it looked up."""
+
+    __slots__ = ("cache", "stamps", "values", "versions")
+
+    def __init__(self, cache: StampedCache, stamps: dict[str, int]) -> None:
+        self.cache = cache
+        self.stamps = stamps
+        self.versions: dict[tuple[str, ...], tuple[int, ...]] = {}
+        self.values: dict[tuple, Any] = {}
+
+
+def _view(cache: StampedCache) -> _View | None:
+    """This context's view of ``cache``; a new one whenever the stamps were read again
+    (after the request's own commit, or a flush) or another cache is in use."""
+    if not has_app_context():
+        return None
+    namespace = g._get_current_object()
+    view = namespace.__dict__.get("_df_cache_view")
+    stamps = namespace.__dict__.get("cache_stamps")
+    if view is not None and view.stamps is stamps and view.cache is cache:
+        return view
+    if stamps is None:
+        stamps = read_stamps()
+    view = namespace._df_cache_view = _View(cache, stamps)
+    return view
 
 
 def get_cache() -> StampedCache:
