@@ -86,6 +86,8 @@ def current_session() -> Session | None:
     if not has_app_context():
         return None
     registry = db.session.registry
+    if not getattr(registry, "registry", True):  # no session in any context: nothing to ask
+        return None
     return registry() if registry.has() else None
 
 

@@ -85,11 +85,20 @@ def all_services() -> tuple[ServiceInfo, ...]:
 
 
 def get_service_info(name: str) -> ServiceInfo | None:
-    name = name.lower()
-    for info in all_services():
-        if info.name.lower() == name:
-            return info
-    return None
+    services = all_services()
+    by_name = _by_name.get(id(services))
+    if by_name is None or by_name[0] is not services:
+        names: dict[str, ServiceInfo] = {}
+        for info in services:
+            names.setdefault(info.name.lower(), info)
+        by_name = (services, names)
+        _by_name.clear()  # only the newest list is asked for again
+        _by_name[id(services)] = by_name
+    return by_name[1].get(name.lower())
+
+
+_by_name: dict[int, tuple[tuple[ServiceInfo, ...], dict[str, ServiceInfo]]] = {}
+"""``id`` of a cached service list → (the list, its services by lower-cased name)."""
 
 
 def get_service_by_id(service_id: int) -> ServiceInfo | None:

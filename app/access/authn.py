@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Request
@@ -54,25 +55,34 @@ def _form_token(request: Request) -> str | None:
     return None
 
 
+def _arg(args: Any, name: str) -> str | None:
+    """A query parameter's first value (a miss costs no exception, unlike ``args.get``)."""
+    return args[name] if name in args else None
+
+
 def read_credentials(request: Request, api_path: str) -> Credentials:
     body = None
     if request.is_json and (request.content_length or 0) < 1_000_000:
         body = request.get_json(silent=True)
     if not isinstance(body, dict):
         body = {}
-    api_key = request.args.get("api_key") or request.headers.get("X-DreamFactory-API-Key")
+    # headers straight from the WSGI environ: what ``request.headers.get`` reads, minus the
+    # exception each missing header costs there
+    environ = request.environ
+    args = request.args
+    api_key = _arg(args, "api_key") or environ.get("HTTP_X_DREAMFACTORY_API_KEY")
     if not api_key and "system/app" not in api_path:
         api_key = body.get("api_key") if isinstance(body.get("api_key"), str) else None
 
     token = None
     basic = None
-    authorization = request.headers.get("Authorization", "")
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
     if "Bearer" in authorization:
         token = authorization[7:].strip() or None
     token = (
         token
-        or request.headers.get("X-DreamFactory-Session-Token")
-        or request.args.get("session_token")
+        or environ.get("HTTP_X_DREAMFACTORY_SESSION_TOKEN")
+        or _arg(args, "session_token")
         or (body.get("session_token") if isinstance(body.get("session_token"), str) else None)
         or _form_token(request)
     )

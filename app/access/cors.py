@@ -115,8 +115,10 @@ def _allow_origin_value(rule: CorsRule, origin: str) -> str:
 def apply_cors() -> Response | None:
     """Answer a preflight, or remember the rule so ``add_cors_headers`` decorates the reply."""
     origin = request.headers.get("Origin")
+    if not origin:
+        return None
     path = request.path.lstrip("/")
-    if not origin or not _is_api_path(path):
+    if not _is_api_path(path):
         return None
     rule = best_rule(path)
     if rule is None:
@@ -148,8 +150,10 @@ def apply_cors() -> Response | None:
 def add_cors_headers(response: Response) -> Response:
     """After the view (errors included): the headers an actual cross-origin request needs."""
     rule: CorsRule | None = g.pop("cors_rule", None)
+    if rule is None:
+        return response
     origin = request.headers.get("Origin")
-    if rule is None or not origin or not rule.allows_origin(origin):
+    if not origin or not rule.allows_origin(origin):
         return response
     response.headers["Access-Control-Allow-Origin"] = _allow_origin_value(rule, origin)
     if rule.exposed_headers:

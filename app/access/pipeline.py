@@ -27,8 +27,12 @@ TUNNEL_HEADERS = ("X-HTTP-Method", "X-HTTP-Method-Override", "X-Method-Override"
 
 
 def is_api_request() -> bool:
-    view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "api", False))
+    """Whether this request's view is an API endpoint (worked out once per request)."""
+    found = g.get("df_is_api")
+    if found is None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        found = g.df_is_api = bool(getattr(view, "api", False))
+    return found
 
 
 def api_path() -> str:
@@ -55,9 +59,10 @@ def override_verb() -> None:
     """Effective verb in ``g.method``: POST may tunnel another verb; MERGE means PATCH."""
     method = request.method
     if method == "POST" and is_api_request():
+        headers = request.headers
         for header in TUNNEL_HEADERS:
-            if request.headers.get(header):
-                method = request.headers[header]
+            if headers.get(header):
+                method = headers[header]
                 break
         else:
             method = request.args.get("method") or method
@@ -67,10 +72,11 @@ def override_verb() -> None:
 def authenticate() -> None:
     if not is_api_request():
         return
-    g.actor = ANONYMOUS
+    state = g._get_current_object()
+    state.actor = ANONYMOUS
     path = api_path()
-    creds = authn.read_credentials(request, path)
-    g.actor = authn.resolve_actor(creds, g.method, path)
+    creds = authn.read_credentials(request._get_current_object(), path)
+    state.actor = authn.resolve_actor(creds, state.method, path)
 
 
 def authorize() -> None:
