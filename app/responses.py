@@ -50,7 +50,11 @@ def dumps(data: Any) -> bytes:
 def wanted_format() -> str:
     if not has_request_context():
         return JSON
-    asked = (request.args.get("accept") or request.headers.get("Accept") or "").lower()
+    current = request._get_current_object()
+    args = current.args
+    asked = (
+        (args["accept"] if "accept" in args else None) or current.headers.get("Accept") or ""
+    ).lower()
     if "xml" in asked and "json" not in asked:
         return XML
     if "text/csv" in asked and "json" not in asked:

@@ -25,23 +25,25 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "MERGE"]
 @api_endpoint
 def handle(path: str):
     version, service, resource = parse_api_path(path)
-    params = request.args.to_dict(flat=True)
+    current = request._get_current_object()  # one context lookup, not one per attribute
+    state = g._get_current_object()
+    params = current.args.to_dict(flat=True)
     if not service:
-        return render(dispatch.root_listing(g.actor, params))
-    payload, content, stream = parse_payload(request, raw=takes_raw_body(service))
+        return render(dispatch.root_listing(state.actor, params))
+    payload, content, stream = parse_payload(current, raw=takes_raw_body(service))
     service_request = ServiceRequest(
-        method=g.method,
+        method=state.method,
         service=service,
         resource=resource,
         params=params,
-        headers=dict(request.headers),
+        headers=dict(current.headers),
         payload=payload,
         content=content,
-        content_type=request.mimetype or None,
-        actor=g.actor,
-        uri=request.path,
+        content_type=current.mimetype or None,
+        actor=state.actor,
+        uri=current.path,
         stream=stream,
-        remote_addr=request.remote_addr,
+        remote_addr=current.remote_addr,
     )
     response = dispatch.call(service_request)
     return dispatch.to_http(response)
