@@ -45,7 +45,8 @@ cannot make the server read and spool big bodies before authorization."""
 def _form_token(request: Request) -> str | None:
     """``session_token`` from a (small) form body, leaving the raw body readable afterwards."""
     length = request.content_length
-    if length is None or length > FORM_TOKEN_BODY_LIMIT:
+    limit = min(FORM_TOKEN_BODY_LIMIT, request.max_content_length or FORM_TOKEN_BODY_LIMIT)
+    if length is None or length > limit:
         return None
     if request.mimetype == "application/x-www-form-urlencoded":
         request.get_data(cache=True)  # form parsing then reads the cached bytes
