@@ -151,6 +151,11 @@ def _install_server_setup(
     @event.listens_for(engine, "connect")
     def setup(dbapi_connection: Any, record: Any) -> None:
         setup_statements = []
+        if kind == "pgsql" and dbapi_connection.info.server_version >= 120000:
+            # psycopg prepares a statement run five times, and PostgreSQL may then plan it
+            # once for any value: for `filter=category=7` with a LIMIT that plan walked the
+            # primary key past 10,000 rows (0.9 ms against 0.1 ms). Plan with the values.
+            setup_statements.append("SET plan_cache_mode = force_custom_plan")
         if timeout and kind == "pgsql":
             setup_statements.append(f"SET statement_timeout = {int(timeout * 1000)}")
         elif timeout:

@@ -201,3 +201,14 @@ def test_pages_of_keys_of_any_type(sql):
     ]
     body = sql.get("country", query_string={"ids": "fr,de"}).get_json()
     assert [c["name"] for c in body["resource"]] == ["France", "Germany"]
+
+
+def test_postgresql_plans_every_statement_with_its_values(app, sql):
+    """A prepared statement's one-size plan can be far worse for skewed data (see engines)."""
+    if sql.kind != "postgresql":
+        pytest.skip("plan_cache_mode is a PostgreSQL setting")
+    assert sql.get("todo").status_code == 200
+    with app.app_context():
+        engine = get_registry().peek(sql.service_id)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
