@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from app.services.files.fetch import is_public_address
+from app.outbound_http import is_public_address
 from tests.conftest import assert_error
 from tests.services.files.conftest import leftovers, make_zip
 
