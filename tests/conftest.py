@@ -29,9 +29,9 @@ every process of the script user on the machine, so test processes sharing ``nob
 could starve each other's workers (a Node.js worker aborts when it cannot start threads)."""
 
 if os.geteuid() == 0:
-    from app.scripting import pool as _pool
+    from app.scripting import pool_settings as _pool_settings
 
-    _pool.DEFAULT_USER = SCRIPT_USER
+    _pool_settings.DEFAULT_USER = SCRIPT_USER
 
 
 def selected_backends() -> list[str]:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from app.scripting.engine import ScriptError
+
 if TYPE_CHECKING:
     from app.scripting.process import WorkerProcess
 
@@ -198,3 +200,35 @@ def cap_output(lines: list[str]) -> list[str]:
         kept.append(line)
         size += len(line)
     return kept
+
+
+def api_error(status: int, error: dict[str, Any]) -> dict[str, Any]:
+    """An ``api_result`` result carrying an error envelope."""
+    return {
+        "status_code": status,
+        "content": {"error": error},
+        "content_type": "application/json",
+        "headers": {},
+    }
+
+
+def script_error(error: Any) -> ScriptError | None:
+    """The worker's ``error`` object as a ``ScriptError`` (defensively typed)."""
+    if not error:
+        return None
+    if not isinstance(error, dict):
+        return ScriptError(500, str(error)[:2000])
+    status = error.get("status_code")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        status = 500
+    code = error.get("code")
+    if not isinstance(code, int) or isinstance(code, bool):
+        code = None
+    message = error.get("message")
+    return ScriptError(
+        status_code=status,
+        message=str(message) if message not in (None, "") else "Script error.",
+        code=code,
+        context=error.get("context"),
+        cls=str(error.get("class") or "InternalServerErrorException"),
+    )

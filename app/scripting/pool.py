@@ -37,15 +37,20 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import ApiError
-from app.scripting.channel import Channel, WorkerGone, WorkerTimeout, cap_output
+from app.scripting.channel import (
+    Channel,
+    WorkerGone,
+    WorkerTimeout,
+    api_error,
+    cap_output,
+    script_error,
+)
 from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
+from app.scripting.pool_settings import PoolSettings
 from app.scripting.process import (
-    MAX_PROCESSES,
     Identity,
     Limits,
     WorkerProcess,
@@ -56,45 +61,6 @@ logger = logging.getLogger(__name__)
 
 START_TIMEOUT = 15.0
 """Seconds a new worker has to say ``ready``."""
-
-
-DEFAULT_USER = "nobody"
-"""``DF_SCRIPT_USER``'s default (the test suite gives each test process a uid of its own)."""
-
-
-@dataclass(frozen=True)
-class PoolSettings:
-    """The per-process knobs of every pool (``DF_SCRIPT_*`` settings)."""
-
-    workers: int = 4
-    """Worker processes per pool in one app process."""
-    max_runs: int = 1000
-    """Runs after which a worker is replaced."""
-    memory_mb: int = 256
-    """Data segment limit of a worker, MiB."""
-    cpu_seconds: int = 10
-    """CPU seconds every run may use (a worker's lifetime limit is twice that)."""
-    queue_timeout: float = 5.0
-    """Seconds a run waits for a free worker before a 503."""
-    user: str | None = field(default_factory=lambda: DEFAULT_USER)
-    """Unprivileged user (or bare uid) workers run as when the app runs as root."""
-    processes: int = MAX_PROCESSES
-    """``RLIMIT_NPROC`` of a worker (not a setting: an engine whose runtime needs many
-    threads, like Node.js, may raise it)."""
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> PoolSettings:
-        defaults = cls()
-        return cls(
-            workers=max(1, int(config.get("SCRIPT_WORKERS", defaults.workers))),
-            max_runs=max(1, int(config.get("SCRIPT_WORKER_MAX_RUNS", defaults.max_runs))),
-            memory_mb=max(0, int(config.get("SCRIPT_MEMORY_MB", defaults.memory_mb))),
-            cpu_seconds=max(1, int(config.get("SCRIPT_CPU_SECONDS", defaults.cpu_seconds))),
-            queue_timeout=max(
-                0.0, float(config.get("SCRIPT_QUEUE_TIMEOUT", defaults.queue_timeout))
-            ),
-            user=str(config.get("SCRIPT_USER", defaults.user) or "") or None,
-        )
 
 
 class WorkerPool:
@@ -326,7 +292,7 @@ class WorkerPool:
                 event=event if isinstance(event, dict) else run.event,
                 value=message.get("value"),
                 output=cap_output(lines + channel.output_lines()),
-                error=_script_error(message.get("error")),
+                error=script_error(message.get("error")),
             ),
             healthy,
         )
@@ -364,14 +330,14 @@ class WorkerPool:
         try:
             result = run.api(method, path, message.get("payload"), options or {})
         except ApiError as exc:
-            return _api_error(exc.status, exc.to_dict())
+            return api_error(exc.status, exc.to_dict())
         except Exception:
             logger.exception(
                 "platform.api failed name=%s method=%s path=%s", run.name, method, path
             )
-            return _api_error(500, {"code": 500, "message": "The platform.api call failed."})
+            return api_error(500, {"code": 500, "message": "The platform.api call failed."})
         if not isinstance(result, dict):
-            return _api_error(500, {"code": 500, "message": "The platform.api call failed."})
+            return api_error(500, {"code": 500, "message": "The platform.api call failed."})
         return result
 
 
@@ -383,37 +349,6 @@ def _exit_status(worker: WorkerProcess) -> str | None:
             return status
         time.sleep(0.01)
     return None
-
-
-def _api_error(status: int, error: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "status_code": status,
-        "content": {"error": error},
-        "content_type": "application/json",
-        "headers": {},
-    }
-
-
-def _script_error(error: Any) -> ScriptError | None:
-    """The worker's ``error`` object as a ``ScriptError`` (defensively typed)."""
-    if not error:
-        return None
-    if not isinstance(error, dict):
-        return ScriptError(500, str(error)[:2000])
-    status = error.get("status_code")
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        status = 500
-    code = error.get("code")
-    if not isinstance(code, int) or isinstance(code, bool):
-        code = None
-    message = error.get("message")
-    return ScriptError(
-        status_code=status,
-        message=str(message) if message not in (None, "") else "Script error.",
-        code=code,
-        context=error.get("context"),
-        cls=str(error.get("class") or "InternalServerErrorException"),
-    )
 
 
 # -- every pool of this process ----------------------------------------------------
