@@ -41,6 +41,14 @@ def unavailable(kind: str, reason: str) -> None:
     pytest.skip(message)
 
 
+def missing_tool(name: str) -> None:
+    """Skip (or, under CI, fail) because a program the suite's setup installs is missing."""
+    message = f"{name} is not installed"
+    if in_ci():
+        pytest.fail(message + " (CI=true: scripts/test installs it)", pytrace=False)
+    pytest.skip(message)
+
+
 def _admin_engine(kind: str) -> sa.Engine:
     return sa.create_engine(SERVER_URLS[kind], isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
 

@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 
-import pytest
+from tests.dbservers import missing_tool
 
 
 def test_docs_page_uses_only_our_assets(client):
@@ -70,7 +70,7 @@ def test_page_script_is_valid_javascript(client, tmp_path):
     """The page's own script parses (node is in the suite's system packages)."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed")
+        missing_tool("node")
     html = client.get("/docs").get_data(as_text=True)
     scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.DOTALL)
     assert len(scripts) == 1

@@ -30,7 +30,7 @@ import pytest
 import redis
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, place_sample, seeded_app
-from tests.dbservers import unavailable
+from tests.dbservers import missing_tool, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_BASE = os.environ.get("DF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -260,7 +260,7 @@ def free_port() -> int:
 def start_redis(port: int, folder) -> subprocess.Popen:
     server = shutil.which("redis-server")
     if server is None:
-        pytest.skip("redis-server is not installed")
+        missing_tool("redis-server")
     process = subprocess.Popen(  # noqa: S603 - the system's redis-server
         [
             server,
