@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ITEMS = 10_000
@@ -80,22 +81,43 @@ def parse_wrk(text: str) -> dict[str, float]:
             "errors": float(errors.group(1)) if errors else 0.0}  # fmt: skip
 
 
-def wrk(binary: str, url: str, seconds: int, script: Path | None, headers: dict, conns: int):
-    args = [binary, "-t2", f"-c{conns}", f"-d{seconds}s", "--timeout", "60s", "--latency"]
+def wrk(binary: str, url: str, seconds: int, script: Path, headers: dict, conns: int,
+        threads: int) -> dict[str, float]:  # fmt: skip
+    args = [binary, f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout", "60s", "--latency"]
     for key, value in headers.items():
         args += ["-H", f"{key}: {value}"]
-    if script is not None:
-        args += ["-s", str(script)]
+    args += ["-s", str(script)]
     done = subprocess.run([*args, url], capture_output=True, text=True, check=True)  # noqa: S603
     return parse_wrk(done.stdout)
 
 
-def scripts(folder: Path, bare: bool) -> dict[str, Path]:
-    """wrk Lua scripts: random ids for reads by id, a 1000-record body for the batch."""
+def spread(ports: list[int]) -> str:
+    """wrk Lua: thread i connects to server i (so each server gets the same connections)."""
+    listed = ", ".join(str(port) for port in ports)
+    return (
+        "local servers, next_server = {}, 1\n"
+        "function setup(thread)\n"
+        "  if #servers == 0 then\n"
+        f"    for _, port in ipairs({{{listed}}}) do\n"
+        '      servers[#servers + 1] = wrk.lookup("127.0.0.1", tostring(port))[1]\n'
+        "    end\n"
+        "  end\n"
+        "  thread.addr = servers[next_server]\n"
+        "  next_server = next_server % #servers + 1\n"
+        "end\n"
+    )
+
+
+def scripts(folder: Path, bare: bool, ports: list[int]) -> dict[str | None, Path]:
+    """wrk Lua scripts, each spreading its threads over ``ports``: plain requests (key
+    None), random ids for reads by id, a 1000-record body for the batch."""
+    head = spread(ports)
+    plain = folder / f"plain_{bare}.lua"
+    plain.write_text(head)
     path = "/item/" if bare else "/api/v2/bench/_table/item/"
     by_id = folder / f"by_id_{bare}.lua"
     by_id.write_text(
-        "math.randomseed(7)\n"
+        head + "math.randomseed(7)\n"
         f'request = function() return wrk.format(nil, "{path}" .. math.random(1, {ITEMS})) end\n'
     )
     records = [{"name": f"new {i}", "category": i % 100, "price": 9.5, "notes": "bulk"}
@@ -103,11 +125,11 @@ def scripts(folder: Path, bare: bool) -> dict[str, Path]:
     batch = folder / f"batch_{bare}.lua"
     body = json.dumps({"resource": records}).replace("\\", "\\\\").replace('"', '\\"')
     batch.write_text(
-        'wrk.method = "POST"\n'
+        head + 'wrk.method = "POST"\n'
         f'wrk.body = "{body}"\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
     )
-    return {"by_id": by_id, "batch": batch}
+    return {None: plain, "by_id": by_id, "batch": batch}
 
 
 SCENARIOS = [
@@ -122,34 +144,70 @@ SCENARIOS = [
 """(name, our path, bare path, wrk script key)."""
 
 
-def run_load(wrk_bin: str, ours: str, bare: str, api_key: str, folder: Path, seconds: int,
-             conns: int, pids: dict[str, int]) -> list[dict]:  # fmt: skip
-    """Every scenario on both apps: requests/s, p50/p99 latency, and app CPU per request."""
-    ours_scripts, bare_scripts = scripts(folder, bare=False), scripts(folder, bare=True)
+@dataclass
+class Target:
+    """One app under load: its single-worker gunicorn servers (ports, master pids)."""
+
+    ports: list[int]
+    pids: list[int]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[0]}{path}"
+
+    def cpu(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.pids)
+
+
+@dataclass
+class Settings:
+    seconds: int
+    rounds: int
+    connections: int
+    only: list[str] | None = None
+
+
+def run_load(wrk_bin: str, ours: Target, bare: Target, folder: Path, settings: Settings,
+             ) -> list[dict]:  # fmt: skip
+    """Every scenario (or those named in ``settings.only``) on both apps: requests/s,
+    p50/p99 latency, and app CPU per request, over ``settings.rounds`` ABBA rounds."""
+    targets = {"ours": ours, "bare": bare}
+    lua = {
+        "ours": scripts(folder, bare=False, ports=ours.ports),
+        "bare": scripts(folder, bare=True, ports=bare.ports),
+    }
     results = []
     for name, ours_path, bare_path, script in SCENARIOS:
+        if settings.only and not any(part in name for part in settings.only):
+            continue
         row: dict = {"scenario": name}
-        apps = {
-            "bare": (bare + bare_path, bare_scripts, {}),
-            "ours": (ours + ours_path, ours_scripts, {"X-DreamFactory-API-Key": api_key}),
-        }
-        runs: dict[str, list[dict]] = {"bare": [], "ours": []}
+        paths = {"ours": ours_path, "bare": bare_path}
+
+        def once(label: str, seconds: int, paths=paths, script=script) -> dict[str, float]:
+            target = targets[label]
+            return wrk(wrk_bin, target.url(paths[label]), seconds, lua[label][script],
+                       target.headers, settings.connections, len(target.ports))  # fmt: skip
+
         for label in ("bare", "ours"):  # warm-up, not recorded
-            url, chosen, headers = apps[label]
-            wrk(wrk_bin, url, 2, chosen[script] if script else None, headers, conns)
-        # ABBA halves, so a machine that gets busier or quieter favours neither app
-        for label in ("bare", "ours", "ours", "bare"):
-            url, chosen, headers = apps[label]
-            lua = chosen[script] if script else None
-            before = cpu_seconds(pids[label])
-            result = wrk(wrk_bin, url, max(1, seconds // 2), lua, headers, conns)
-            result["cpu"] = cpu_seconds(pids[label]) - before
-            runs[label].append(result)
-        for label, halves in runs.items():
-            row[label] = {k: sum(h[k] for h in halves) / len(halves) for k in halves[0]}
+            once(label, 2)
+        runs: dict[str, list[dict]] = {"bare": [], "ours": []}
+        round_ratios = []
+        for _ in range(settings.rounds):
+            # ABBA, so a machine that gets busier or quieter favours neither app
+            for label in ("bare", "ours", "ours", "bare"):
+                before = targets[label].cpu()
+                result = once(label, settings.seconds)
+                result["cpu"] = targets[label].cpu() - before
+                runs[label].append(result)
+            ours_rps, bare_rps = (sum(r["rps"] for r in runs[k][-2:]) for k in ("ours", "bare"))
+            round_ratios.append(ours_rps / bare_rps)
+        for label, measured in runs.items():
+            row[label] = {k: sum(h[k] for h in measured) / len(measured) for k in measured[0]}
             row[label]["cpu_ms"] = 1000 * row[label]["cpu"] / max(1.0, row[label]["requests"])
+            row[label]["runs"] = [h["rps"] for h in measured]
         row["ratio"] = row["ours"]["rps"] / row["bare"]["rps"]
         row["cpu_ratio"] = row["bare"]["cpu_ms"] / row["ours"]["cpu_ms"]
+        row["round_ratios"] = round_ratios
         results.append(row)
         log(
             f"{name:26} bare {row['bare']['rps']:8.1f} req/s p50 {row['bare']['p50']:7.2f} ms "
@@ -157,6 +215,7 @@ def run_load(wrk_bin: str, ours: str, bare: str, api_key: str, folder: Path, sec
             f"p50 {row['ours']['p50']:7.2f} ms p99 {row['ours']['p99']:7.2f} ms "
             f"| ratio {row['ratio']:.2f} | CPU/request bare {row['bare']['cpu_ms']:.2f} ms "
             f"ours {row['ours']['cpu_ms']:.2f} ms (ratio {row['cpu_ratio']:.2f})"
+            + f" | rounds {' '.join(f'{r:.2f}' for r in round_ratios)}"
             + (f" | non-2xx ours={row['ours']['errors']:.0f}" if row["ours"]["errors"] else "")
         )
     return results

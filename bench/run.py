@@ -2,18 +2,20 @@
 
 Run from the repository root with the project's virtualenv::
 
-    .venv/bin/python bench/run.py [--seconds 10] [--workers 2] [--threads 4]
+    .venv/bin/python bench/run.py [--seconds 2] [--rounds 6] [--only filter]
 
 It creates two PostgreSQL databases on ``BENCH_POSTGRES_URL`` (default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``): a system store and
 a data database seeded with ``item`` (10,000 rows, ``category`` indexed),
 ``item_tag`` (two children per item) and an empty ``bulk`` table. It sets up
 the app (migrations, an admin, a ``bench`` pgsql service, a role reaching
-``_table/*`` and an app whose API key carries that role), then starts both
-apps under gunicorn with the same settings (``bench/gunicorn_bench.py``) on
-loopback ports and drives each with wrk (installed with apt-get when missing)
-for every scenario: one warm-up run, then one measured run. It prints
-requests per second, p50/p99 latency and the ratio ours/bare, measures the
+``_table/*`` and an app whose API key carries that role), then starts each app
+as ``--workers`` single-worker gunicorn servers with the same settings
+(``bench/gunicorn_bench.py``) on loopback ports and drives them with wrk
+(installed with apt-get when missing), its threads spread over the servers,
+for every scenario: a warm-up run per app, then ``--rounds`` ABBA rounds of
+``--seconds`` runs. It prints requests per second, p50/p99 latency, the ratio
+ours/bare (overall and per round) and each app's CPU per request, measures the
 memory of one response as the page grows (tracemalloc, in process), and
 removes its databases, temp folder and processes at the end.
 """
@@ -37,7 +39,7 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from load import ITEMS, ensure_wrk, log, run_load
+from load import ITEMS, Settings, Target, ensure_wrk, log, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -262,10 +264,18 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (both apps)")
+    parser.add_argument("--seconds", type=int, default=2, help="length of each measured wrk run")
+    parser.add_argument("--rounds", type=int, default=6, help="ABBA rounds per scenario")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn servers of one worker each, per app"
+    )
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (both apps)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="run only the scenarios whose name contains this text (repeatable)",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument(
         "--ours-app",
@@ -292,7 +302,7 @@ def main() -> None:
             "DF_INSTANCE_PATH": str(temp / "instance"),
             "DF_STORAGE_PATH": str(temp / "storage"),
             "DF_JWT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
-            "BENCH_WORKERS": str(args.workers),
+            "BENCH_WORKERS": "1",
             "BENCH_THREADS": str(args.threads),
             "BENCH_DATABASE_URL": urls["data"],
         }
@@ -303,21 +313,32 @@ def main() -> None:
             cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         gunicorn = str(Path(PYTHON).parent / "gunicorn")
-        ports = {"ours": free_port(), "bare": free_port()}
-        pids = {}
+        targets = {}
         for label, target in (("ours", args.ours_app), ("bare", "bench.bare_app:app")):
-            bind = {"BENCH_BIND": f"127.0.0.1:{ports[label]}"}
-            command = [gunicorn, "-c", "bench/gunicorn_bench.py", target]
-            pids[label] = processes.start(command, {**env, **bind}).pid
-        ours, bare = (f"http://127.0.0.1:{ports[k]}" for k in ("ours", "bare"))
-        wait_for(ours + "/")
-        wait_for(bare + "/item/1")
-        api_key = configure_app(ours, urls["data"])
+            # one single-worker server per worker, wrk's threads spread over them (see
+            # "How it measures" in bench/RESULTS.md: gunicorn's workers share one socket,
+            # and keep-alive connections opened at once often all land on one worker)
+            ports = [free_port() for _ in range(args.workers)]
+            pids = []
+            for port in ports:
+                bind = {"BENCH_BIND": f"127.0.0.1:{port}"}
+                command = [gunicorn, "-c", "bench/gunicorn_bench.py", target]
+                pids.append(processes.start(command, {**env, **bind}).pid)
+            targets[label] = Target(ports, pids)
+        ours, bare = targets["ours"], targets["bare"]
+        for port in ours.ports:
+            wait_for(f"http://127.0.0.1:{port}/")
+        for port in bare.ports:
+            wait_for(f"http://127.0.0.1:{port}/item/1")
+        api_key = configure_app(ours.url(""), urls["data"])
+        ours.headers["X-DreamFactory-API-Key"] = api_key
         log(f"machine: {machine()}")
-        log(f"gunicorn gthread, {args.workers} workers x {args.threads} threads each; "
-            f"wrk 2 threads, {args.connections} connections, {args.seconds} s per run")  # fmt: skip
-        results = run_load(wrk_bin, ours, bare, api_key, temp, args.seconds, args.connections, pids)
-        memory = measure_memory(api_key)
+        log(f"gunicorn gthread, {args.workers} servers x 1 worker x {args.threads} threads per "
+            f"app; wrk {args.workers} threads (one per server), {args.connections} connections, "
+            f"{args.rounds} ABBA rounds of {args.seconds} s runs")  # fmt: skip
+        settings = Settings(args.seconds, args.rounds, args.connections, args.only)
+        results = run_load(wrk_bin, ours, bare, temp, settings)
+        memory = [] if args.only else measure_memory(api_key)
         if args.json:
             Path(args.json).write_text(json.dumps({"load": results, "memory": memory}, indent=2))
     finally:
