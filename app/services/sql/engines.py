@@ -55,8 +55,6 @@ POOL_TIMEOUT = 10
 POOL_RECYCLE = 3600
 """Seconds after which a pooled connection is replaced (servers drop idle ones)."""
 
-"""Seconds a pooled connection may sit unused before it is tested at checkout."""
-
 CONNECT_TIMEOUT = 5
 """Seconds allowed to open a connection to a database server."""
 
