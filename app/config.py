@@ -166,6 +166,10 @@ class Config:
     SCRIPT_USER = "nobody"
     """Unprivileged user script workers run as when the app runs as root."""
 
+    SCRIPT_HIDDEN_PATHS = ""
+    """More files or folders script workers may not open (separated by ``:``), besides
+    the instance folder, the storage folder and a SQLite system store (Linux Landlock)."""
+
     PYTHON3_PATH: str | None = None
     """Interpreter of Python script workers; None → the app's own (or the same version)."""
 

@@ -40,6 +40,7 @@ import weakref
 from typing import Any
 
 from app.errors import ApiError
+from app.scripting import hiding
 from app.scripting.channel import (
     Channel,
     WorkerGone,
@@ -86,6 +87,7 @@ class WorkerPool:
             processes=settings.processes,
         )
         self._ids = itertools.count(1)
+        self._wrapper: tuple[str, ...] | None = None
         if identity is None:
             protect_parent()
         self._reset()
@@ -198,8 +200,14 @@ class WorkerPool:
         )
 
     def _start(self) -> WorkerProcess:
+        if self._wrapper is None:
+            self._wrapper = hiding.wrapper(self.settings.hidden, self.command, self.identity)
         worker = WorkerProcess.start(
-            self.command, limits=self.limits, identity=self.identity, env=self.env
+            self.command,
+            limits=self.limits,
+            identity=self.identity,
+            env=self.env,
+            wrapper=self._wrapper,
         )
         channel = worker.channel = Channel(worker)
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,9 @@ class PoolSettings:
     processes: int = MAX_PROCESSES
     """``RLIMIT_NPROC`` of a worker (not a setting: an engine whose runtime needs many
     threads, like Node.js, may raise it)."""
+    hidden: tuple[str, ...] = ()
+    """Files and folders workers may not open (``app.scripting.confine``): the app's
+    instance and storage folders, a SQLite system store, ``SCRIPT_HIDDEN_PATHS``."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PoolSettings:
@@ -44,4 +48,17 @@ class PoolSettings:
                 0.0, float(config.get("SCRIPT_QUEUE_TIMEOUT", defaults.queue_timeout))
             ),
             user=str(config.get("SCRIPT_USER", defaults.user) or "") or None,
+            hidden=hidden_paths(config),
         )
+
+
+def hidden_paths(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """What no script may open: the app's own folders and files, and the configured extras."""
+    found = [config.get("INSTANCE_PATH"), config.get("STORAGE_PATH")]
+    store = str(config.get("SYSTEM_DATABASE_URL") or "")
+    if store.startswith("sqlite:///") and store != "sqlite:///:memory:":
+        found.append(store.removeprefix("sqlite:///").split("?", 1)[0])
+    extra = config.get("SCRIPT_HIDDEN_PATHS") or ""
+    found += extra.split(":") if isinstance(extra, str) else list(extra)
+    paths = {os.path.abspath(str(path).strip()) for path in found if path and str(path).strip()}
+    return tuple(sorted(paths))

@@ -7,8 +7,8 @@ A worker is confined the same way whatever its language, by the parent:
   root or the app's user can read (the instance folder, ``jwt_secret``) are
   out of reach. When the app does not run as root, workers share its user:
   the app process is then made non-dumpable (``protect_parent``) so they
-  cannot read its environment or memory, but files readable by that user are
-  readable by scripts too;
+  cannot read its environment or memory, and its folders are hidden from them
+  either way (``app.scripting.hiding``);
 - a clean environment (``PATH``, ``LANG``, ``HOME``/``TMPDIR`` = a private
   temporary folder that is also its working directory; nothing of the app's
   environment, so no ``DF_*`` secret or database URL) plus what the engine adds;
@@ -178,8 +178,12 @@ class WorkerProcess:
         limits: Limits,
         identity: Identity | None,
         env: dict[str, str] | None = None,
+        wrapper: tuple[str, ...] = (),
     ) -> WorkerProcess:
-        """Start ``command READ_FD WRITE_FD`` confined; raises ``OSError`` when it cannot."""
+        """Start ``command READ_FD WRITE_FD`` confined; raises ``OSError`` when it cannot.
+
+        ``wrapper`` runs between ``prlimit`` and the command (``app.scripting.hiding``).
+        """
         home = tempfile.mkdtemp(prefix="df-script-")
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
@@ -192,7 +196,7 @@ class WorkerProcess:
         launcher = _prlimit_command(limits)
         try:
             proc = subprocess.Popen(  # noqa: S603 - our own worker program, no shell
-                [*launcher, *command, str(request_read), str(reply_write)],
+                [*launcher, *wrapper, *command, str(request_read), str(reply_write)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

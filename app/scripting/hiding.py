@@ -1,0 +1,82 @@
+"""Which of the app's files a pool's workers may not open, and the launcher that hides them.
+
+Workers that share the app's user (the app does not run as root) could
+otherwise read whatever it can: the instance folder (``df.sqlite``,
+``jwt_secret``), the storage folder (every file service, SQLite service
+databases). ``confine.py`` hides them with Linux Landlock before the worker
+program starts; as root, where workers run as another user, it is a second
+wall behind the permission bits.
+
+A kernel without Landlock (before 5.13, or with it left out of ``lsm=``) is
+reported in the log once per process and workers then start without it. A
+hidden path that holds what the workers themselves run (the interpreter, the
+worker program, its packages) is not hidden, with a warning: it would stop
+every worker from starting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from app.scripting import confine
+from app.scripting.process import Identity, accessible_to
+
+logger = logging.getLogger(__name__)
+
+CONFINE = Path(confine.__file__).resolve()
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        logger.warning(message)
+
+
+def wrapper(
+    hidden: tuple[str, ...], command: list[str], identity: Identity | None
+) -> tuple[str, ...]:
+    """The launcher to put before ``command`` so ``hidden`` stays out of reach (() for none)."""
+    if not hidden:
+        return ()
+    if confine.abi() < 1:
+        _warn_once(
+            "script workers cannot be kept out of the app's folders: this kernel has no "
+            "Landlock (Linux 5.13+ with landlock in lsm=); scripts can open "
+            + ", ".join(hidden)
+            + (" where the permissions let the script user" if identity else "")
+        )
+        return ()
+    python = _launcher_python(identity)
+    needed = [
+        os.path.realpath(arg) for arg in [*command, python, str(CONFINE)] if os.path.isabs(arg)
+    ]
+    kept = []
+    for path in hidden:
+        real = os.path.realpath(path)
+        if any(_within(item, real) for item in needed):
+            _warn_once(f"not hiding {path} from script workers: it holds what they run")
+        else:
+            kept.append(path)
+    if not kept:
+        return ()
+    options = [part for path in kept for part in ("--hide", path)]
+    return (python, "-I", "-S", str(CONFINE), *options, "--")
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _launcher_python(identity: Identity | None) -> str:
+    """An interpreter the worker's user may run, for ``confine.py``; ``OSError`` if none."""
+    if not accessible_to(str(CONFINE), identity, os.R_OK):
+        raise OSError(f"the script user cannot read {CONFINE}")
+    for candidate in (sys.executable, "/usr/bin/python3"):
+        if candidate and os.path.exists(candidate) and accessible_to(candidate, identity):
+            return candidate
+    raise OSError("no Python interpreter the script user may run, for confine.py")
