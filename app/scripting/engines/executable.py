@@ -2,16 +2,14 @@
 
 An engine of this kind names the setting that holds its binary
 (``DF_NODEJS_PATH``), the oldest version its worker program runs on, and its
-command line; this module does the rest the same way for each:
+command line; this module does the rest the same way for each, on top of
+``app.scripting.engines.pooled`` (the pool built on first run, ``run``,
+``shutdown``):
 
-- ``available()`` resolves the binary (a name on ``PATH`` or a path), checks
-  that the script user can run it and read the worker program, and asks it
-  its version once per binary (cached), so a machine without ``node`` or
-  ``php`` lists the type as unavailable with the reason instead of failing at
-  the first script;
-- the ``WorkerPool`` is built on the first run, in the process that runs
-  scripts, with the app's ``DF_SCRIPT_*`` settings; ``shutdown`` drops it so
-  the next run builds a new one;
+- the binary is resolved (a name on ``PATH`` or a path), the script user must
+  be able to run it and read the worker program, and it is asked its version
+  once per binary (cached), so a machine without ``node`` or ``php`` lists the
+  type as unavailable with the reason instead of failing at the first script;
 - ``adjust`` lets an engine touch up a result (PHP's empty arrays, Node's
   out-of-memory abort) before the event machinery sees it.
 """
@@ -26,9 +24,9 @@ import subprocess
 import threading
 from pathlib import Path
 
-from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
-from app.scripting.pool import PoolSettings, WorkerPool
-from app.scripting.process import Identity, accessible_to, identity_for
+from app.scripting.engines.pooled import PooledEngine
+from app.scripting.pool import PoolSettings
+from app.scripting.process import Identity, accessible_to
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +37,7 @@ VERSION_TIMEOUT = 10.0
 """Seconds the version probe of a binary may take."""
 
 
-class ExecutableEngine:
+class ExecutableEngine(PooledEngine):
     """A script type served by a pool of ``command()`` workers; subclasses fill the blanks."""
 
     sandboxed = False
@@ -53,82 +51,26 @@ class ExecutableEngine:
     minimum_version: tuple[int, int]
     version_probe: list[str]
     """Arguments that make the binary print its version (``["--version"]``)."""
-    environment: dict[str, str] = {}
-    """Variables the workers get on top of the pool's clean environment."""
 
     def __init__(self, settings: PoolSettings | None = None, binary: str | None = None) -> None:
         """``settings``/``binary`` fixed here (tests) win over the app's config."""
-        self.settings = settings
+        super().__init__(settings)
         self.binary = binary
-        self._pool: WorkerPool | None = None
-        self._lock = threading.Lock()
         self._versions: dict[str, tuple[int, ...] | str] = {}
         self._versions_lock = threading.Lock()
-
-    # -- what subclasses provide -------------------------------------------------
 
     def command(self, binary: str, settings: PoolSettings) -> list[str]:
         """The worker's command line (the pool appends the two protocol fds)."""
         raise NotImplementedError
 
-    def adjust(self, run: ScriptRun, result: ScriptResult) -> ScriptResult:
-        """The result as the event machinery should see it."""
-        return result
+    def worker_command(self, settings: PoolSettings, identity: Identity | None) -> list[str]:
+        return self.command(self.resolve(self.configured_binary(), identity), settings)
 
-    # -- the Engine protocol -------------------------------------------------------
-
-    def available(self) -> tuple[bool, str]:
-        try:
-            settings, binary = self._configured()
-            self.resolve(binary, identity_for(settings.user))
-        except LookupError as exc:
-            return False, str(exc)
-        return True, ""
-
-    def run(self, run: ScriptRun) -> ScriptResult:
-        try:
-            pool = self.pool()
-        except LookupError as exc:
-            error = ScriptError(
-                503, f"{self.label} scripting is unavailable: {exc}", cls="Unavailable"
-            )
-            return ScriptResult(event=run.event, error=error)
-        return self.adjust(run, pool.run(run))
-
-    def shutdown(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown()
-
-    # -- plumbing --------------------------------------------------------------------
-
-    def pool(self) -> WorkerPool:
-        """This process's pool, built on first use; ``LookupError`` when the binary is unusable."""
-        with self._lock:
-            if self._pool is None:
-                settings, binary = self._configured()
-                identity = identity_for(settings.user)
-                path = self.resolve(binary, identity)
-                self._pool = WorkerPool(
-                    self.label,
-                    self.command(path, settings),
-                    settings,
-                    identity=identity,
-                    env=self.environment,
-                )
-            return self._pool
-
-    def _configured(self) -> tuple[PoolSettings, str]:
-        if self.settings is not None:
-            return self.settings, self.binary or self.default_binary
-        from flask import current_app, has_app_context
-
-        if has_app_context():
-            config = current_app.config
-            binary = self.binary or config.get(self.path_setting) or self.default_binary
-            return PoolSettings.from_config(config), binary
-        return PoolSettings(), self.binary or self.default_binary
+    def configured_binary(self) -> str:
+        """The binary given here, else the app's ``path_setting``, else ``default_binary``."""
+        config = self.app_config()
+        configured = config.get(self.path_setting) if config is not None else None
+        return self.binary or configured or self.default_binary
 
     def resolve(self, binary: str, identity: Identity | None) -> str:
         """The binary's path once it is known to be usable; ``LookupError`` says why not."""

@@ -22,9 +22,8 @@ How a script ends, as the client sees it (``ScriptResult.error``):
 - ``sys.exit()`` ends the script like ``return``; a non-zero status is a 500;
 - running out of memory: 500, class ``MemoryLimit``, and a fresh worker.
 
-Settings are read from the app's config when the pool is first needed (in the
-process that runs scripts); ``shutdown`` drops the pool so the next run builds
-a new one.
+The pool (``app.scripting.engines.pooled``) is built on the first run, with the
+app's settings; ``shutdown`` drops it so the next run builds a new one.
 """
 
 from __future__ import annotations
@@ -33,12 +32,12 @@ import os
 import shutil
 import site
 import sys
-import threading
 from pathlib import Path
 
-from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
-from app.scripting.pool import PoolSettings, WorkerPool
-from app.scripting.process import Identity, accessible_to, identity_for
+from app.scripting.engine import ScriptResult, ScriptRun
+from app.scripting.engines.pooled import PooledEngine
+from app.scripting.pool import PoolSettings
+from app.scripting.process import Identity, accessible_to
 
 WORKER = Path(__file__).resolve().parent.parent / "workers" / "python_worker.py"
 """The worker program."""
@@ -46,28 +45,17 @@ WORKER = Path(__file__).resolve().parent.parent / "workers" / "python_worker.py"
 VERSION = "{}.{}".format(*sys.version_info[:2])
 
 
-class PythonRuntime:
+class PythonRuntime(PooledEngine):
     """The pool shared by the ``python`` and ``python3`` engines, built on first use."""
 
+    label = "Python"
+
     def __init__(self, settings: PoolSettings | None = None, interpreter: str | None = None):
-        self.settings = settings
+        super().__init__(settings)
         self.interpreter = interpreter
-        self._pool: WorkerPool | None = None
-        self._lock = threading.Lock()
 
-    def _configured(self) -> tuple[PoolSettings, str | None]:
-        if self.settings is not None:
-            return self.settings, self.interpreter
-        from flask import current_app, has_app_context
-
-        if has_app_context():
-            config = current_app.config
-            return PoolSettings.from_config(config), config.get("PYTHON3_PATH") or None
-        return PoolSettings(), self.interpreter
-
-    def command(self, identity: Identity | None, interpreter: str | None) -> list[str]:
-        """The worker's command line; raises ``LookupError`` when no usable one exists."""
-        python = choose_interpreter(interpreter, identity)
+    def worker_command(self, settings: PoolSettings, identity: Identity | None) -> list[str]:
+        python = choose_interpreter(self.configured_interpreter(), identity)
         if not accessible_to(str(WORKER), identity, os.R_OK):
             raise LookupError(f"the script user cannot read {WORKER}")
         command = [python, "-I", "-S", str(WORKER), "--abi", VERSION]
@@ -76,36 +64,13 @@ class PythonRuntime:
                 command += ["--site", folder]
         return command
 
-    def pool(self) -> WorkerPool:
-        with self._lock:
-            if self._pool is None:
-                settings, interpreter = self._configured()
-                identity = identity_for(settings.user)
-                command = self.command(identity, interpreter)
-                self._pool = WorkerPool("Python", command, settings, identity=identity)
-            return self._pool
-
-    def available(self) -> tuple[bool, str]:
-        try:
-            settings, interpreter = self._configured()
-            self.command(identity_for(settings.user), interpreter)
-        except LookupError as exc:
-            return False, str(exc)
-        return True, ""
-
-    def run(self, run: ScriptRun) -> ScriptResult:
-        try:
-            pool = self.pool()
-        except LookupError as exc:
-            error = ScriptError(503, f"Python scripting is unavailable: {exc}", cls="Unavailable")
-            return ScriptResult(event=run.event, error=error)
-        return pool.run(run)
-
-    def shutdown(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown()
+    def configured_interpreter(self) -> str | None:
+        """The app's ``PYTHON3_PATH`` when settings come from the app, else the one given here
+        (None: this interpreter or its twin)."""
+        config = self.app_config()
+        if config is not None:
+            return config.get("PYTHON3_PATH") or None
+        return self.interpreter
 
 
 def choose_interpreter(configured: str | None, identity: Identity | None) -> str:

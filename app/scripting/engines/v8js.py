@@ -22,21 +22,21 @@ environment, a data-segment limit, CPU seconds, wall-clock kill), and within
 it QuickJS bounds the heap (three quarters of ``DF_SCRIPT_MEMORY_MB``) and
 the stack of every run. The worker is this same Python (or its twin that the
 script user can run) with the app's package folders, for quickjs-ng and
-orjson only; settings are read from the app's config when the pool is first
-needed, and ``shutdown`` drops the pool so the next run builds a new one.
+orjson only. The pool (``app.scripting.engines.pooled``) is built on the first
+run, with the app's settings; ``shutdown`` drops it so the next run builds a
+new one.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import threading
 from pathlib import Path
 
-from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
+from app.scripting.engines.pooled import PooledEngine
 from app.scripting.engines.python import VERSION, choose_interpreter, package_folders
-from app.scripting.pool import PoolSettings, WorkerPool
-from app.scripting.process import Identity, accessible_to, identity_for
+from app.scripting.pool import PoolSettings
+from app.scripting.process import Identity, accessible_to
 
 WORKER = Path(__file__).resolve().parent.parent / "workers" / "v8js_worker.py"
 """The worker program (it reads ``v8js_prelude.js`` beside it)."""
@@ -53,7 +53,7 @@ def heap_mb(settings: PoolSettings) -> int:
     return max(16, settings.memory_mb * 3 // 4)
 
 
-class V8jsEngine:
+class V8jsEngine(PooledEngine):
     """Type ``v8js``: reported sandboxed, since scripts reach nothing but ``platform.api``."""
 
     type = "v8js"
@@ -61,36 +61,7 @@ class V8jsEngine:
     description = "Sandboxed server-side JavaScript (DreamFactory's V8js scripts, run by QuickJS)."
     sandboxed = True
 
-    def __init__(self, settings: PoolSettings | None = None) -> None:
-        """``settings`` fixed here (tests, benchmarks) win over the app's config."""
-        self.settings = settings
-        self._pool: WorkerPool | None = None
-        self._lock = threading.Lock()
-
-    def available(self) -> tuple[bool, str]:
-        try:
-            settings = self._configured()
-            self.command(identity_for(settings.user), settings)
-        except LookupError as exc:
-            return False, str(exc)
-        return True, ""
-
-    def run(self, run: ScriptRun) -> ScriptResult:
-        try:
-            pool = self.pool()
-        except LookupError as exc:
-            error = ScriptError(503, f"V8js scripting is unavailable: {exc}", cls="Unavailable")
-            return ScriptResult(event=run.event, error=error)
-        return pool.run(run)
-
-    def shutdown(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown()
-
-    def command(self, identity: Identity | None, settings: PoolSettings) -> list[str]:
-        """The worker's command line; raises ``LookupError`` when no usable one exists."""
+    def worker_command(self, settings: PoolSettings, identity: Identity | None) -> list[str]:
         if importlib.util.find_spec("_quickjs") is None:
             raise LookupError("quickjs-ng is not installed (pip install quickjs-ng)")
         python = choose_interpreter(None, identity)
@@ -103,25 +74,6 @@ class V8jsEngine:
             if accessible_to(folder, identity, os.R_OK | os.X_OK):
                 command += ["--site", folder]
         return command
-
-    def pool(self) -> WorkerPool:
-        """This process's pool, built on first use; ``LookupError`` when it cannot be."""
-        with self._lock:
-            if self._pool is None:
-                settings = self._configured()
-                identity = identity_for(settings.user)
-                command = self.command(identity, settings)
-                self._pool = WorkerPool("V8js", command, settings, identity=identity)
-            return self._pool
-
-    def _configured(self) -> PoolSettings:
-        if self.settings is not None:
-            return self.settings
-        from flask import current_app, has_app_context
-
-        if has_app_context():
-            return PoolSettings.from_config(current_app.config)
-        return PoolSettings()
 
 
 V8JS = V8jsEngine()
