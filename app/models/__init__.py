@@ -12,7 +12,7 @@ from app.models.scheduler import SchedulerTask, TaskLog
 from app.models.script import EventScript
 from app.models.service import Service
 from app.models.system import CacheStamp, RateCounter, SystemConfig, SystemCustom, TokenMap
-from app.models.user import User, UserAppRole
+from app.models.user import User, UserAppRole, UserCustom
 
 __all__ = [
     "APP_TYPES",
@@ -36,6 +36,7 @@ __all__ = [
     "TokenMap",
     "User",
     "UserAppRole",
+    "UserCustom",
     "iso",
     "utcnow",
 ]

@@ -1,4 +1,4 @@
-"""Users (admins are users with ``is_sys_admin``) and their per-app roles."""
+"""Users (admins are users with ``is_sys_admin``), their per-app roles and custom settings."""
 
 from __future__ import annotations
 
@@ -50,3 +50,18 @@ class UserAppRole(Record):
     )
     app_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app.id", ondelete="CASCADE"))
     role_id: Mapped[int | None] = mapped_column(sa.ForeignKey("role.id", ondelete="CASCADE"))
+
+
+class UserCustom(Record):
+    """A user's own name/value settings (``user/custom``), each name once per user.
+
+    ``value`` is JSON text, as in ``system_custom``.
+    """
+
+    __tablename__ = "user_custom"
+    __table_args__ = (sa.UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    value: Mapped[str | None] = mapped_column(sa.Text)
