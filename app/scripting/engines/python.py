@@ -65,12 +65,12 @@ class PythonRuntime(PooledEngine):
         return command
 
     def configured_interpreter(self) -> str | None:
-        """The app's ``PYTHON3_PATH`` when settings come from the app, else the one given here
-        (None: this interpreter or its twin)."""
+        """The one given here, else the app's ``PYTHON3_PATH`` (None: this interpreter or its
+        twin), as an explicit binary wins for the other engines."""
+        if self.interpreter:
+            return self.interpreter
         config = self.app_config()
-        if config is not None:
-            return config.get("PYTHON3_PATH") or None
-        return self.interpreter
+        return (config.get("PYTHON3_PATH") or None) if config is not None else None
 
 
 def choose_interpreter(configured: str | None, identity: Identity | None) -> str:
