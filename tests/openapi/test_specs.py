@@ -92,7 +92,13 @@ def test_user_document(admin):
         ("POST", "/password"),
         ("GET", "/profile"),
         ("POST", "/register"),
+        ("GET", "/custom"),
+        ("POST", "/custom"),
+        ("PATCH", "/custom/{name}"),
+        ("DELETE", "/custom/{name}"),
     }
+    record = fetch_spec(admin, "user")["components"]["schemas"]["CustomRecord"]
+    assert "user_id" not in record["properties"] and "id" not in record["properties"]
 
 
 def test_file_document(admin):

@@ -1,10 +1,12 @@
-"""The ``user`` service type: end-user sessions, registration, passwords and profiles.
+"""The ``user`` service type: end-user sessions, registration, passwords, profiles and settings.
 
-Resources (``GET /api/v2/user?as_list=true``): ``password``, ``profile``,
-``register``, ``session``. DreamFactory's ``custom`` (per-user name/value
-settings in its own ``user_custom`` table) is not offered: storing those
-values as user lookups would let a user override the lookups an admin uses in
-role filters, so it waits for a table of its own.
+Resources (``GET /api/v2/user?as_list=true``), in DreamFactory's order:
+``password``, ``profile``, ``register``, ``session``, ``custom``. ``custom``
+holds each user's own name/value settings in the ``user_custom`` table (apart
+from the lookups an admin uses in role filters, which a user cannot touch).
+``session``, ``password``, ``register`` and ``profile`` are access exceptions
+(usable without role access); ``custom`` is not, as in DreamFactory: the
+caller's role must grant it, and it answers only a logged-in user.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from marshmallow import Schema, fields
 
 from app.schemas.common import flag, ref
 from app.services.base import BaseService, Resource
+from app.services.user.custom import UserCustomResource
 from app.services.user.password import PasswordResource, ProfileResource
 from app.services.user.register import RegisterResource
 from app.services.user.session import SessionResource
@@ -63,6 +66,7 @@ class UserService(BaseService):
         "profile": ProfileResource,
         "register": RegisterResource,
         "session": SessionResource,
+        "custom": UserCustomResource,
     }
     access_exceptions: ClassVar[dict[str, int]] = {
         "session": 31,

@@ -86,10 +86,9 @@ def test_login_through_an_app_reports_the_per_app_role(admin, client):
 
 def test_resource_listing(admin):
     response = admin.get("user", query_string={"as_list": "true"})
-    assert response.get_json() == {"resource": ["password", "profile", "register", "session"]}
-    assert admin.get("user").get_json() == {
-        "resource": [{"name": n} for n in ("password", "profile", "register", "session")]
-    }
+    names = ["password", "profile", "register", "session", "custom"]
+    assert response.get_json() == {"resource": names}
+    assert admin.get("user").get_json() == {"resource": [{"name": n} for n in names]}
     assert_error(admin.get("user/nothing"), 404)
 
 
