@@ -1,4 +1,4 @@
-"""Event scripts around a service call: ``pre_process``, ``post_process`` and ``queued``.
+"""Event scripts around a service call: ``pre_process``, ``post_process``, final and ``queued``.
 
 ``dispatch.call`` (the one path into a service, for HTTP, ``platform.api``
 and jobs) asks ``scripts.watches`` first, which costs one set lookup; only
@@ -16,7 +16,13 @@ found run in that order:
 3. ``post_process`` scripts see ``event.request`` and ``event.response``
    (an error as its envelope); with modification allowed, their changes to
    the response (or a value they return) apply. They run after errors too.
-4. ``queued`` scripts get the final event through the job queue
+4. Final scripts, named for the event itself (``<path>.<verb>``), see the
+   final event (``request``, ``response``, ``resource``) once the response
+   is settled (an error too), in this process, before it is sent. They cannot change it:
+   their result is ignored, and an error of theirs is logged and counted in
+   ``system/script_stats`` while the client keeps the response (the
+   service's work is done by then; DreamFactory's own ``ApiEvent``).
+5. ``queued`` scripts get the final event through the job queue
    (``queueing``); when there is none, the call is refused with a 503
    before the service runs.
 
@@ -28,6 +34,7 @@ exceptions exactly as without scripts.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -40,12 +47,15 @@ if TYPE_CHECKING:
     from app.scripting.engine import ScriptResult
     from app.services.base import BaseService, ServiceRequest, ServiceResponse
 
-PRE, POST, QUEUED = "pre_process", "post_process", "queued"
+PRE, POST, QUEUED, FINAL = "pre_process", "post_process", "queued", ""
+
+logger = logging.getLogger(__name__)
 
 
 def scripts_for(paths: tuple[str, ...], verb: str, stage: str) -> list[ScriptInfo]:
     scripts = get_index().scripts
-    found = (scripts.get(f"{path}.{verb}.{stage}") for path in paths)
+    suffix = f".{verb}.{stage}" if stage else f".{verb}"
+    found = (scripts.get(path + suffix) for path in paths)
     return [s for s in found if s is not None]
 
 
@@ -61,6 +71,7 @@ def call_with_events(
     pre = scripts_for(target.paths, verb, PRE)
     post = scripts_for(target.paths, verb, POST)
     queued = scripts_for(target.paths, verb, QUEUED)
+    final = scripts_for(target.paths, verb, FINAL)
     if queued:
         queueing.require_queue()
     try:
@@ -75,7 +86,7 @@ def call_with_events(
             try:
                 response = handle(request)
             except ApiError as exc:
-                if not post:
+                if not post and not final:
                     raise
                 error = exc
         if post:
@@ -83,11 +94,15 @@ def call_with_events(
                 response = shapes.error_response(error or ApiError())
             response = run_post(post, request, response, target.resource)
         elif error is not None:
+            for script in final:
+                run_final(script, request, shapes.error_response(error), target.resource)
             raise error
     finally:
         forget_linked_files(info, request.method)
     if response is None:  # pragma: no cover - every path above sets it or raises
         raise ApiError()
+    for script in final:
+        run_final(script, request, response, target.resource)
     for script in queued:
         event = {
             "request": request.to_event(),
@@ -96,6 +111,21 @@ def call_with_events(
         }
         queueing.queue_event(script.name, event, request.actor)
     return response
+
+
+def run_final(
+    script: ScriptInfo, request: ServiceRequest, response: ServiceResponse, resource: Any
+) -> None:
+    """Run a final script on the settled response; what it returns or raises changes nothing."""
+    event = {
+        "request": request.to_event(),
+        "response": shapes.response_view(response),
+        "resource": resource,
+    }
+    try:
+        runner.run_script(script, script.name, event, request)  # logs and counts its errors
+    except ApiError as exc:  # its engine is missing or turned off
+        logger.warning("script=%s not run: %s", script.name, exc.message)
 
 
 def run_pre(

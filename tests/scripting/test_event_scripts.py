@@ -61,7 +61,8 @@ def test_batch_create_refuses_a_duplicate(admin):
     [
         ({"type": "cobol"}, "type", "Script engine type 'cobol' not found."),
         ({"type": "python", "name": "db._table.todo.fetch.pre_process"}, "name", None),
-        ({"type": "python", "name": "db._table.todo.get"}, "name", None),
+        ({"type": "python", "name": "db._table.todo"}, "name", None),
+        ({"type": "python", "name": "db._table.todo.get.finally"}, "name", None),
         ({"type": "python", "name": "has space.get.pre_process"}, "name", None),
         ({"type": "python", "storage_service_id": 1}, "storage_path", None),
         ({"type": "python", "config": "text"}, "config", None),

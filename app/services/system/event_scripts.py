@@ -9,12 +9,12 @@ Records are the usual system records keyed by ``name`` (DreamFactory's
 - ``GET``/``DELETE`` as for every system resource (``ids``, ``filter``...).
 
 A script's ``name`` is the event it runs on and ends in
-``.<verb>.pre_process``, ``.<verb>.post_process`` or ``.<verb>.queued``; it
-cannot be renamed (delete and create instead). ``type`` must be an engine
-this instance can run (``system/script_type``); a type that
-``SCRIPTING_DISABLE`` turns off answers 503. The code is ``content``, or the
-file ``storage_path`` of the file service ``storage_service_id`` (both
-required together).
+``.<verb>.pre_process``, ``.<verb>.post_process``, ``.<verb>.queued``, or in
+``.<verb>`` for the final event (``app.scripting.events``); it cannot be
+renamed (delete and create instead). ``type`` must be an engine this instance
+can run (``system/script_type``); a type that ``SCRIPTING_DISABLE`` turns off
+answers 503. The code is ``content``, or the file ``storage_path`` of the file
+service ``storage_service_id`` (both required together).
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ from app.services.system.records import ModelResource
 from app.services.system.records_payload import unwrap
 
 NAME = re.compile(
-    r"^[^\s/]+\.(get|post|put|patch|delete)\.(pre_process|post_process|queued)$", re.IGNORECASE
+    r"^[^\s/]+\.(get|post|put|patch|delete)(\.(pre_process|post_process|queued))?$",
+    re.IGNORECASE,
 )
 NAME_RULE = (
-    "The name must be an event name ending in .<verb>.pre_process, .<verb>.post_process "
-    "or .<verb>.queued (verb: get, post, put, patch or delete)."
+    "The name must be an event name ending in .<verb>.pre_process, .<verb>.post_process, "
+    ".<verb>.queued or .<verb> (verb: get, post, put, patch or delete)."
 )
 
 
