@@ -7,6 +7,8 @@ the call (``g.actor``, ``g.method``); this view parses the body, builds a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, g, request
 
 from app.access import api_endpoint
@@ -15,9 +17,17 @@ from app.responses import render
 from app.services import dispatch
 from app.services.base import ServiceRequest, parse_api_path
 
+if TYPE_CHECKING:
+    from werkzeug.datastructures import MultiDict
+
 bp = Blueprint("rest", __name__)
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "MERGE"]
+
+
+def _pair_count(args: MultiDict[str, str]) -> int:
+    """How many ``name=value`` pairs the query holds (a repeated name counts each time)."""
+    return sum(len(values) for values in args.listvalues())
 
 
 @bp.route("", defaults={"path": ""}, methods=METHODS, strict_slashes=False)
@@ -27,7 +37,8 @@ def handle(path: str):
     version, service, resource = parse_api_path(path)
     current = request._get_current_object()  # one context lookup, not one per attribute
     state = g._get_current_object()
-    params = current.args.to_dict(flat=True)
+    args = current.args
+    params = args.to_dict(flat=True)
     if not service:
         return render(dispatch.root_listing(state.actor, params))
     payload, content, stream = parse_payload(current, raw=takes_raw_body(service))
@@ -44,6 +55,8 @@ def handle(path: str):
         uri=current.path,
         stream=stream,
         remote_addr=current.remote_addr,
+        query=list(args.items(multi=True)) if len(params) < _pair_count(args) else None,
+        head=current.method == "HEAD",
     )
     response = dispatch.call(service_request)
     return dispatch.to_http(response)

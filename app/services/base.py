@@ -55,6 +55,13 @@ class ServiceRequest:
     spooled to disk); None when the body was read into ``content``."""
     remote_addr: str | None = None
     """The client's address (after ProxyFix) for HTTP calls; None for internal ones."""
+    query: list[tuple[str, str]] | None = None
+    """Every query pair when a name repeats (``params`` holds each name's first value
+    only): names in order of first appearance, each with its values in the order sent;
+    None when ``params`` says it all."""
+    head: bool = False
+    """The client asked with HEAD: handled as GET (access, events, caching) and the body
+    dropped by the server; a service that proxies the call may send HEAD on instead."""
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()

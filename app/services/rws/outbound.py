@@ -1,8 +1,13 @@
 """The call an ``rws`` service makes for a request: URL, query, headers and body.
 
-Order of the query (DreamFactory's): the client's parameters first, minus our
-own credentials (``api_key``, ``session_token``) and minus parameters an
-``exclude`` item holds back, then the configured parameters. Client headers
+Order of the query (DreamFactory's): the client's parameters first, a
+repeated name with all its values in the order sent (``tag=a&tag=b``), minus
+our own credentials (``api_key``, ``session_token``) and minus parameters an
+``exclude`` item holds back, then the configured parameters. Names and values
+are form-encoded again (``quote_plus``: UTF-8, ``&``, ``=`` and ``+`` escaped,
+a space as ``+``); an empty value is sent as the bare name. The verb is the
+client's, and HEAD stays HEAD (``verb``); header and parameter items apply by
+their ``action`` bit for that verb. Client headers
 are never passed on, except those a header item names with
 ``pass_from_client``; the configured headers come last and win over our
 defaults (``Accept-Encoding: identity``, a ``User-Agent``, the body's
@@ -64,16 +69,54 @@ def _pair(name: str, value: str) -> str:
     return f"{part}={urllib.parse.quote_plus(value)}" if value != "" else part
 
 
-def query_pairs(config: dict[str, Any], request: ServiceRequest) -> tuple[list[str], list[str]]:
+def verb(request: ServiceRequest) -> str:
+    """The verb sent on: the request's, except HEAD when the client asked with HEAD."""
+    return "HEAD" if request.head and request.method == "GET" else request.method
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [item for v in value for item in _texts(v)]
+    return ["" if value is None else str(value)]
+
+
+def client_params(request: ServiceRequest) -> list[tuple[str, str]]:
+    """The client's parameters as (name, value) pairs, a repeated name's values in order.
+
+    ``params`` has the say (a pre-process script may have changed it): a name it
+    no longer holds is dropped, one whose value changed is sent once with the new
+    value, and one it gained comes last. A list value (from an internal call) is
+    sent as a repeated name.
+    """
+    params = request.params
+    pairs: list[tuple[str, str]] = []
+    firsts: dict[str, str] = {}
+    for name, value in request.query or ():
+        if name not in params:
+            continue
+        if name not in firsts:
+            firsts[name] = value
+            pairs.extend((name, text) for text in _texts(params[name]))
+        elif params[name] == firsts[name]:
+            pairs.append((name, value))
+    for name, value in params.items():
+        if name not in firsts:
+            pairs.extend((name, text) for text in _texts(value))
+    return pairs
+
+
+def query_pairs(
+    config: dict[str, Any], request: ServiceRequest, method: str
+) -> tuple[list[str], list[str]]:
     """(outbound query parts, cache key query parts), each ``name=value`` encoded."""
     sent: list[str] = []
     keyed: list[str] = []
-    items = [p for p in config.get("parameters") or [] if applies(p, request.method)]
+    items = [p for p in config.get("parameters") or [] if applies(p, method)]
     excluded = {p["name"].lower(): p for p in items if p.get("exclude")}
-    for name, value in request.params.items():
+    for name, value in client_params(request):
         if name.lower() in OWN_PARAMS:
             continue
-        part = _pair(name, "" if value is None else str(value))
+        part = _pair(name, value)
         rule = excluded.get(name.lower())
         if rule is None or not rule.get("outbound", True):
             sent.append(part)
@@ -175,9 +218,9 @@ def multipart(fields: dict[str, Any], files: Any) -> tuple[Iterator[bytes], str,
     return chunks(), f"multipart/form-data; boundary={boundary}", length
 
 
-def _body(request: ServiceRequest) -> tuple[Any, str | None, str | None, bool]:
+def _body(request: ServiceRequest, method: str) -> tuple[Any, str | None, str | None, bool]:
     """(body, content type, content length, replayable) of what the client sent."""
-    if request.method == "HEAD":
+    if method == "HEAD":
         return None, None, None, True
     sent_type = request.headers.get("content-type") or request.content_type
     if request.stream is not None and not hasattr(request.stream, "read"):
@@ -199,12 +242,13 @@ def _body(request: ServiceRequest) -> tuple[Any, str | None, str | None, bool]:
 
 
 def build(config: dict[str, Any], request: ServiceRequest, service: str) -> Outbound:
+    method = verb(request)
     url, base_query = _remote_url(config, request, service)
-    sent, keyed = query_pairs(config, request)
+    sent, keyed = query_pairs(config, request, method)
     if base_query:
         sent.insert(0, base_query)
         keyed.insert(0, base_query)
-    body, content_type, length, replayable = _body(request)
+    body, content_type, length, replayable = _body(request, method)
     headers: dict[str, tuple[str, str]] = {
         "accept-encoding": ("Accept-Encoding", "identity"),
         "user-agent": ("User-Agent", f"DreamFactory-py/{__version__}"),
@@ -217,7 +261,7 @@ def build(config: dict[str, Any], request: ServiceRequest, service: str) -> Outb
     if auth:
         headers["authorization"] = ("Authorization", auth)
     for item in config.get("headers") or []:
-        if not applies(item, request.method):
+        if not applies(item, method):
             continue
         name, value = item["name"], item.get("value") or ""
         if item.get("pass_from_client"):
@@ -231,7 +275,7 @@ def build(config: dict[str, Any], request: ServiceRequest, service: str) -> Outb
             )
         headers[name.lower()] = (name, value)
     return Outbound(
-        method=request.method,
+        method=method,
         url=url + ("?" + "&".join(sent) if sent else ""),
         headers=dict(headers.values()),
         body=body,

@@ -2,7 +2,10 @@
 
 ``/api/v2/{service}/{path}`` becomes ``{base_url}/{path}`` with the client's
 verb, query, body and content type, plus the configured parameters and
-headers (see ``outbound``). The remote's answer goes back as it came: status,
+headers (see ``outbound``). HEAD goes on as HEAD (everywhere else it is
+handled as GET) and OPTIONS as OPTIONS, when ``allowed_verbs`` lets them;
+a CORS preflight never gets here (``access.cors`` answers it first when a
+rule matches). The remote's answer goes back as it came: status,
 body (streamed, never held whole in memory unless it is being cached) and the
 headers a client may safely see (see ``transport.DROPPED_HEADERS``).
 
@@ -11,7 +14,8 @@ type included, so a client sees what the remote said; DreamFactory wraps them
 in its error envelope instead (message = the remote's body), which loses the
 remote's structure. Failures to reach the remote are ours and come as
 envelopes: 502 (unreachable, TLS, broken connection, redirect loop), 504
-(timeout). A verb not in ``allowed_verbs`` gets a 405.
+(timeout). A verb not in ``allowed_verbs`` gets a 405. Only GET answers are
+cached; HEAD neither reads nor fills the cache.
 
 Any ``base_url`` is accepted, private and loopback addresses included: the
 service is configured by an administrator who means it, and it is their
@@ -53,11 +57,11 @@ class RemoteWebService(BaseService):
         return masking.restore_secrets(config, stored)
 
     def handle(self, request: ServiceRequest) -> ServiceResponse:
-        self.require_verb(request.method)
+        self.require_verb(outbound.verb(request))
         call = outbound.build(self.config, request, self.name)
         key = None
         ttl = self.cache_ttl()
-        if ttl and request.method == "GET":
+        if ttl and call.method == "GET":
             key = cache.cache_key(self.id, call)
             hit = cache.lookup(key)
             if hit is not None:
@@ -74,7 +78,7 @@ class RemoteWebService(BaseService):
             remote = transport.origin(call.url)
             return cache.keep(key, ttl, response, answer, self.name, remote, timeout)
         body = transport.RemoteBody(response, self.name)
-        if request.method == "HEAD" or response.status in NO_BODY_STATUSES:
+        if call.method == "HEAD" or response.status in NO_BODY_STATUSES:
             body.complete = True  # nothing follows the headers: the connection can be reused
         answer.content = body
         return answer

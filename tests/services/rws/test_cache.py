@@ -205,3 +205,29 @@ def test_store_backend_expires_replaces_and_purges(app, clock):
         assert [e.key for e in db.session.query(CacheEntry)] == ["b"]
         assert store.get("b") == b"\x00" * 100_000
         db.session.remove()
+
+
+def test_the_key_holds_every_value_of_a_repeated_name(admin, remote, clock):
+    cached_rws(admin, remote)
+
+    def query_seen(query: str) -> str:
+        response = admin.get("remote/echo/x", query_string=query)
+        assert response.status_code == 200
+        return response.get_json()["query"]
+
+    assert query_seen("tag=a&tag=b") == "tag=a&tag=b"
+    assert query_seen("tag=a&tag=c") == "tag=a&tag=c"  # differs in the second value only
+    assert query_seen("tag=b&tag=a") == "tag=b&tag=a"  # the same values, another order
+    assert len(remote.seen) == 3
+    assert query_seen("tag=a&tag=b") == "tag=a&tag=b"
+    assert query_seen("tag=a&tag=c") == "tag=a&tag=c"
+    assert len(remote.seen) == 3  # both from the cache
+
+
+def test_head_neither_reads_nor_fills_the_cache(admin, remote, clock):
+    cached_rws(admin, remote)
+    assert admin.call("HEAD", "remote/count").status_code == 200
+    assert count(admin) == 2  # the HEAD was the first call; it cached nothing
+    assert admin.call("HEAD", "remote/count").status_code == 200
+    assert [s.method for s in remote.seen] == ["HEAD", "GET", "HEAD"]
+    assert count(admin) == 2  # GET still answered from the cache

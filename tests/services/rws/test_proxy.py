@@ -212,12 +212,12 @@ def test_encoded_body_is_relayed_with_its_encoding(admin, remote):
 
 
 def test_head_and_no_content(admin, remote):
-    """HEAD is handled as GET (as every service does); the client gets the headers only."""
+    """HEAD goes on as HEAD (see ``test_query_and_verbs``); the client gets the headers only."""
     make_rws(admin, base_url=f"{remote.url}/echo")
     response = admin.call("HEAD", "remote/x")
     assert response.status_code == 200
     assert response.get_data() == b""
-    assert remote.last().method == "GET"
+    assert remote.last().method == "HEAD"
     assert int(response.headers["Content-Length"]) > 0  # the remote's, not ours
     make_rws(admin, name="nothing", base_url=f"{remote.url}/empty")
     response = admin.delete("nothing")
