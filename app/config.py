@@ -79,7 +79,12 @@ class Config:
     """Hard cap for ``limit`` on any list."""
 
     ALWAYS_WRAP_RESOURCES = True
+    """Answer lists as ``{"resource": [...]}``; false → the bare array (unless ``meta`` rides
+    along), and ``?wrap=true|false`` decides per request."""
+
     RESOURCE_WRAPPER = "resource"
+    """Key of the list in wrapped responses, also accepted around records in request bodies."""
+
     XML_ROOT = "dfapi"
     LOGIN_ATTRIBUTE = "email"
     PASSWORD_MIN_LENGTH = 16

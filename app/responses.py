@@ -2,7 +2,9 @@
 
 The format comes from the ``accept`` query parameter, else the ``Accept``
 header; anything not asking for XML or CSV gets JSON. JSON is encoded with
-orjson (slashes unescaped, as DreamFactory does).
+orjson (slashes unescaped, as DreamFactory does). JSON and XML list answers are
+wrapped as configured here, at the last step (``app.wrapping.shape``); CSV rows
+are the list either way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 import orjson
 from flask import Response, current_app, has_request_context, request
+
+from app.wrapping import CANONICAL, shape
 
 JSON = "application/json"
 XML = "application/xml"
@@ -96,7 +100,7 @@ def to_csv(data: Any) -> bytes:
     if isinstance(data, dict) and set(data) == {"error"} and isinstance(data["error"], dict):
         data = data["error"]
     if isinstance(data, dict):
-        rows = data.get(current_app.config.get("RESOURCE_WRAPPER", "resource"), [data])
+        rows = data.get(CANONICAL, [data])
     elif isinstance(data, list):
         rows = data
     else:
@@ -120,14 +124,14 @@ def to_csv(data: Any) -> bytes:
 
 
 def render(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A response for data in the format the client asked for."""
+    """A response for data in the format the client asked for (list answers wrapped as set)."""
     fmt = wanted_format()
     if fmt == XML:
-        body, mimetype = to_xml(data), XML
+        body, mimetype = to_xml(shape(data)), XML
     elif fmt == CSV:
         body, mimetype = to_csv(data), CSV
     else:
-        body, mimetype = dumps(data), JSON
+        body, mimetype = dumps(shape(data)), JSON
     response = Response(body, status=status, mimetype=mimetype)
     if headers:
         response.headers.update(headers)

@@ -41,7 +41,6 @@ DERIVED = {
 
 UNREAD = {
     "JSON_SORT_KEYS": "declared in Config, but Flask 3 no longer reads it",
-    "ALWAYS_WRAP_RESOURCES": "declared in Config, read nowhere yet",
 }
 """Config keys declared but read by nothing: documenting them would promise a feature."""
 

@@ -27,6 +27,7 @@ from app.services.files.paths import (
     kind,
     within,
 )
+from app.wrapping import wrapped_key
 
 
 def delete_file(container: Container, path: str) -> dict[str, Any]:
@@ -111,8 +112,9 @@ def delete_items(
 
 def unwrap(payload: Any) -> list[Any]:
     """The items of a body: its ``resource`` list, a bare list, or one object."""
-    if isinstance(payload, dict) and "resource" in payload:
-        payload = payload["resource"]
+    key = wrapped_key(payload)
+    if key is not None:
+        payload = payload[key]
     if isinstance(payload, dict):
         return [payload] if payload else []
     return payload if isinstance(payload, list) else []

@@ -18,6 +18,7 @@ from app.access.row_filters import RowFilter, service_filters
 from app.errors import BadRequest
 from app.records.server_filters import to_condition
 from app.services.sql.relations import Relation, relations_for
+from app.wrapping import wrapped_key
 
 if TYPE_CHECKING:
     from app.services.base import ServiceRequest
@@ -77,7 +78,7 @@ class TableContext:
         if not isinstance(payload, dict):
             return {}
         if (
-            "resource" in payload
+            wrapped_key(payload) is not None
             or self.request.method in ("GET", "DELETE")
             or (payload and set(payload) <= BODY_OPTIONS)
         ):

@@ -37,6 +37,7 @@ from app.services.sql.fieldspec import parse_field
 from app.services.sql.listing import list_tables
 from app.services.sql.relations import relations_for
 from app.services.sql.schema_writer import SchemaWriter, parse_table
+from app.wrapping import wrapped_key
 
 if TYPE_CHECKING:
     from app.services.sql.schema import DbSchema, TableInfo
@@ -48,8 +49,9 @@ NO_UPDATE_DATA = "No data in schema update request."
 
 def _items(payload: Any) -> tuple[list[Any], bool]:
     """(items, single): a ``resource`` list, a bare list, or one object."""
-    if isinstance(payload, dict) and "resource" in payload:
-        items = payload["resource"]
+    key = wrapped_key(payload)
+    if key is not None:
+        items = payload[key]
         return (items if isinstance(items, list) else [items]), False
     if isinstance(payload, list):
         return payload, False

@@ -25,6 +25,7 @@ from app.services.sql.context import BODY_OPTIONS, TableContext
 from app.services.sql.listing import list_tables
 from app.services.sql.results import cache_key, get_result_cache
 from app.services.sql.writer import Writer
+from app.wrapping import wrapped_key, wrapped_list
 
 if TYPE_CHECKING:
     from app.services.sql.service import SqlService
@@ -37,8 +38,9 @@ NO_RECORDS = (
 
 def _records(payload: Any, required: bool = True) -> tuple[list[Any], bool]:
     """(records, single): a wrapped or bare list, or one bare object (answered unwrapped)."""
-    if isinstance(payload, dict) and "resource" in payload:
-        records = payload["resource"]
+    key = wrapped_key(payload)
+    if key is not None:
+        records = payload[key]
         records, single = (records if isinstance(records, list) else [records]), False
     elif isinstance(payload, list):
         records, single = payload, False
@@ -274,8 +276,9 @@ class TableResource(Resource):
     def change(self, ctx: TableContext) -> dict[str, Any]:
         """The one record applied to every target of a by-id, ``ids`` or ``filter`` update."""
         payload = ctx.request.payload
-        if isinstance(payload, dict) and isinstance(payload.get("resource"), list):
-            payload = payload["resource"][0] if payload["resource"] else None
+        records = wrapped_list(payload)
+        if records is not None:
+            payload = records[0] if records else None
         if not isinstance(payload, dict):
             raise BadRequest(NO_RECORDS)
         change = {k: v for k, v in payload.items() if k not in BODY_OPTIONS or ctx.table.column(k)}

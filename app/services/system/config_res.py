@@ -18,6 +18,7 @@ from app.schemas.common import flatten_messages
 from app.schemas.config import SystemConfigSchema
 from app.services.base import Resource, ServiceRequest
 from app.services.system import resource
+from app.wrapping import wrapped_list
 
 FIELDS = list(SystemConfigSchema().fields)
 
@@ -64,8 +65,9 @@ class ConfigResource(Resource):
         if rest:
             raise BadRequest("The config resource is a singleton; it has no sub-resources.")
         payload = request.payload
-        if isinstance(payload, dict) and isinstance(payload.get("resource"), list):
-            payload = payload["resource"][0] if payload["resource"] else {}
+        records = wrapped_list(payload)
+        if records is not None:
+            payload = records[0] if records else {}
         if not isinstance(payload, dict):
             raise BadRequest("The config must be sent as a JSON object.")
         try:

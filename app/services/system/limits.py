@@ -27,6 +27,7 @@ from app.services.base import Resource, ServiceRequest
 from app.services.system import resource
 from app.services.system.records import ModelResource
 from app.services.system.records_base import MAX_ID
+from app.wrapping import wrapped_key
 
 NO_RECORDS = (
     "No record(s) detected in request. Please make sure record(s) are wrapped in a "
@@ -104,7 +105,8 @@ def _requested_ids(request: ServiceRequest) -> list[int] | None:
     if ids not in (None, ""):
         return [_limit_id(i) for i in parse_ids(ids)]
     payload = request.payload
-    records = payload.get("resource") if isinstance(payload, dict) else payload
+    key = wrapped_key(payload)
+    records = payload[key] if key is not None else payload
     if isinstance(records, list) and records:
         if not all(isinstance(r, dict) and "id" in r for r in records):
             raise BadRequest("No identifier 'id' found in the record.")

@@ -1,9 +1,10 @@
 """Reading records and options out of a request body, as DreamFactory accepts them.
 
-A body may carry records as ``{"resource": [...]}``, a bare list, or one bare
-object (which is then answered unwrapped). Options (``fields``, ``ids``,
-``filter``, ``continue``...) may come in the query or as top-level keys of a
-JSON object body; those keys are never taken for record fields.
+A body may carry records as ``{"resource": [...]}`` (or under the configured
+``RESOURCE_WRAPPER``), a bare list, or one bare object (which is then answered
+unwrapped). Options (``fields``, ``ids``, ``filter``, ``continue``...) may come
+in the query or as top-level keys of a JSON object body; those keys are never
+taken for record fields.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.errors import BadRequest
+from app.wrapping import wrapped_key, wrapped_list
 
 NO_RECORDS = (
     "No record(s) detected in request. Please make sure record(s) are wrapped in a "
@@ -47,8 +49,9 @@ def strip_options(record: dict[str, Any]) -> dict[str, Any]:
 
 def body_records(payload: Any) -> list[Any]:
     """Records sent as ``{"resource": [...]}`` or a bare list (else none)."""
-    if isinstance(payload, dict) and isinstance(payload.get("resource"), list):
-        return payload["resource"]
+    records = wrapped_list(payload)
+    if records is not None:
+        return records
     if isinstance(payload, list):
         return payload
     return []
@@ -56,8 +59,9 @@ def body_records(payload: Any) -> list[Any]:
 
 def unwrap(payload: Any, required: bool = True) -> tuple[list[Any], bool]:
     """(records, single): a wrapped or bare list, or one bare object (answered unwrapped)."""
-    if isinstance(payload, dict) and "resource" in payload:
-        records = payload["resource"]
+    key = wrapped_key(payload)
+    if key is not None:
+        records = payload[key]
         if not isinstance(records, list):
             records = [records]
         single = False
