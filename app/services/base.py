@@ -229,10 +229,24 @@ class BaseService:
     def handle_root(self, request: ServiceRequest) -> Any:
         if request.method != "GET":
             raise unsupported_verb(request, self.name)
+        from app.records.clauses import to_bool
+
+        if to_bool(request.param("as_access_list")):
+            from app.services.access_list import access_list
+
+            return access_list(self, request)
         return list_resources(request, self.resource_infos())
 
     def resource_infos(self) -> Iterable[dict[str, Any]]:
         return [cls.info() for cls in self.resources.values()]
+
+    def access_components(self, request: ServiceRequest) -> list[str]:
+        """Role components below the root for ``?as_access_list=true``: each resource's
+        ``name/`` and ``name/*`` (a service whose resources hold named things adds those)."""
+        from app.services.access_list import components
+
+        names = [info["name"] for info in self.resource_infos()]
+        return [item for name in names for item in components(name, ())]
 
     def event_target(self, request: ServiceRequest) -> EventTarget:
         """The event paths this request fires (generic first) and the event's ``resource``."""

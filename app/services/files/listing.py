@@ -198,9 +198,9 @@ def file_properties(
     return data
 
 
-def access_list(container: Container) -> dict[str, Any]:
-    """Role components for this service: the root, ``*``, then each folder and its ``*``."""
-    items = ["", "*"]
+def access_components(container: Container) -> list[str]:
+    """Role components below the root: each folder and its ``*``."""
+    items = []
     for entry in list_folder(container, "", include_files=False, full_tree=True):
         items += [entry["path"], entry["path"] + "*"]
-    return {"resource": items}
+    return items

@@ -87,6 +87,9 @@ class LocalFileService(BaseService):
         self.chunk = max(int(settings["FILE_CHUNK_SIZE"]), MIN_CHUNK)
         self.max_upload = int(settings["FILE_MAX_UPLOAD_SIZE"])
 
+    def access_components(self, request) -> list[str]:
+        return listing.access_components(self.container)
+
     # -- dispatch ---------------------------------------------------------------------------
 
     def handle(self, request) -> Any:
@@ -142,7 +145,9 @@ class LocalFileService(BaseService):
             )
             return ServiceResponse(content=response, status=response.status_code)
         if not path and to_bool(params.get("as_access_list")):
-            return listing.access_list(self.container)
+            from app.services.access_list import access_list
+
+            return access_list(self, request)
         if to_bool(params.get("zip")):
             return ServiceResponse(content=download.zip_response(self.container, path, self.chunk))
         if to_bool(params.get("include_properties")):

@@ -55,6 +55,22 @@ class SqlService(BaseService):
                     values[param] = list(routines(schema, connection, KINDS[resource]))
         return values
 
+    def access_components(self, request) -> list[str]:
+        """``_schema`` and ``_table`` with every table, ``_proc``/``_func`` with each routine."""
+        from app.services.access_list import components
+        from app.services.sql.routines import KINDS, routines
+
+        with self.connect(read_only=True) as connection:
+            schema = self.schema(connection)
+            found = []
+            for resource in self.resources:
+                if resource in KINDS:
+                    names = list(routines(schema, connection, KINDS[resource]))
+                else:
+                    names = list(schema.names)
+                found += components(resource, names)
+        return found
+
     def engine(self) -> sa.Engine:
         return engine_for(self.info)
 

@@ -190,3 +190,17 @@ def test_bad_calls(routines):
     with routines.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM log")).scalar() == 0
     assert_error(api.put(f"{name}/_func/add_numbers"), 400)
+
+
+def test_the_access_list_names_each_routine(routines):
+    listed = routines.api.get(f"{routines.name}?as_access_list=true").get_json()["resource"]
+    functions = [f["name"] for f in call(routines, "GET", "_func")["resource"]]
+    procedures = [p["name"] for p in call(routines, "GET", "_proc")["resource"]]
+    assert listed[listed.index("_proc/") :] == [
+        "_proc/",
+        "_proc/*",
+        *[item for name in procedures for item in (f"_proc/{name}/", f"_proc/{name}/*")],
+        "_func/",
+        "_func/*",
+        *[item for name in functions for item in (f"_func/{name}/", f"_func/{name}/*")],
+    ]
