@@ -34,40 +34,26 @@ def test_system_and_user_list_their_resources(admin):
     ]
 
 
+def reader(admin: Api, client, name: str, components: list[str]) -> Api:
+    """A caller whose app role allows GET on these components of ``db``."""
+    listed = admin.get("system/service", query_string={"filter": "name=db"}).get_json()
+    service_id = listed["resource"][0]["id"]
+    accesses = [
+        {"service_id": service_id, "component": c, "verb_mask": 1, "requestor_mask": 1}
+        for c in components
+    ]
+    _, key = create_api_app(admin, name, create_role(admin, name, accesses))
+    return Api(client, api_key=key)
+
+
 def test_a_role_sees_only_the_components_it_reaches(admin, client):
-    service_id = admin.get("system/service", query_string={"filter": "name=db"}).get_json()[
-        "resource"
-    ][0]["id"]
-    role = create_role(
-        admin,
-        "todo only",
-        [
-            {"service_id": service_id, "component": "", "verb_mask": 1, "requestor_mask": 1},
-            {"service_id": service_id, "component": "_table/todo", "verb_mask": 1,
-             "requestor_mask": 1},
-        ],
-    )  # fmt: skip
-    _, key = create_api_app(admin, "todo reader", role)
-    reader = Api(client, api_key=key)
-    listed = reader.get("db", query_string={"as_access_list": "true"}).get_json()
+    caller = reader(admin, client, "todo only", ["", "_table/todo"])
+    listed = caller.get("db", query_string={"as_access_list": "true"}).get_json()
     assert listed == {"resource": ["", "*", "_table/todo/", "_table/todo/*"]}
 
 
 def test_a_wildcard_row_lists_the_resource_and_all_it_holds(admin, client):
-    service_id = admin.get("system/service", query_string={"filter": "name=db"}).get_json()[
-        "resource"
-    ][0]["id"]
-    role = create_role(
-        admin,
-        "all tables",
-        [{"service_id": service_id, "component": "*", "verb_mask": 1, "requestor_mask": 1}],
-    )
-    _, key = create_api_app(admin, "table reader", role)
+    caller = reader(admin, client, "all tables", ["*"])
     tables = admin.get("db/_table", query_string={"as_list": "true"}).get_json()["resource"]
-    listed = Api(client, api_key=key).get("db", query_string={"as_access_list": "true"})
-    assert listed.get_json()["resource"] == [
-        "",
-        "*",
-        *components("_schema", tables),
-        *components("_table", tables),
-    ]
+    listed = caller.get("db", query_string={"as_access_list": "true"}).get_json()["resource"]
+    assert listed == ["", "*", *components("_schema", tables), *components("_table", tables)]
