@@ -41,6 +41,8 @@ def _default(value: Any) -> Any:
         return str(value)
     if isinstance(value, set | frozenset | tuple):
         return list(value)
+    if isinstance(value, dict):  # a marked dict, such as wrapping.AlwaysWrapped
+        return dict(value)
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 

@@ -6,8 +6,10 @@ build it and event scripts see it. Only the final rendering (``app.responses``)
 gives it the configured name (``RESOURCE_WRAPPER``) or answers the bare array
 when wrapping is off (``ALWAYS_WRAP_RESOURCES`` false, or ``?wrap=false``).
 A list carrying ``meta`` is wrapped anyway, as in DreamFactory; ``?wrap=true``
-forces wrapping when the setting is off. Request bodies may carry their
-records under the configured name or under ``resource``.
+forces wrapping when the setting is off. A service marks a list DreamFactory
+wraps whatever is asked (file services' folder listings) as ``AlwaysWrapped``.
+Request bodies may carry their records under the configured name or under
+``resource``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from app.records.clauses import to_bool
 
 CANONICAL = "resource"
 """The key every list answer is built under, whatever the setting."""
+
+
+class AlwaysWrapped(dict):
+    """A list answer sent wrapped even when wrapping is off (it still takes the configured key)."""
 
 
 def wrapper_name() -> str:
@@ -67,7 +73,7 @@ def shape(data: Any) -> Any:
     others = data.keys() - {CANONICAL}
     if others - {"meta"}:
         return data
-    if not others and not wants_wrap():
+    if not others and not isinstance(data, AlwaysWrapped) and not wants_wrap():
         return data[CANONICAL]
     name = wrapper_name()
     if name == CANONICAL:

@@ -158,3 +158,15 @@ def test_settings_come_from_df_environment_variables(
     application = spare_app(stores(backend), str(tmp_path / "storage"))
     assert application.config["ALWAYS_WRAP_RESOURCES"] is False
     assert application.config["RESOURCE_WRAPPER"] == "records"
+
+
+def test_file_folder_listings_are_wrapped_whatever_is_asked(app, admin):
+    """DreamFactory force-wraps folder listings (cleanResources with force_wrap)."""
+    app.config["ALWAYS_WRAP_RESOURCES"] = False
+    assert admin.post("files/docs/").status_code == 201
+    for wrap in ({}, {"wrap": "false"}):
+        body = admin.get("files/", query_string={"as_list": "true", **wrap}).get_json()
+        assert isinstance(body, dict) and "docs/" in body["resource"]
+    app.config["RESOURCE_WRAPPER"] = "records"
+    listed = admin.get("files/", query_string={"fields": "path"}).get_json()
+    assert {"path": "docs/"} in listed["records"]

@@ -23,6 +23,7 @@ from typing import Any
 from app.errors import BadRequest, NotFound
 from app.records.clauses import to_bool
 from app.services.files.paths import TMP_PREFIX, Container, base_name, folder_path
+from app.wrapping import AlwaysWrapped
 
 INLINE_CONTENT_MAX = 16 * 1024 * 1024
 """Bytes: the largest file ``include_properties&content=true`` returns inside JSON."""
@@ -135,15 +136,16 @@ def search(entries: list[dict[str, Any]], term: str) -> list[dict[str, Any]]:
 
 
 def clean_resources(entries: list[dict[str, Any]], params: dict[str, str]) -> dict[str, Any]:
-    """``as_list`` (values of ``id_field``, default ``path``) or the entries cut to ``fields``."""
+    """``as_list`` (values of ``id_field``, default ``path``) or the entries cut to ``fields``;
+    wrapped whatever the wrapping setting, as DreamFactory's folder listings are."""
     if to_bool(params.get("as_list")):
         id_field = params.get("id_field") or "path"
-        return {"resource": [e.get(id_field) for e in entries]}
+        return AlwaysWrapped(resource=[e.get(id_field) for e in entries])
     fields = params.get("fields")
     if fields and fields != "*":
         wanted = {f.strip() for f in fields.split(",") if f.strip()}
         entries = [{k: v for k, v in e.items() if k in wanted} for e in entries]
-    return {"resource": entries}
+    return AlwaysWrapped(resource=entries)
 
 
 def folder_properties(container: Container, path: str) -> dict[str, Any]:
