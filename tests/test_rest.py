@@ -212,6 +212,30 @@ def test_method_query_parameter_on_post(admin, echo):
     assert both.get_json()["method"] == "DELETE"
 
 
+def test_a_method_parameter_is_consumed_only_when_it_chose_the_verb(admin, echo):
+    tunnelled = admin.post(echo, query_string="method=DELETE&n=1&method=x").get_json()
+    assert tunnelled["method"] == "DELETE"
+    assert tunnelled["params"] == {"n": "1"}
+    for response in (
+        admin.get(echo, query_string="method=DELETE&n=1"),  # only a POST tunnels
+        admin.post(echo, query_string="method=DELETE&n=1", headers={"X-HTTP-Method": "PUT"}),
+    ):
+        assert response.get_json()["params"] == {"method": "DELETE", "n": "1"}
+    empty = admin.post(echo, query_string="method=&n=1", json={}).get_json()
+    assert (empty["method"], empty["params"]) == ("POST", {"method": "", "n": "1"})
+
+
+@pytest.mark.parametrize(
+    "tunnel", [{"headers": {"X-HTTP-Method": "HEAD"}}, {"query_string": "method=head"}]
+)
+def test_a_tunnelled_head_answers_headers_only(admin, echo, tunnel):
+    response = admin.post(echo, **tunnel)
+    assert response.status_code == 200
+    assert response.data == b""
+    assert response.headers["Content-Length"] == "0"  # the answer is to a POST
+    assert response.headers["Content-Type"] == "application/json"
+
+
 def test_header_precedence(admin, echo):
     response = admin.post(echo, headers={"X-HTTP-Method": "DELETE", "X-Method-Override": "PUT"})
     assert response.get_json()["method"] == "DELETE"

@@ -55,18 +55,34 @@ def check_status() -> None:
         raise ServiceUnavailable(NOT_SET_UP)
 
 
+TUNNEL_PARAM = "method"
+"""The query parameter a POST may carry another verb in, when no tunnel header is sent."""
+
+
 def override_verb() -> None:
-    """Effective verb in ``g.method``: POST may tunnel another verb; MERGE means PATCH."""
+    """Effective verb in ``g.method``: POST may tunnel another verb; MERGE means PATCH.
+
+    Also sets ``g.asked_verb``, the verb asked for before normalizing (``HEAD`` for a
+    real or tunnelled HEAD, which ``g.method`` holds as GET), and ``g.verb_tunnel``:
+    the header or query parameter the verb came from, None without a tunnel. A
+    ``method`` parameter is a tunnel only on a POST sent without a tunnel header.
+    """
     method = request.method
+    tunnel = None
     if method == "POST" and is_api_request():
         headers = request.headers
         for header in TUNNEL_HEADERS:
             if headers.get(header):
-                method = headers[header]
+                method, tunnel = headers[header], header
                 break
         else:
-            method = request.args.get("method") or method
-    g.method = normalize_verb(method)
+            asked = request.args.get(TUNNEL_PARAM)
+            if asked:
+                method, tunnel = asked, TUNNEL_PARAM
+    state = g._get_current_object()
+    state.asked_verb = method.upper()
+    state.verb_tunnel = tunnel
+    state.method = normalize_verb(method)
 
 
 def authenticate() -> None:
