@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from flask import current_app
+from werkzeug.datastructures import MultiDict
 
 from app.errors import ApiError, BadRequest, TooManyRequests, error_body
 from app.responses import dumps
@@ -128,10 +129,12 @@ def internal_call(
     if path.lower().startswith(prefix):
         path = path[len(prefix) :]
     version, service, resource = parse_api_path(path)
-    params = {k: v for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True)}
+    params, pairs = query_params(query)
     extra = options.get("parameters")
     if isinstance(extra, dict):
         params.update({str(k): _param_text(v) for k, v in extra.items()})
+        if pairs is not None:  # an option replaces every value the path gave that name
+            pairs = [(k, v) for k, v in pairs if str(k) not in extra] or None
     headers = options.get("headers")
     headers = {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
     body, content = _body(payload)
@@ -147,6 +150,7 @@ def internal_call(
         requestor=Requestor.SCRIPT,
         actor=actor,
         uri=f"/{current_app.config.get('API_ROUTE_PREFIX', 'api')}/{version or 'v2'}/{path}",
+        query=pairs,
     )
     try:
         check_call(request)
@@ -162,6 +166,16 @@ def internal_call(
         logger.exception("platform.api %s %s failed", verb, path)
         raise ApiError("An internal error occurred.") from None
     return result_of(response)
+
+
+def query_params(query: str) -> tuple[dict[str, str], list[tuple[str, str]] | None]:
+    """(params, query) of a path's query string, as the REST controller builds them:
+    each name's first value, and, when a name repeats, every pair (names in order of
+    first appearance, each with its values in the order sent)."""
+    args = MultiDict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    params = args.to_dict(flat=True)
+    pairs = list(args.items(multi=True))
+    return params, pairs if len(params) < len(pairs) else None
 
 
 def _param_text(value: Any) -> str:

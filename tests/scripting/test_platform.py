@@ -107,6 +107,15 @@ return [by_option.content, by_query.content]
     ]
 
 
+def test_a_repeated_name_in_the_path_means_what_it_means_over_http(admin):
+    """``params`` holds a repeated name's first value (the REST controller's choice; the
+    rws tests check that every value is sent on)."""
+    query = "ids=3&fields=id&ids=4"
+    code = f"return platform.api.get('db/_table/todo?{query}').content"
+    over_http = admin.get("db/_table/todo", query_string=query).get_json()
+    assert run_script(admin, code).get_json() == over_http == {"resource": [{"id": 3}]}
+
+
 def test_internal_calls_use_the_callers_role_with_requestor_script(admin, client):
     from tests.conftest import USER_PASSWORD, Api, create_api_app, create_role, create_user
 
