@@ -206,14 +206,24 @@ def result_of(response: ServiceResponse) -> dict[str, Any]:
             headers = {**{str(k): str(v) for k, v in inner.items()}, **headers}
         content_type = response.content_type or getattr(content, "mimetype", None)
         raw = _raw_bytes(content)
-        text = raw[:MAX_RAW_CHARS].decode("utf-8", "replace")
+        body: Any = raw[:MAX_RAW_CHARS].decode("utf-8", "replace")
+        if _is_json(content_type) and len(raw) < MAX_RAW_CHARS:
+            try:  # a remote's JSON answer reaches scripts as data, as DreamFactory's rws gives it
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                pass  # not the JSON it claims to be: the text, as it came
         return {
             "status_code": response.status,
-            "content": text,
+            "content": body,
             "content_type": content_type or "application/octet-stream",
             "headers": headers,
         }
     return result_of_data(content, response.status, headers)
+
+
+def _is_json(content_type: str | None) -> bool:
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
 
 
 def result_of_data(data: Any, status: int, headers: dict[str, str]) -> dict[str, Any]:

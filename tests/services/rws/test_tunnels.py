@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.conftest import assert_error
@@ -68,9 +66,27 @@ return [plain.content, option.content, once.content]
     save_script(admin, HOOK, code)
     response = admin.get("system/environment")
     assert response.status_code == 200, response.get_data(as_text=True)
-    # an rws answer reaches a script as text (a raw body), whatever its content type
-    plain, option, once = (json.loads(text) for text in response.get_json())
+    # the remote's JSON answer reaches the script as data
+    plain, option, once = response.get_json()
     assert plain["query"] == "tag=a&tag=b&n=1"  # grouped by name, as the REST controller does
     assert option["query"] == "n=1&tag=z"  # an option replaces every value the path gave
     assert (once["method"], once["query"]) == ("POST", "tag=a&method=DELETE")  # no tunnel
     assert [s.query for s in remote.seen] == [plain["query"], option["query"], once["query"]]
+
+
+def test_a_scripts_call_gets_text_as_text_and_json_errors_as_data(admin, remote):
+    make_rws(admin, base_url=remote.url)
+    code = """
+problem = platform.api.get('remote/status/409')
+text = platform.api.get('remote/headers')  # last: the test remote's Keep-Alive is a lie
+return [text.content, text.content_type, problem.status_code, problem.content]
+"""
+    save_script(admin, HOOK, code)
+    response = admin.get("system/environment")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json() == [
+        "headers",
+        "text/plain; charset=utf-8",
+        409,
+        {"remote_error": 409},
+    ]
