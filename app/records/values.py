@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -62,6 +63,27 @@ def coerce_value(value: Any, column: sa.ColumnElement, field: str) -> Any:
     return converted
 
 
+def converter(column: sa.ColumnElement) -> Callable[[Any, str], Any]:
+    """``coerce_value`` for one column with its type looked up once, for many values."""
+    parse = _parser(python_type(column), column)
+
+    def coerce(value: Any, field: str) -> Any:
+        if value is None:
+            return None
+        try:
+            if isinstance(value, list | tuple | dict | set) or _unsendable(value):
+                converted = _INVALID
+            else:
+                converted = parse(value)
+        except (ValueError, TypeError, InvalidOperation, OverflowError):
+            converted = _INVALID
+        if converted is _INVALID:
+            raise _invalid(value, column, field)
+        return converted
+
+    return coerce
+
+
 def coerce_pattern(value: Any, column: sa.ColumnElement, field: str) -> str:
     """A LIKE operand as text: a string or number, never NULL or a list."""
     if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -87,6 +109,8 @@ def _unsendable(value: Any) -> bool:
     """Text no driver can send: NUL characters (PostgreSQL) or lone surrogates (not UTF-8)."""
     if not isinstance(value, str):
         return False
+    if value.isascii():
+        return "\x00" in value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -97,37 +121,61 @@ def _unsendable(value: Any) -> bool:
 def _convert(value: Any, target: type | None, column: sa.ColumnElement) -> Any:
     if isinstance(value, list | tuple | dict | set):
         return _INVALID
+    return _parser(target, column)(value)
+
+
+def _parser(target: type | None, column: sa.ColumnElement) -> Callable[[Any], Any]:
+    """How a scalar value is read for a column of Python type ``target``."""
     if target is None:
-        return value
+        return _same
     if target in (dict, list):
-        return _INVALID  # JSON and array columns cannot be compared with a scalar
-    if target is bool:
-        return _to_bool(value)
-    if target is int:
-        return _to_int(value)
-    if target is float:
-        number = value if isinstance(value, float) else float(_text(value))
-        return number if math.isfinite(number) else _INVALID
-    if target is Decimal:
-        number = value if isinstance(value, Decimal) else Decimal(_text(value))
-        if not number.is_finite() or abs(number.adjusted()) > MAX_DECIMAL_EXPONENT:
-            return _INVALID
-        return number
+        return _refuse  # JSON and array columns cannot be compared with a scalar
     if target is dt.datetime:
-        return _to_datetime(value, getattr(column.type, "timezone", False))
-    if target is dt.date:
-        if isinstance(value, dt.datetime):
-            return _INVALID
-        return value if isinstance(value, dt.date) else dt.date.fromisoformat(_text(value))
-    if target is dt.time:
-        return value if isinstance(value, dt.time) else dt.time.fromisoformat(_text(value))
-    if target is uuid.UUID:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(_text(value))
-    if target is str:
-        return value if isinstance(value, str) else _text(value)
-    if target is bytes:
-        return value if isinstance(value, bytes) else _text(value).encode()
+        aware = getattr(column.type, "timezone", False)
+        return lambda value: _to_datetime(value, aware)
+    return _PARSERS.get(target, _same)
+
+
+def _same(value: Any) -> Any:
     return value
+
+
+def _refuse(value: Any) -> Any:
+    return _INVALID
+
+
+def _to_float(value: Any) -> Any:
+    number = value if isinstance(value, float) else float(_text(value))
+    return number if math.isfinite(number) else _INVALID
+
+
+def _to_decimal(value: Any) -> Any:
+    number = value if isinstance(value, Decimal) else Decimal(_text(value))
+    if not number.is_finite() or abs(number.adjusted()) > MAX_DECIMAL_EXPONENT:
+        return _INVALID
+    return number
+
+
+def _to_date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return _INVALID
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(_text(value))
+
+
+def _to_time(value: Any) -> Any:
+    return value if isinstance(value, dt.time) else dt.time.fromisoformat(_text(value))
+
+
+def _to_uuid(value: Any) -> Any:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(_text(value))
+
+
+def _to_str(value: Any) -> Any:
+    return value if isinstance(value, str) else _text(value)
+
+
+def _to_bytes(value: Any) -> Any:
+    return value if isinstance(value, bytes) else _text(value).encode()
 
 
 def _text(value: Any) -> str:
@@ -152,7 +200,9 @@ def _to_int(value: Any) -> Any:
     if isinstance(value, bool):
         return _INVALID
     if isinstance(value, float | Decimal):
-        number = int(value) if value == int(value) else None
+        number = int(value)
+        if number != value:
+            return _INVALID  # not a whole number
     else:
         number = value if isinstance(value, int) else int(_text(value), 10)
     return number if number in INT_RANGE else _INVALID
@@ -168,3 +218,17 @@ def _to_datetime(value: Any, aware_column: bool) -> Any:
     if moment.tzinfo is not None and not aware_column:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment
+
+
+_PARSERS: dict[type, Callable[[Any], Any]] = {
+    bool: _to_bool,
+    int: _to_int,
+    float: _to_float,
+    Decimal: _to_decimal,
+    dt.date: _to_date,
+    dt.time: _to_time,
+    uuid.UUID: _to_uuid,
+    str: _to_str,
+    bytes: _to_bytes,
+}
+"""Readers by exact Python type (``dt.datetime`` needs the column; other types pass as given)."""
