@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.errors import BadRequest
-from app.records.values import coerce_value, python_type
+from app.records.values import converter, python_type
 from app.services.sql import validation
 from app.services.sql.schema import TableInfo, field_df_type
 
@@ -82,49 +82,94 @@ def expression(value: Any, column: sa.Column, field: str) -> Any:
 
 def write_value(column: sa.Column, value: Any, field: str) -> Any:
     """``value`` typed for ``column`` and checked to fit; 400 naming the field otherwise."""
+    return column_writer(column)(value, field)
+
+
+def column_writer(column: sa.Column) -> Callable[[Any, str], Any]:
+    """``write_value`` for one column, its type's facts worked out once (see ``WritePlan``)."""
     target = python_type(column)
-    if target in (dict, list) or isinstance(column.type, sa.JSON):
-        return value
-    if isinstance(column.type, sa.ARRAY):
-        if not isinstance(value, list):
-            raise BadRequest(f"Invalid value for field '{field}': an array is expected.")
-        return value
-    if target is bytes:
-        if isinstance(value, str):
-            try:
-                return base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError):
-                raise BadRequest(f"Invalid value for field '{field}': base64 expected.") from None
-    typed = coerce_value(value, column, field)
-    _check_fits(column, typed, field)
-    return typed
-
-
-def _check_fits(column: sa.Column, value: Any, field: str) -> None:
     kind = column.type
-    if isinstance(kind, sa.Enum) and kind.enums and value not in kind.enums:
-        raise BadRequest(
-            f"Invalid value for field '{field}': '{value}' is not one of {', '.join(kind.enums)}."
-        )
-    length = getattr(kind, "length", None)
-    if isinstance(value, str | bytes) and length and len(value) > length:
-        raise BadRequest(
-            f"Value for field '{field}' is too long ({len(value)} characters; at most {length})."
-        )
-    if isinstance(value, int) and not isinstance(value, bool):
-        for cls, low, high in INTEGER_RANGES:
-            if isinstance(kind, cls):
-                if not low <= value <= high:
-                    raise BadRequest(f"Value for field '{field}' is out of range: {value}")
-                break
-    if (
-        isinstance(value, Decimal)
-        and isinstance(kind, sa.Numeric)
-        and not isinstance(kind, sa.Float)
-    ):
-        precision, scale = kind.precision, kind.scale or 0
-        if precision and value.is_finite() and abs(value) >= Decimal(10) ** (precision - scale):
+    if target in (dict, list) or isinstance(kind, sa.JSON):
+        return _as_given
+    if isinstance(kind, sa.ARRAY):
+        return _array
+    coerce = converter(column)
+    fits = _fits(kind)
+    if target is bytes:
+
+        def write_bytes(value: Any, field: str) -> Any:
+            if isinstance(value, str):
+                return _base64(value, field)
+            typed = coerce(value, field)
+            if fits is not None:
+                fits(typed, field)
+            return typed
+
+        return write_bytes
+    if fits is None:
+        return coerce
+
+    def write(value: Any, field: str) -> Any:
+        typed = coerce(value, field)
+        fits(typed, field)
+        return typed
+
+    return write
+
+
+def _as_given(value: Any, field: str) -> Any:
+    return value
+
+
+def _base64(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest(f"Invalid value for field '{field}': base64 expected.") from None
+
+
+def _array(value: Any, field: str) -> Any:
+    if not isinstance(value, list):
+        raise BadRequest(f"Invalid value for field '{field}': an array is expected.")
+    return value
+
+
+def _fits(kind: sa.types.TypeEngine) -> Callable[[Any, str], None] | None:
+    """The check that a typed value fits a column type, or None when anything fits."""
+    enums = kind.enums if isinstance(kind, sa.Enum) and kind.enums else None
+    listed = ", ".join(enums) if enums else ""
+    length = getattr(kind, "length", None) or None
+    bounds = next((b for cls, *b in INTEGER_RANGES if isinstance(kind, cls)), None)
+    limit = None
+    if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float) and kind.precision:
+        limit = Decimal(10) ** (kind.precision - (kind.scale or 0))
+    if enums is None and length is None and bounds is None and limit is None:
+        return None
+
+    def fits(value: Any, field: str) -> None:
+        if enums is not None and value not in enums:
+            raise BadRequest(
+                f"Invalid value for field '{field}': '{value}' is not one of {listed}."
+            )
+        if length is not None and isinstance(value, str | bytes) and len(value) > length:
+            shown = f"({len(value)} characters; at most {length})"
+            raise BadRequest(f"Value for field '{field}' is too long {shown}.")
+        if (
+            bounds is not None
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and not bounds[0] <= value <= bounds[1]
+        ):
             raise BadRequest(f"Value for field '{field}' is out of range: {value}")
+        if (
+            limit is not None
+            and isinstance(value, Decimal)
+            and value.is_finite()
+            and abs(value) >= limit
+        ):
+            raise BadRequest(f"Value for field '{field}' is out of range: {value}")
+
+    return fits
 
 
 def split_record(
@@ -154,6 +199,12 @@ class WritePlan:
     """Fields whose client values are ignored (the automatic ones)."""
     required: tuple[str, ...]
     """Fields a new record must give (NOT NULL without a default)."""
+    writers: dict[str, Callable[[Any, str], Any]]
+    """Column key → ``write_value`` for that column (``column_writer``)."""
+    validated: frozenset[str]
+    """Fields with validation rules remembered by ``_schema``."""
+    plain: frozenset[str]
+    """Record keys naming a column exactly, with no rules and not automatic: written as given."""
 
 
 def write_plan(table: TableInfo) -> WritePlan:
@@ -163,10 +214,19 @@ def write_plan(table: TableInfo) -> WritePlan:
             for c in table.table.c
             if field_df_type(table, c.key).endswith(("_on_create", "_on_update"))
         )
+        skipped = frozenset(key for key, _ in automatic)
+        validated = frozenset(c.key for c in table.table.c if table.extras.get(c.key.lower()))
         return WritePlan(
             automatic,
-            frozenset(key for key, _ in automatic),
+            skipped,
             tuple(str(c.key) for c in table.table.c if _required(table, c)),
+            {c.key: column_writer(c) for c in table.table.c},
+            validated,
+            frozenset(
+                c.key
+                for c in table.table.c
+                if table.column(c.key) is c and c.key not in skipped | validated
+            ),
         )
 
     return table.memo("write_plan", build)
@@ -179,27 +239,29 @@ def prepare(
     values: dict[str, Any] = {}
     plain: dict[str, Any] = {}
     plan = write_plan(table)
+    writers = plan.writers
     for name, value in raw.items():
-        column = table.table.c[name]
         if name in plan.skipped:
             continue
-        facts = table.extras.get(name.lower())
-        if facts and not validation.check(name, value, facts, updating=not creating):
+        if name in plan.validated and not validation.check(
+            name, value, table.extras[name.lower()], updating=not creating
+        ):
             continue  # a rule with on_fail "ignore_field"
-        if isinstance(value, dict) and "expression" in value and len(value) == 1:
-            values[name] = expression(value["expression"], column, name)
-            if not isinstance(values[name], sa.ClauseElement):
-                plain[name] = values[name]
-            continue
-        if value is None:
-            if _generated(table, column):
-                continue  # the database fills it in
-            if not column.nullable:
-                raise not_null(name)
-            values[name] = plain[name] = None
-            continue
-        values[name] = plain[name] = write_value(column, value, name)
-    plan = write_plan(table)
+        if value is None or isinstance(value, dict):
+            column = table.table.c[name]
+            if value is not None and "expression" in value and len(value) == 1:
+                values[name] = expression(value["expression"], column, name)
+                if not isinstance(values[name], sa.ClauseElement):
+                    plain[name] = values[name]
+                continue
+            if value is None:
+                if _generated(table, column):
+                    continue  # the database fills it in
+                if not column.nullable:
+                    raise not_null(name)
+                values[name] = plain[name] = None
+                continue
+        values[name] = plain[name] = writers[name](value, name)
     for key, df_type in plan.automatic:
         if df_type == "timestamp_on_update" or (creating and df_type == "timestamp_on_create"):
             values[key] = sa.func.current_timestamp()
