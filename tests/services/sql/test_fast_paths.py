@@ -86,6 +86,30 @@ def test_mixed_records_take_the_careful_path(sql):
     assert [(r["name"], r["complete"]) for r in sql.rows(todo)] == [("a", None), ("b", True)]
 
 
+def test_records_spelled_or_typed_otherwise_join_the_one_insert(app, sql):
+    seen = statements(app, sql)
+    records = [
+        {"name": "a", "complete": "yes"},
+        {"NAME": "b", "Complete": None},
+        {"name": 3, "complete": 0, "nope": 1},
+    ]
+    response = sql.post("todo", json=records)
+    assert response.get_json() == {"resource": [{"id": 1}, {"id": 2}, {"id": 3}]}
+    assert not [s for s in seen if "SAVEPOINT" in s.upper()]
+    rows = [(r["name"], r["complete"]) for r in sql.rows(todo)]
+    assert rows == [("a", True), ("b", None), ("3", False)]
+
+
+def test_a_bad_value_in_a_plain_batch_is_reported_as_record_by_record(sql):
+    records = [{"name": "a", "complete": True}, {"name": "x" * 81, "complete": False}]
+    error = assert_error(sql.post("todo", json=records), 400, code=1000)
+    assert error["context"]["error"] == [1]
+    assert error["context"]["resource"][1]["message"] == (
+        "Value for field 'name' is too long (81 characters; at most 80)."
+    )
+    assert [r["name"] for r in sql.rows(todo)] == ["a"]  # as record by record: kept
+
+
 def kill_other_connections(sql) -> None:
     """End every server session on the service's database but this one."""
     with sql.engine.connect() as conn:
