@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import cache, cli, errors, extensions, queue, services
     from app.access import init_app as init_access
     from app.blueprints import register_blueprints
-    from app.blueprints.multipart import ApiRequest
+    from app.blueprints.api_request import ApiRequest
 
     app.request_class = ApiRequest
     extensions.db.init_app(app)

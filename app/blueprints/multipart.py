@@ -4,10 +4,10 @@ werkzeug's own parser runs a regular expression over a ``bytearray`` for every
 64 KiB it reads, about a CPU second per GB: the bottleneck of multipart uploads.
 This one reads ``READ_SIZE`` bytes at a time and looks for the boundary with one
 ``bytes.find`` (C) per buffer, so a file part costs little more than writing it.
-The app's request class, ``ApiRequest``, plugs it into werkzeug's form machinery:
-``request.form`` and ``request.files`` (the access pipeline's form token, the REST
-controller's payload) use it, and ``request.close()`` closes every part at the end
-of the request.
+The app's request class (``app.blueprints.api_request``) plugs it into werkzeug's
+form machinery: ``request.form`` and ``request.files`` (the access pipeline's form
+token, the REST controller's payload) use it, and ``request.close()`` closes every
+part at the end of the request.
 
 File parts go to unnamed temporary files (``O_TMPFILE``) on the storage path's
 file system: a crash leaves nothing behind, and a file service can link one into
@@ -33,14 +33,10 @@ How a body is read (RFC 2046/7578, and as lenient as werkzeug where clients stra
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO
 
-from flask import Request, current_app, has_app_context
-from werkzeug import formparser
 from werkzeug.datastructures import FileStorage, Headers
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.http import parse_options_header
@@ -329,73 +325,3 @@ def parse_headers(block: bytes) -> Headers:
         name, _, value = line.partition(":")
         headers.add(name.strip(" \t"), value.strip(" \t"))
     return headers
-
-
-class FormDataParser(formparser.FormDataParser):
-    """werkzeug's form parser with ``MultipartParser`` for ``multipart/form-data``."""
-
-    def parse(
-        self,
-        stream: IO[bytes],
-        mimetype: str,
-        content_length: int | None,
-        options: dict[str, str] | None = None,
-    ) -> Any:
-        if mimetype != "multipart/form-data":
-            return super().parse(stream, mimetype, content_length, options)
-        boundary = (options or {}).get("boundary", "")
-        try:
-            encoded = boundary.encode("ascii")
-        except UnicodeEncodeError:
-            encoded = b""
-        if not encoded:
-            if not content_length and not stream.read(1):
-                return stream, self.cls(), self.cls()
-            raise BadRequest("The multipart body's Content-Type has no (ASCII) boundary.")
-        fields, files = MultipartParser(
-            stream.read,
-            encoded,
-            self.stream_factory,
-            total_length=content_length,
-            max_field=self.max_form_memory_size,
-            max_parts=self.max_form_parts,
-        ).parse()
-        return stream, self.cls(fields), self.cls(files)
-
-
-def spool_folder() -> str | None:
-    """The storage path, where file parts are spooled (None outside an app context)."""
-    return current_app.config.get("STORAGE_PATH") if has_app_context() else None
-
-
-def spool_file(folder: str | None) -> IO[bytes]:
-    """An unnamed temporary file on ``folder``'s file system that may later be given a name.
-
-    ``tempfile.TemporaryFile`` opens its ``O_TMPFILE`` with ``O_EXCL``, which
-    forbids linking it, hence the ``os.open`` here; without ``O_TMPFILE`` (another
-    OS, an old file system) or without write access to ``folder``, a system
-    temporary file is used.
-    """
-    if folder and hasattr(os, "O_TMPFILE"):
-        try:
-            fd = os.open(folder, os.O_RDWR | os.O_TMPFILE | os.O_CLOEXEC, 0o600)
-        except OSError:
-            pass
-        else:
-            return open(fd, "rb+")  # closed with the request's files (request.close())
-    return tempfile.TemporaryFile("rb+")
-
-
-class ApiRequest(Request):
-    """Flask's request with the fast multipart parser, file parts spooled beside the storage."""
-
-    form_data_parser_class = FormDataParser
-
-    def _get_file_stream(
-        self,
-        total_content_length: int | None,
-        content_type: str | None,
-        filename: str | None = None,
-        content_length: int | None = None,
-    ) -> IO[bytes]:
-        return spool_file(spool_folder())

@@ -19,7 +19,7 @@ from app.access.authz import ALL_VERBS, verb_mask
 from app.errors import BadRequest, BatchError, error_dict
 from app.records.clauses import parse_fields, parse_ids, parse_order, to_bool
 from app.services.base import Resource, ServiceRequest, unsupported_verb
-from app.services.sql import bulk, keys, reader
+from app.services.sql import bulk, key_reads, keys, reader
 from app.services.sql.batch import ACTIONS, check_modes, run_batch, run_single
 from app.services.sql.context import BODY_OPTIONS, TableContext
 from app.services.sql.listing import list_tables
@@ -117,7 +117,7 @@ class TableResource(Resource):
 
     def get_records(self, ctx: TableContext, rest: list[str]) -> Any:
         if rest:
-            return reader.read_one(ctx, keys.key_from_id(ctx, rest[0]))
+            return key_reads.read_one(ctx, keys.key_from_id(ctx, rest[0]))
         ids = ctx.option("ids")
         if ids not in (None, ""):
             return {"resource": self.read_batch(ctx, parse_ids(ids), keys.key_from_id)}
@@ -140,7 +140,7 @@ class TableResource(Resource):
                 errors[index] = error_dict(error.status, error.message, code=error.code)
                 key_list.append(None)
         present = [k for k in key_list if k is not None]
-        rows = iter(reader.read_keys(ctx, present, ctx.option("fields")) if present else [])
+        rows = iter(key_reads.read_keys(ctx, present, ctx.option("fields")) if present else [])
         outputs: list[Any] = []
         failed: list[int] = []
         for index, key in enumerate(key_list):
@@ -170,7 +170,7 @@ class TableResource(Resource):
             return [dict(k) for k in key_list]
         if ctx.connection.in_transaction():
             ctx.connection.commit()
-        rows = reader.read_keys(ctx, key_list, ctx.option("fields"))
+        rows = key_reads.read_keys(ctx, key_list, ctx.option("fields"))
         return [
             row if row is not None else dict(key) for row, key in zip(rows, key_list, strict=True)
         ]
@@ -247,7 +247,7 @@ class TableResource(Resource):
         def work(key: keys.Key) -> Any:
             if isinstance(key, Exception):
                 raise key
-            output = reader.read_one(ctx, key, verb="DELETE") if more else dict(key)
+            output = key_reads.read_one(ctx, key, verb="DELETE") if more else dict(key)
             writer.delete(key)
             return (key, output)
 

@@ -19,7 +19,8 @@ import pytest
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import MultiPartParser
 
-from app.blueprints.multipart import MultipartParser, spool_file
+from app.blueprints.api_request import spool_file
+from app.blueprints.multipart import MultipartParser
 from app.services.files.upload import write_atomic
 from tests.conftest import assert_error
 from tests.services.files.conftest import leftovers
