@@ -145,6 +145,12 @@ def _link_unnamed(source: Any, fd: int, real: str, max_size: int) -> int | None:
         return None
     finally:
         os.close(folder_fd)
+    _put_in_place(scratch, real)
+    return info.st_size
+
+
+def _put_in_place(scratch: str, real: str) -> None:
+    """Give a finished scratch file its mode and its name; remove it if that fails."""
     try:
         os.chmod(scratch, FILE_MODE)
         os.replace(scratch, real)
@@ -152,7 +158,6 @@ def _link_unnamed(source: Any, fd: int, real: str, max_size: int) -> int | None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(scratch)
         raise
-    return info.st_size
 
 
 def write_atomic(real: str, source: Any, chunk: int, max_size: int) -> int:
@@ -182,12 +187,11 @@ def write_atomic(real: str, source: Any, chunk: int, max_size: int) -> int:
                             f"The file is larger than the limit of {max_size} bytes."
                         )
                     out.write(data)
-        os.chmod(scratch, FILE_MODE)
-        os.replace(scratch, real)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(scratch)
         raise
+    _put_in_place(scratch, real)
     return size
 
 
