@@ -73,7 +73,8 @@ def abi() -> int:
     return max(0, int(version))
 
 
-def _within(path: str, folder: str) -> bool:
+def within(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or beneath it (both real, absolute paths)."""
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
@@ -101,13 +102,13 @@ def grants(hidden: list[str]) -> list[str]:
             continue
         for name in names:
             path = os.path.join(folder, name)
-            if any(_within(path, secret) for secret in hidden):
+            if any(within(path, secret) for secret in hidden):
                 continue
             if path in above:
                 todo.append(path)
                 continue
             real = os.path.realpath(path)
-            if any(_within(real, secret) or _within(secret, real) for secret in hidden):
+            if any(within(real, secret) or within(secret, real) for secret in hidden):
                 continue  # a link into a hidden path, or to a folder above one
             found.append(real)
     return found

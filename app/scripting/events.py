@@ -94,34 +94,35 @@ def call_with_events(
                 response = shapes.error_response(error or ApiError())
             response = run_post(post, request, response, target.resource)
         elif error is not None:
-            for script in final:
-                run_final(script, request, shapes.error_response(error), target.resource)
+            if final:
+                event = final_event(request, shapes.error_response(error), target.resource)
+                for script in final:
+                    run_final(script, event, request)
             raise error
     finally:
         forget_linked_files(info, request.method)
     if response is None:  # pragma: no cover - every path above sets it or raises
         raise ApiError()
-    for script in final:
-        run_final(script, request, response, target.resource)
-    for script in queued:
-        event = {
-            "request": request.to_event(),
-            "response": shapes.response_view(response),
-            "resource": target.resource,
-        }
-        queueing.queue_event(script.name, event, request.actor)
+    if final or queued:
+        event = final_event(request, response, target.resource)
+        for script in final:
+            run_final(script, event, request)
+        for script in queued:
+            queueing.queue_event(script.name, event, request.actor)
     return response
 
 
-def run_final(
-    script: ScriptInfo, request: ServiceRequest, response: ServiceResponse, resource: Any
-) -> None:
-    """Run a final script on the settled response; what it returns or raises changes nothing."""
-    event = {
+def final_event(request: ServiceRequest, response: ServiceResponse, resource: Any) -> dict:
+    """The event final and queued scripts get: the request, the settled response, the resource."""
+    return {
         "request": request.to_event(),
         "response": shapes.response_view(response),
         "resource": resource,
     }
+
+
+def run_final(script: ScriptInfo, event: dict[str, Any], request: ServiceRequest) -> None:
+    """Run a final script on the settled response; what it returns or raises changes nothing."""
     try:
         runner.run_script(script, script.name, event, request)  # logs and counts its errors
     except ApiError as exc:  # its engine is missing or turned off

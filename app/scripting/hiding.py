@@ -58,7 +58,7 @@ def wrapper(
     kept = []
     for path in hidden:
         real = os.path.realpath(path)
-        if any(_within(item, real) for item in needed):
+        if any(confine.within(item, real) for item in needed):
             _warn_once(f"not hiding {path} from script workers: it holds what they run")
         else:
             kept.append(path)
@@ -66,10 +66,6 @@ def wrapper(
         return ()
     options = [part for path in kept for part in ("--hide", path)]
     return (python, "-I", "-S", str(CONFINE), *options, "--")
-
-
-def _within(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _launcher_python(identity: Identity | None) -> str:
