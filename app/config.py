@@ -132,7 +132,18 @@ class Config:
     """``all``, or a comma list of script types (``python,nodejs``) refused with a 503."""
 
     SCRIPT_ALLOW_PRIVATE_URLS = False
-    """Let scripts' ``platform.api`` reach loopback, private and link-local addresses."""
+    """Let scripts reach loopback, private and link-local addresses, through ``platform.api``
+    and through the egress proxy of isolated workers alike."""
+
+    SCRIPT_NETWORK_ISOLATION = True
+    """Give Python, Node.js and PHP script workers a network of their own whose only way out
+    is the app's guarded HTTP(S) proxy. Where the kernel cannot (no root and no unprivileged
+    user namespaces), those engines are unavailable unless this is false; false lets scripts
+    share the host's network (Redis, databases, metadata address), as DreamFactory's do."""
+
+    SCRIPT_EGRESS_TEST_PUBLIC = ""
+    """For the test suite only: ``host:port`` pairs (comma separated) the egress proxy takes as
+    public, so a local test server can stand in for an outside web API."""
 
     SCRIPT_API_MAX_DEPTH = 3
     """Nesting of ``platform.api`` calls (a script calling an endpoint whose script calls...);
@@ -142,10 +153,12 @@ class Config:
     """``platform.api`` calls all scripts of one top-level request may make together."""
 
     SCRIPT_HTTP_TIMEOUT = 10
-    """Seconds a script's call to an outside URL may take (connect and each read)."""
+    """Seconds a script's call to an outside URL may take (connect and each read); on the egress
+    proxy, the seconds a connection may stay without traffic."""
 
     SCRIPT_HTTP_MAX_BYTES = 10 * 1024 * 1024
-    """Bytes of an outside URL's answer a script receives at most."""
+    """Bytes of an outside URL's answer a script receives at most (``platform.api``, and each
+    egress proxy connection)."""
 
     SCRIPT_STATS_FLUSH = 2
     """Seconds a process keeps script run counts before adding them to the shared totals."""

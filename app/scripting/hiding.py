@@ -1,4 +1,5 @@
-"""Which of the app's files a pool's workers may not open, and the launcher that hides them.
+"""The launcher command of a pool's workers: which of the app's files they may not open, and
+whether they get a network of their own (``app.scripting.isolation``).
 
 Workers that share the app's user (the app does not run as root) could
 otherwise read whatever it can: the instance folder (``df.sqlite``,
@@ -21,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from app.scripting import confine
+from app.scripting.launcher import confine
 from app.scripting.process import Identity, accessible_to
 
 logger = logging.getLogger(__name__)
@@ -38,11 +39,30 @@ def _warn_once(message: str) -> None:
 
 
 def wrapper(
-    hidden: tuple[str, ...], command: list[str], identity: Identity | None
+    hidden: tuple[str, ...],
+    command: list[str],
+    identity: Identity | None,
+    network: bool = False,
 ) -> tuple[str, ...]:
-    """The launcher to put before ``command`` so ``hidden`` stays out of reach (() for none)."""
-    if not hidden:
+    """The launcher to put before ``command`` so ``hidden`` stays out of reach (() for none).
+
+    ``network``: the worker also gets a network of its own (``confine.py --net``) and,
+    as root, becomes ``identity`` only after the launcher made it.
+    """
+    kept = _hideable(hidden, command, identity) if hidden else []
+    if not kept and not network:
         return ()
+    options = [part for path in kept for part in ("--hide", path)]
+    if network:
+        options = ["--net", *options]
+        if identity is not None:
+            options = [*options, "--user", f"{identity.uid}:{identity.gid}"]
+    return (_launcher_python(identity), "-I", "-S", str(CONFINE), *options, "--")
+
+
+def _hideable(hidden: tuple[str, ...], command: list[str], identity: Identity | None) -> list[str]:
+    """The paths of ``hidden`` the launcher can hide: none without Landlock, and none that
+    holds what the workers run."""
     if confine.abi() < 1:
         _warn_once(
             "script workers cannot be kept out of the app's folders: this kernel has no "
@@ -50,7 +70,7 @@ def wrapper(
             + ", ".join(hidden)
             + (" where the permissions let the script user" if identity else "")
         )
-        return ()
+        return []
     python = _launcher_python(identity)
     needed = [
         os.path.realpath(arg) for arg in [*command, python, str(CONFINE)] if os.path.isabs(arg)
@@ -62,10 +82,7 @@ def wrapper(
             _warn_once(f"not hiding {path} from script workers: it holds what they run")
         else:
             kept.append(path)
-    if not kept:
-        return ()
-    options = [part for path in kept for part in ("--hide", path)]
-    return (python, "-I", "-S", str(CONFINE), *options, "--")
+    return kept
 
 
 def _launcher_python(identity: Identity | None) -> str:

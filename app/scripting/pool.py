@@ -49,6 +49,7 @@ from app.scripting.channel import (
     cap_output,
     script_error,
 )
+from app.scripting.egress import EGRESS
 from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
 from app.scripting.pool_settings import PoolSettings
 from app.scripting.process import (
@@ -75,8 +76,12 @@ class WorkerPool:
         *,
         identity: Identity | None,
         env: dict[str, str] | None = None,
+        isolated: bool = False,
     ) -> None:
+        """``isolated``: every worker gets a network of its own whose only way out is this
+        process's egress proxy (``app.scripting.isolation``)."""
         self.label = label
+        self.isolated = isolated
         self.command = list(command)
         self.settings = settings
         self.identity = identity
@@ -201,16 +206,21 @@ class WorkerPool:
 
     def _start(self) -> WorkerProcess:
         if self._wrapper is None:
-            self._wrapper = hiding.wrapper(self.settings.hidden, self.command, self.identity)
+            self._wrapper = hiding.wrapper(
+                self.settings.hidden, self.command, self.identity, network=self.isolated
+            )
         worker = WorkerProcess.start(
             self.command,
             limits=self.limits,
             identity=self.identity,
             env=self.env,
             wrapper=self._wrapper,
+            isolated=self.isolated,
         )
         channel = worker.channel = Channel(worker)
         try:
+            if self.isolated:
+                self._serve_egress(worker)
             channel.begin()
             hello = channel.receive(time.monotonic() + START_TIMEOUT)
             if hello.get("op") != "ready":
@@ -223,6 +233,15 @@ class WorkerPool:
             raise WorkerGone(f"{exc} ({status}){': ' + detail if detail else ''}") from None
         logger.info("script worker started pool=%s pid=%s", self.label, worker.pid)
         return worker
+
+    def _serve_egress(self, worker: WorkerProcess) -> None:
+        """Serve the worker's egress listener until the worker is stopped."""
+        try:
+            listener = worker.take_egress_listener(START_TIMEOUT)
+        except OSError as exc:
+            raise WorkerGone(str(exc)) from None
+        EGRESS.add(listener, self.settings.egress)
+        worker.on_close = lambda: EGRESS.remove(listener)
 
     def _checkin(self, worker: WorkerProcess, healthy: bool) -> None:
         with self._cond:

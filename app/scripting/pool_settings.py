@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.scripting.egress import EgressPolicy
 from app.scripting.process import MAX_PROCESSES
 
 DEFAULT_USER = "nobody"
@@ -32,8 +33,13 @@ class PoolSettings:
     processes: int = MAX_PROCESSES
     """``RLIMIT_NPROC`` of a worker (not a setting: an engine whose runtime needs many
     threads, like Node.js, may raise it)."""
+    isolate_network: bool = True
+    """Whether workers of engines that could open sockets get a network of their own
+    (``DF_SCRIPT_NETWORK_ISOLATION``; ``app.scripting.isolation``)."""
+    egress: EgressPolicy = field(default_factory=EgressPolicy)
+    """What an isolated worker's scripts may reach through the egress proxy."""
     hidden: tuple[str, ...] = ()
-    """Files and folders workers may not open (``app.scripting.confine``): the app's
+    """Files and folders workers may not open (``app.scripting.launcher.confine``): the app's
     instance and storage folders, a SQLite system store, ``SCRIPT_HIDDEN_PATHS``."""
 
     @classmethod
@@ -49,7 +55,15 @@ class PoolSettings:
             ),
             user=str(config.get("SCRIPT_USER", defaults.user) or "") or None,
             hidden=hidden_paths(config),
+            isolate_network=_flag(config.get("SCRIPT_NETWORK_ISOLATION", True)),
+            egress=EgressPolicy.from_config(config),
         )
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
 
 
 def hidden_paths(config: Mapping[str, Any]) -> tuple[str, ...]:

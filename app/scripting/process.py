@@ -36,10 +36,14 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from app.scripting.launcher.confine import EGRESS_FD_VARIABLE
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +162,10 @@ class WorkerProcess:
 
     channel: Any = None
     """The pool's ``Channel`` over this worker's pipes."""
+    egress_channel: socket.socket | None = None
+    """Where an isolated worker's launcher sends its egress listener (until taken)."""
+    on_close: Callable[[], None] | None = None
+    """Run once when the worker is stopped or forgotten (the pool stops serving its egress)."""
 
     def __init__(self, proc: subprocess.Popen, to_worker: int, from_worker: int, home: str):
         self.proc = proc
@@ -179,20 +187,31 @@ class WorkerProcess:
         identity: Identity | None,
         env: dict[str, str] | None = None,
         wrapper: tuple[str, ...] = (),
+        isolated: bool = False,
     ) -> WorkerProcess:
         """Start ``command READ_FD WRITE_FD`` confined; raises ``OSError`` when it cannot.
 
         ``wrapper`` runs between ``prlimit`` and the command (``app.scripting.hiding``).
+        ``isolated``: the wrapper gives the worker a network of its own (``--net``), so it
+        starts as this process's user, switches to ``identity`` itself once the namespace
+        is made, and hands back its egress listener (``take_egress_listener``).
         """
         home = tempfile.mkdtemp(prefix="df-script-")
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
+        passed = [request_read, reply_write]
         ids = {}
         if identity is not None:
             os.chown(home, identity.uid, identity.gid)
-            ids = {"user": identity.uid, "group": identity.gid, "extra_groups": []}
+            if not isolated:
+                ids = {"user": identity.uid, "group": identity.gid, "extra_groups": []}
         environment = {"PATH": SAFE_PATH, "LANG": "C.UTF-8", "HOME": home, "TMPDIR": home}
         environment.update(env or {})
+        egress_ours = None
+        if isolated:
+            egress_ours, egress_theirs = socket.socketpair()
+            passed.append(egress_theirs.fileno())
+            environment[EGRESS_FD_VARIABLE] = str(egress_theirs.fileno())
         launcher = _prlimit_command(limits)
         try:
             proc = subprocess.Popen(  # noqa: S603 - our own worker program, no shell
@@ -200,7 +219,7 @@ class WorkerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                pass_fds=(request_read, reply_write),
+                pass_fds=tuple(passed),
                 cwd=home,
                 env=environment,
                 process_group=0,
@@ -209,13 +228,18 @@ class WorkerProcess:
         except BaseException:
             for fd in (request_read, request_write, reply_read, reply_write):
                 os.close(fd)
+            if egress_ours is not None:
+                egress_ours.close()
             shutil.rmtree(home, ignore_errors=True)
             raise
         finally:
             if "proc" in locals():
                 os.close(request_read)
                 os.close(reply_write)
+            if isolated:
+                egress_theirs.close()
         worker = cls(proc, request_write, reply_read, home)
+        worker.egress_channel = egress_ours
         if not launcher:
             try:
                 for kind, soft, hard in _limit_values(limits):
@@ -226,6 +250,30 @@ class WorkerProcess:
         for fd in (worker.to_worker, worker.from_worker, worker.output):
             os.set_blocking(fd, False)
         return worker
+
+    def _close(self) -> None:
+        self.closed = True
+        if self.egress_channel is not None:
+            self.egress_channel.close()
+        if self.on_close is not None:
+            self.on_close()
+
+    def take_egress_listener(self, timeout: float) -> socket.socket:
+        """The listening socket the launcher made in the worker's namespace (``OSError`` if
+        none came within ``timeout`` seconds); the caller serves it (``app.scripting.egress``)."""
+        channel = self.egress_channel
+        if channel is None:
+            raise OSError("this worker has no network of its own")
+        self.egress_channel = None
+        with channel:
+            channel.settimeout(timeout)
+            try:
+                _, fds, _, _ = socket.recv_fds(channel, 16, 1)
+            except TimeoutError:
+                raise OSError("the worker's launcher sent no egress listener in time") from None
+        if not fds:
+            raise OSError("the worker's launcher ended before it sent its egress listener")
+        return socket.socket(fileno=fds[0])
 
     def cpu_seconds(self) -> float:
         """CPU time the worker process itself has used (its descendants not included)."""
@@ -266,7 +314,7 @@ class WorkerProcess:
         if self.closed:
             return
         self.kill()
-        self.closed = True
+        self._close()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
@@ -279,7 +327,7 @@ class WorkerProcess:
 
     def forget(self) -> None:
         """Drop a worker inherited through ``fork``: close our copies, touch no process."""
-        self.closed = True
+        self._close()
         for fd in (self.to_worker, self.from_worker):
             _close(fd)
         if self.proc.stdout is not None:

@@ -1,4 +1,4 @@
-"""Script workers kept out of the app's own folders (Linux Landlock, ``app.scripting.confine``).
+"""Script workers kept out of the app's own folders (Linux Landlock, ``launcher/confine.py``).
 
 The files here are readable by everyone, so only the hiding stands between a
 script and them (as when workers share the app's user).
@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from app.scripting import confine, hiding
+from app.scripting import hiding
 from app.scripting.engines.nodejs import NodeJsEngine
 from app.scripting.engines.php import PhpEngine
 from app.scripting.engines.python import PythonRuntime
+from app.scripting.launcher import confine
 from app.scripting.pool import PoolSettings
 from app.scripting.pool_settings import hidden_paths
 from tests.dbservers import in_ci

@@ -13,6 +13,7 @@ import threading
 import pytest
 
 from app.errors import NotFound
+from app.scripting import isolation
 from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.php import PHP, PhpEngine, restore_objects
 from app.scripting.pool import PoolSettings
@@ -414,7 +415,8 @@ def test_the_environment_holds_no_app_secret(monkeypatch):
     monkeypatch.setenv("DF_SYSTEM_DATABASE_URL", "postgresql://df:pw@db/df")
     engine = Tracked(workers=1)
     try:
-        assert sorted(value_of(engine, "return getenv();")) == ["HOME", "LANG", "PATH", "TMPDIR"]
+        expected = ["HOME", "LANG", "PATH", "TMPDIR", *isolation.proxy_environment()]
+        assert sorted(value_of(engine, "return getenv();")) == sorted(expected)
         server = value_of(engine, "return json_encode([$_SERVER, $_ENV]);")
         assert "DF_" not in server and "jwt-secret" not in server
         assert "root:" in value_of(engine, "return file_get_contents('/etc/passwd');")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import NotFound
+from app.scripting import isolation
 from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.python import (
     PYTHON,
@@ -343,7 +344,8 @@ def test_the_environment_holds_no_app_secret(monkeypatch):
     runtime = PythonRuntime(PoolSettings(workers=1))
     try:
         environment = value_of(runtime, "import os\nreturn dict(os.environ)")
-        assert sorted(environment) == ["HOME", "LANG", "PATH", "TMPDIR"]
+        expected = ["HOME", "LANG", "PATH", "TMPDIR", *isolation.proxy_environment()]
+        assert sorted(environment) == sorted(expected)
         assert environment["HOME"] == value_of(runtime, "import os\nreturn os.getcwd()")
         passwd = value_of(runtime, "return open('/etc/passwd').read()")
         assert "root:" in passwd

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from app.scripting import isolation
 from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
 from app.scripting.pool import PoolSettings, WorkerPool
 from app.scripting.process import Identity, identity_for
@@ -33,6 +34,9 @@ class PooledEngine:
     """Names the pool and the engine in messages (``Python scripting is unavailable...``)."""
     environment: dict[str, str] = {}
     """Variables the workers get on top of the pool's clean environment."""
+    network_capable: bool = True
+    """Whether scripts of this engine could open sockets (a real interpreter): then its
+    workers are cut off from the host's network (``app.scripting.isolation``)."""
 
     def __init__(self, settings: PoolSettings | None = None) -> None:
         """``settings`` fixed here (tests, benchmarks) win over the app's config."""
@@ -57,6 +61,7 @@ class PooledEngine:
         try:
             settings = self.pool_settings()
             self.worker_command(settings, identity_for(settings.user))
+            self.isolated()
         except LookupError as exc:
             return False, str(exc)
         return True, ""
@@ -85,14 +90,26 @@ class PooledEngine:
             if self._pool is None:
                 settings = self.pool_settings()
                 identity = identity_for(settings.user)
+                isolated = self.isolated()
+                env = dict(self.environment)
+                if isolated:
+                    env.update(isolation.proxy_environment())
                 self._pool = WorkerPool(
                     self.label,
                     self.worker_command(settings, identity),
                     settings,
                     identity=identity,
-                    env=self.environment,
+                    env=env,
+                    isolated=isolated,
                 )
             return self._pool
+
+    def isolated(self) -> bool:
+        """Whether workers get a network of their own; ``LookupError`` when they must and
+        cannot (``app.scripting.isolation``)."""
+        if not self.network_capable:
+            return False
+        return isolation.check(self.pool_settings().isolate_network)
 
     def pool_settings(self) -> PoolSettings:
         """The settings fixed here, else the app's, else the defaults."""

@@ -60,6 +60,7 @@ class V8jsEngine(PooledEngine):
     label = "V8js"
     description = "Sandboxed server-side JavaScript (DreamFactory's V8js scripts, run by QuickJS)."
     sandboxed = True
+    network_capable = False  # QuickJS scripts have no socket API: no namespace needed
 
     def worker_command(self, settings: PoolSettings, identity: Identity | None) -> list[str]:
         if importlib.util.find_spec("_quickjs") is None:

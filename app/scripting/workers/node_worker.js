@@ -390,6 +390,98 @@ function moduleRoots() {
   return roots;
 }
 
+// ---------------------------------------------------------------- the way out
+
+/*
+ * An isolated worker (app/scripting/isolation.py) has no network but a forward proxy at
+ * HTTPS_PROXY. Node 20 does not read that variable, so every connection of the `http` and
+ * `https` modules' default agents (and of libraries built on them: axios, got, node-fetch)
+ * and of the built-in `fetch` goes through a CONNECT tunnel to it instead. Connections are
+ * not kept alive, so none outlives the run that opened it.
+ */
+function installEgress(proxyUrl) {
+  const http = require('http');
+  const https = require('https');
+  const tls = require('tls');
+  const proxy = new URL(proxyUrl);
+
+  /** A socket tunnelled to host:port through the proxy: callback(err, socket). */
+  function tunnel(host, port, callback) {
+    let done = false;
+    const finish = (err, socket) => { if (!done) { done = true; callback(err, socket); } };
+    const socket = net.connect(Number(proxy.port), proxy.hostname);
+    const target = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    socket.once('error', (err) => finish(err));
+    socket.once('connect', () => {
+      socket.write(`CONNECT ${target}:${port} HTTP/1.1\r\nHost: ${target}:${port}\r\n\r\n`);
+    });
+    let head = Buffer.alloc(0);
+    const onData = (chunk) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      socket.removeListener('data', onData);
+      const status = Number(head.toString('latin1', 0, end).split(' ')[1]);
+      if (status !== 200) {
+        const reason = head.toString('utf8', end + 4).trim() || `proxy answered ${status}`;
+        socket.destroy();
+        const err = new Error(`Cannot connect to ${host}:${port}: ${reason}`);
+        err.code = status === 403 ? 'EACCES' : 'ECONNREFUSED';
+        finish(err);
+        return;
+      }
+      const rest = head.subarray(end + 4);
+      if (rest.length) socket.unshift(rest);
+      finish(null, socket);
+    };
+    socket.on('data', onData);
+  }
+
+  function secure(socket, options, callback) {
+    const secured = tls.connect({...options, socket, servername: options.servername || options.host});
+    secured.once('secureConnect', () => callback(null, secured));
+    secured.once('error', (err) => callback(err));
+  }
+
+  class TunnelAgent extends http.Agent {
+    createConnection(options, callback) {
+      tunnel(options.host || 'localhost', options.port || 80, callback);
+    }
+  }
+  class SecureTunnelAgent extends https.Agent {
+    createConnection(options, callback) {
+      tunnel(options.host || 'localhost', options.port || 443, (err, socket) =>
+        err ? callback(err) : secure(socket, options, callback));
+    }
+  }
+  http.globalAgent = new TunnelAgent({keepAlive: false});
+  https.globalAgent = new SecureTunnelAgent({keepAlive: false});
+
+  // fetch: undici's global dispatcher (shared through this documented symbol) gets a
+  // connector that tunnels the same way. Its Agent class is the default dispatcher's.
+  const key = Symbol.for('undici.globalDispatcher.1');
+  const install = () => {
+    const Agent = globalThis[key] && globalThis[key].constructor;
+    if (typeof Agent !== 'function') return;
+    globalThis[key] = new Agent({
+      pipelining: 0,
+      connect(options, callback) {
+        const port = Number(options.port) || (options.protocol === 'https:' ? 443 : 80);
+        tunnel(options.hostname, port, (err, socket) => {
+          if (err) return callback(err);
+          if (options.protocol !== 'https:') return callback(null, socket);
+          secure(socket, {host: options.hostname, servername: options.servername,
+            ALPNProtocols: ['http/1.1']}, callback);
+        });
+      },
+    });
+  };
+  if (typeof fetch === 'function') {
+    return fetch('data:,').then(install, install);
+  }
+  return Promise.resolve();
+}
+
 // ---------------------------------------------------------------- platform and event
 
 const VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -711,4 +803,8 @@ input.on('data', (chunk) => {
 input.on('end', () => process.exit(0));
 input.on('error', () => process.exit(0));
 nextContext();
-send({op: 'ready'});
+if (process.env.HTTPS_PROXY) {
+  installEgress(process.env.HTTPS_PROXY).then(() => send({op: 'ready'}));
+} else {
+  send({op: 'ready'});
+}

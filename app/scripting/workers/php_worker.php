@@ -572,6 +572,16 @@ namespace DreamFactory\Worker {
                 unset($_ENV[$key], $_SERVER[$key]);
             }
         }
+        $proxy = getenv('HTTPS_PROXY');
+        if ($proxy !== false && $proxy !== '') {
+            // An isolated worker's only way out (app/scripting/egress.py): curl reads the
+            // variable itself; PHP's own http(s):// streams are told here.
+            $parts = parse_url($proxy);
+            stream_context_set_default(['http' => [
+                'proxy' => 'tcp://' . $parts['host'] . ':' . $parts['port'],
+                'request_fulluri' => true,
+            ]]);
+        }
         $count = count($argv);
         Worker::$in = $count >= 3 ? fopen('php://fd/' . (int) $argv[$count - 2], 'r') : false;
         Worker::$out = $count >= 3 ? fopen('php://fd/' . (int) $argv[$count - 1], 'w') : false;
