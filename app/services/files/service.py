@@ -188,9 +188,13 @@ class LocalFileService(BaseService):
         if not (request.content_type or "").endswith("json"):
             return None
         limit = current_app.config["MAX_CONTENT_LENGTH"]
-        raw = request.stream.read(limit + 1)
-        if len(raw) > limit:
-            raise BadRequest("The JSON body is too large; upload files as raw or multipart bodies.")
+        raw = bytearray()
+        while data := request.stream.read(self.chunk):  # to its end: a cut body raises there
+            raw += data
+            if len(raw) > limit:
+                raise BadRequest(
+                    "The JSON body is too large; upload files as raw or multipart bodies."
+                )
         try:
             request.payload = orjson.loads(raw) if raw.strip() else None
         except orjson.JSONDecodeError:
