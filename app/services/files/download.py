@@ -5,7 +5,12 @@ extension), ``Content-Length``, ``Content-Disposition`` (``inline``, or
 ``attachment; filename="<name>";`` with ``download``; none for inline HTML),
 ``Cache-Control: private``, ``Expires: 0`` and ``Pragma: public`` as
 DreamFactory's ``FileUtilities::sendFile`` does, plus an ``ETag`` and
-``Accept-Ranges: bytes``. ``If-None-Match`` (weak comparison), else
+``Accept-Ranges: bytes``. Through the API (as opposed to the public storage
+route, which serves hosted apps as pages) every answer also says
+``X-Content-Type-Options: nosniff`` and a type a browser would run as a page or
+script of the API's origin (``is_active``: HTML, SVG, XML, JavaScript...) is
+always an attachment, so a file someone uploaded cannot act with the rights of
+whoever opens its link. ``If-None-Match`` (weak comparison), else
 ``If-Modified-Since``, answers 304. A single ``Range`` answers 206 (a range
 past the end 416; ``If-Range`` that no longer matches, a malformed header or
 several ranges get the whole file, as RFC 9110 allows).
@@ -35,6 +40,28 @@ from app.services.files.paths import TMP_PREFIX, Container, base_name
 
 NO_CACHE = {"Cache-Control": "private", "Expires": "0", "Pragma": "public"}
 """DreamFactory's caching headers on every file it sends."""
+
+NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
+"""On every file the API sends: browsers take its type as given, never guess an active one."""
+
+ACTIVE_TYPES = frozenset(
+    {
+        "text/html",
+        "text/xml",
+        "application/xml",
+        "application/javascript",
+        "text/javascript",
+        "message/rfc822",
+        "application/x-shockwave-flash",
+        "text/xul",
+    }
+)
+"""Types (besides any ``+xml`` one: SVG, XHTML...) a browser may run as a page or script."""
+
+
+def is_active(content_type: str) -> bool:
+    """Whether a browser opening a file of this type could run script in the site's origin."""
+    return content_type in ACTIVE_TYPES or content_type.endswith("+xml")
 
 
 class RangeNotSatisfiable(ApiError):
@@ -145,12 +172,23 @@ def _byte_range(headers: dict[str, str], etag: str, mtime: int, size: int):
 
 
 def file_response(
-    real: str, path: str, headers: dict[str, str], download: bool, chunk: int
+    real: str,
+    path: str,
+    headers: dict[str, str],
+    download: bool,
+    chunk: int,
+    *,
+    page: bool = False,
 ) -> Response:
-    """The file at ``real`` (container path ``path``) for a GET with these request headers."""
+    """The file at ``real`` (container path ``path``) for a GET with these request headers.
+
+    ``page``: served as a web page (the public storage route), not through the API.
+    """
     handle, st = open_file(real, path)
     mtime, size, etag = int(st.st_mtime), st.st_size, _etag(st)
     common = {"Last-Modified": http_date(mtime), "ETag": f'"{etag}"', **NO_CACHE}
+    if not page:
+        common.update(NO_SNIFF)
     try:
         if _not_modified(headers, etag, mtime):
             handle.close()
@@ -160,8 +198,9 @@ def file_response(
         handle.close()
         raise
     name = base_name(path)
-    out = {**common, "Content-Type": content_type(name), "Accept-Ranges": "bytes"}
-    shown = disposition(name, download)
+    kind = content_type(name)
+    out = {**common, "Content-Type": kind, "Accept-Ranges": "bytes"}
+    shown = disposition(name, download or (not page and is_active(kind)))
     if shown:
         out["Content-Disposition"] = shown
     if span is None:
@@ -256,6 +295,7 @@ def zip_response(container: Container, path: str, chunk: int) -> Response:
         "Content-Type": "application/zip",
         "Content-Disposition": disposition(name, True) or "",
         **NO_CACHE,
+        **NO_SNIFF,
     }
     body = (piece for piece in _zip_stream(container, real, arc_dir, chunk) if piece)
     return Response(body, status=200, headers=headers)

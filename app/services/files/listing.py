@@ -37,6 +37,8 @@ EXTRA_TYPES = {
     ".woff": "font/woff",
     ".woff2": "font/woff2",
     ".webp": "image/webp",
+    ".xhtml": "application/xhtml+xml",
+    ".xht": "application/xhtml+xml",
     ".dfpkg": "application/zip",
 }
 """Extensions whose type we pin (Python's built-in table lacks or differs on these)."""

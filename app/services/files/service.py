@@ -313,4 +313,4 @@ class LocalFileService(BaseService):
             raise Forbidden(PUBLIC_DENIED)
         if path.endswith("/"):
             raise NotFound(f"The specified file '{cleaned}/' was not found in storage.")
-        return download.file_response(real, cleaned, headers, False, self.chunk)
+        return download.file_response(real, cleaned, headers, False, self.chunk, page=True)

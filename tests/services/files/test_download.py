@@ -6,6 +6,7 @@ import io
 import os
 import zipfile
 
+import pytest
 from werkzeug.http import http_date
 
 from tests.conftest import assert_error
@@ -50,11 +51,52 @@ def test_download_true_asks_for_an_attachment(admin, box):
     )
 
 
-def test_html_is_inline_without_a_disposition(admin, box):
-    _file(box, "site/index.html", b"<h1>hi</h1>")
-    response = admin.get("files/site/index.html")
-    assert response.headers["Content-Type"] == "text/html"
-    assert "Content-Disposition" not in response.headers
+ACTIVE = {
+    "index.html": "text/html",
+    "page.htm": "text/html",
+    "page.xhtml": "application/xhtml+xml",
+    "logo.svg": "image/svg+xml",
+    "feed.xml": "text/xml",
+    "style.xsl": "application/xml",
+    "app.js": "application/javascript",
+    "mod.mjs": "application/javascript",
+    "mail.eml": "message/rfc822",
+}
+"""Files a browser would run as a page or script of the API's origin, and their types."""
+
+PASSIVE = ["hello.txt", "photo.png", "report.pdf", "data.json", "site.css", "clip.mp4"]
+
+
+@pytest.mark.parametrize("name", ACTIVE)
+def test_active_files_are_attachments_through_the_api(admin, box, name):
+    _file(box, f"site/{name}", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>")
+    response = admin.get(f"files/site/{name}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == ACTIVE[name]
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}";'
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("name", PASSIVE)
+def test_passive_files_stay_inline_but_never_sniffed(admin, box, name):
+    _file(box, f"site/{name}", b"<html><script>alert(1)</script></html>")
+    response = admin.get(f"files/site/{name}")
+    assert response.headers["Content-Disposition"] == "inline"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_every_file_answer_of_the_api_says_nosniff(admin, box):
+    _file(box)
+    etag = admin.get("files/docs/hello.txt").headers["ETag"]
+    answers = [
+        admin.get("files/docs/hello.txt", headers={"If-None-Match": etag}),
+        admin.get("files/docs/hello.txt", headers={"Range": "bytes=0-1"}),
+        admin.call("HEAD", "files/docs/hello.txt"),
+        admin.get("files/docs/", query_string={"zip": "true"}),
+    ]
+    assert [a.status_code for a in answers] == [304, 206, 200, 200]
+    for answer in answers:
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_missing_file_is_404(admin, box):
