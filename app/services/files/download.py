@@ -15,6 +15,13 @@ whoever opens its link. ``If-None-Match`` (weak comparison), else
 past the end 416; ``If-Range`` that no longer matches, a malformed header or
 several ranges get the whole file, as RFC 9110 allows).
 
+A folder's zip is built while it is sent. Its first piece is made before the
+headers go out (a folder gone by then is a 404); a file or folder that
+vanishes later is logged and the body stops with ``IncompleteZipError``, which
+the WSGI server turns into a broken transfer (a chunked body without its last
+chunk): a zip that lacks something never arrives looking complete, and its
+central directory, written last, is never sent.
+
 The file is opened (``O_NOFOLLOW``) when the response is built, so its
 headers and body describe one version of it even if it is replaced meanwhile.
 A whole file goes to the WSGI server's ``wsgi.file_wrapper`` (gunicorn sends it
@@ -24,10 +31,11 @@ demand. Memory stays at one chunk however large the file.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -36,7 +44,9 @@ from werkzeug.http import http_date, parse_date, parse_etags, parse_range_header
 
 from app.errors import ApiError, NotFound
 from app.services.files.listing import content_type
-from app.services.files.paths import TMP_PREFIX, Container, base_name
+from app.services.files.paths import TMP_PREFIX, Container, base_name, folder_path
+
+logger = logging.getLogger(__name__)
 
 NO_CACHE = {"Cache-Control": "private", "Expires": "0", "Pragma": "public"}
 """DreamFactory's caching headers on every file it sends."""
@@ -62,6 +72,10 @@ ACTIVE_TYPES = frozenset(
 def is_active(content_type: str) -> bool:
     """Whether a browser opening a file of this type could run script in the site's origin."""
     return content_type in ACTIVE_TYPES or content_type.endswith("+xml")
+
+
+class IncompleteZipError(Exception):
+    """A folder's zip could not be finished after its headers went out (raised to the server)."""
 
 
 class RangeNotSatisfiable(ApiError):
@@ -270,11 +284,7 @@ def _zip_stream(container: Container, real_dir: str, arc_dir: str, chunk: int) -
                 continue
             info = zipfile.ZipInfo.from_file(real, arc)
             info.compress_type = zipfile.ZIP_DEFLATED
-            try:
-                source = open(real, "rb")  # noqa: SIM115 - closed below, between yields
-            except OSError:
-                continue
-            with source, archive.open(info, "w", force_zip64=True) as target:
+            with open(real, "rb") as source, archive.open(info, "w", force_zip64=True) as target:
                 while data := source.read(chunk):
                     target.write(data)
                     yield sink.take()
@@ -282,12 +292,25 @@ def _zip_stream(container: Container, real_dir: str, arc_dir: str, chunk: int) -
     yield sink.take()
 
 
+def _whole_or_broken(first: bytes, rest: Generator[bytes], path: str) -> Iterator[bytes]:
+    """The zip's pieces; a file system error on the way is logged and breaks the transfer."""
+    try:
+        yield first
+        yield from rest
+    except OSError as exc:
+        logger.error("zip of folder '%s' stopped: %s", folder_path(path), exc)
+        raise IncompleteZipError(f"zip of folder '{folder_path(path)}' stopped: {exc}") from exc
+    finally:
+        rest.close()
+
+
 def zip_response(container: Container, path: str, chunk: int) -> Response:
     """Folder ``path`` (``""``: the whole container) as a zip, built while it is sent."""
     real = container.locate(path)
+    missing = NotFound(f"Folder '{path}/' does not exist in storage.")
     if not os.path.isdir(real):
         if path:
-            raise NotFound(f"Folder '{path}/' does not exist in storage.")
+            raise missing
         container.ensure()
     arc_dir = f"{path}/" if path else ""
     name = (base_name(path) or "container") + ".zip"
@@ -297,5 +320,11 @@ def zip_response(container: Container, path: str, chunk: int) -> Response:
         **NO_CACHE,
         **NO_SNIFF,
     }
-    body = (piece for piece in _zip_stream(container, real, arc_dir, chunk) if piece)
+    pieces = (piece for piece in _zip_stream(container, real, arc_dir, chunk) if piece)
+    try:
+        first = next(pieces, b"")
+    except FileNotFoundError:
+        pieces.close()
+        raise missing from None
+    body = _whole_or_broken(first, pieces, path)
     return Response(body, status=200, headers=headers)
