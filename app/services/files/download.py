@@ -263,6 +263,8 @@ def _zip_members(container: Container, real_dir: str, arc_dir: str) -> Iterator[
             target = os.path.realpath(entry.path)
             if not container.inside(target, real_root) or not os.path.isfile(target):
                 continue
+            if not container.reaches(arc, target, "GET"):
+                continue
             shown += 1
             yield target, arc
         elif entry.is_dir(follow_symlinks=False):
