@@ -92,7 +92,10 @@ def within(path: str, folder: str) -> bool:
 class Reach(Protocol):
     """Whom a container serves: which resolved paths they may use, with which verb."""
 
-    verb: str
+    @property
+    def verb(self) -> str:
+        """The verb of the request (what a path is used for unless said otherwise)."""
+        ...
 
     def allows(self, path: str, verb: str) -> bool: ...
 
