@@ -1,9 +1,11 @@
 """The app's request class: werkzeug's form machinery on ``MultipartParser``, file parts
-spooled beside the storage.
+spooled beside the storage, every body read whole or refused.
 
 File parts go to unnamed temporary files (``O_TMPFILE``) on the storage path's
 file system, so a file service can link one into its container instead of
-copying it (``services.files.upload``); see ``app.blueprints.multipart``.
+copying it (``services.files.upload``); see ``app.blueprints.multipart``. The
+body stream is a ``WholeBody``: one that ends before its announced length (or a
+chunked one cut short) raises a 400 instead of ending (``app.blueprints.whole_body``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from typing import IO, Any
 from flask import Request, current_app, has_app_context
 from werkzeug import formparser
 from werkzeug.exceptions import BadRequest
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import get_input_stream
 
 from app.blueprints.multipart import MultipartParser
+from app.blueprints.whole_body import WholeBody
 
 
 class FormDataParser(formparser.FormDataParser):
@@ -75,9 +80,18 @@ def spool_file(folder: str | None) -> IO[bytes]:
 
 
 class ApiRequest(Request):
-    """Flask's request with the fast multipart parser, file parts spooled beside the storage."""
+    """Flask's request with the fast multipart parser, file parts spooled beside the storage,
+    and a body stream that refuses to end before its announced length."""
 
     form_data_parser_class = FormDataParser
+
+    @cached_property
+    def stream(self) -> IO[bytes]:  # type: ignore[override]
+        """werkzeug's guarded input stream (``Request.stream``), read through ``WholeBody``."""
+        if self.shallow:
+            raise RuntimeError("This request was created with 'shallow=True'; no body reads.")
+        stream = get_input_stream(self.environ, max_content_length=self.max_content_length)
+        return WholeBody(stream, self.content_length)
 
     def _get_file_stream(
         self,

@@ -5,10 +5,22 @@ extension), ``Content-Length``, ``Content-Disposition`` (``inline``, or
 ``attachment; filename="<name>";`` with ``download``; none for inline HTML),
 ``Cache-Control: private``, ``Expires: 0`` and ``Pragma: public`` as
 DreamFactory's ``FileUtilities::sendFile`` does, plus an ``ETag`` and
-``Accept-Ranges: bytes``. ``If-None-Match`` (weak comparison), else
+``Accept-Ranges: bytes``. Through the API (as opposed to the public storage
+route, which serves hosted apps as pages) every answer also says
+``X-Content-Type-Options: nosniff`` and a type a browser would run as a page or
+script of the API's origin (``is_active``: HTML, SVG, XML, JavaScript...) is
+always an attachment, so a file someone uploaded cannot act with the rights of
+whoever opens its link. ``If-None-Match`` (weak comparison), else
 ``If-Modified-Since``, answers 304. A single ``Range`` answers 206 (a range
 past the end 416; ``If-Range`` that no longer matches, a malformed header or
 several ranges get the whole file, as RFC 9110 allows).
+
+A folder's zip is built while it is sent. Its first piece is made before the
+headers go out (a folder gone by then is a 404); a file or folder that
+vanishes later is logged and the body stops with ``IncompleteZipError``, which
+the WSGI server turns into a broken transfer (a chunked body without its last
+chunk): a zip that lacks something never arrives looking complete, and its
+central directory, written last, is never sent.
 
 The file is opened (``O_NOFOLLOW``) when the response is built, so its
 headers and body describe one version of it even if it is replaced meanwhile.
@@ -19,10 +31,11 @@ demand. Memory stays at one chunk however large the file.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -31,10 +44,38 @@ from werkzeug.http import http_date, parse_date, parse_etags, parse_range_header
 
 from app.errors import ApiError, NotFound
 from app.services.files.listing import content_type
-from app.services.files.paths import TMP_PREFIX, Container, base_name
+from app.services.files.paths import TMP_PREFIX, Container, base_name, folder_path
+
+logger = logging.getLogger(__name__)
 
 NO_CACHE = {"Cache-Control": "private", "Expires": "0", "Pragma": "public"}
 """DreamFactory's caching headers on every file it sends."""
+
+NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
+"""On every file the API sends: browsers take its type as given, never guess an active one."""
+
+ACTIVE_TYPES = frozenset(
+    {
+        "text/html",
+        "text/xml",
+        "application/xml",
+        "application/javascript",
+        "text/javascript",
+        "message/rfc822",
+        "application/x-shockwave-flash",
+        "text/xul",
+    }
+)
+"""Types (besides any ``+xml`` one: SVG, XHTML...) a browser may run as a page or script."""
+
+
+def is_active(content_type: str) -> bool:
+    """Whether a browser opening a file of this type could run script in the site's origin."""
+    return content_type in ACTIVE_TYPES or content_type.endswith("+xml")
+
+
+class IncompleteZipError(Exception):
+    """A folder's zip could not be finished after its headers went out (raised to the server)."""
 
 
 class RangeNotSatisfiable(ApiError):
@@ -145,12 +186,23 @@ def _byte_range(headers: dict[str, str], etag: str, mtime: int, size: int):
 
 
 def file_response(
-    real: str, path: str, headers: dict[str, str], download: bool, chunk: int
+    real: str,
+    path: str,
+    headers: dict[str, str],
+    download: bool,
+    chunk: int,
+    *,
+    page: bool = False,
 ) -> Response:
-    """The file at ``real`` (container path ``path``) for a GET with these request headers."""
+    """The file at ``real`` (container path ``path``) for a GET with these request headers.
+
+    ``page``: served as a web page (the public storage route), not through the API.
+    """
     handle, st = open_file(real, path)
     mtime, size, etag = int(st.st_mtime), st.st_size, _etag(st)
     common = {"Last-Modified": http_date(mtime), "ETag": f'"{etag}"', **NO_CACHE}
+    if not page:
+        common.update(NO_SNIFF)
     try:
         if _not_modified(headers, etag, mtime):
             handle.close()
@@ -160,8 +212,9 @@ def file_response(
         handle.close()
         raise
     name = base_name(path)
-    out = {**common, "Content-Type": content_type(name), "Accept-Ranges": "bytes"}
-    shown = disposition(name, download)
+    kind = content_type(name)
+    out = {**common, "Content-Type": kind, "Accept-Ranges": "bytes"}
+    shown = disposition(name, download or (not page and is_active(kind)))
     if shown:
         out["Content-Disposition"] = shown
     if span is None:
@@ -210,6 +263,8 @@ def _zip_members(container: Container, real_dir: str, arc_dir: str) -> Iterator[
             target = os.path.realpath(entry.path)
             if not container.inside(target, real_root) or not os.path.isfile(target):
                 continue
+            if not container.reaches(arc, target, "GET"):
+                continue
             shown += 1
             yield target, arc
         elif entry.is_dir(follow_symlinks=False):
@@ -231,11 +286,7 @@ def _zip_stream(container: Container, real_dir: str, arc_dir: str, chunk: int) -
                 continue
             info = zipfile.ZipInfo.from_file(real, arc)
             info.compress_type = zipfile.ZIP_DEFLATED
-            try:
-                source = open(real, "rb")  # noqa: SIM115 - closed below, between yields
-            except OSError:
-                continue
-            with source, archive.open(info, "w", force_zip64=True) as target:
+            with open(real, "rb") as source, archive.open(info, "w", force_zip64=True) as target:
                 while data := source.read(chunk):
                     target.write(data)
                     yield sink.take()
@@ -243,12 +294,25 @@ def _zip_stream(container: Container, real_dir: str, arc_dir: str, chunk: int) -
     yield sink.take()
 
 
+def _whole_or_broken(first: bytes, rest: Generator[bytes], path: str) -> Iterator[bytes]:
+    """The zip's pieces; a file system error on the way is logged and breaks the transfer."""
+    try:
+        yield first
+        yield from rest
+    except OSError as exc:
+        logger.error("zip of folder '%s' stopped: %s", folder_path(path), exc)
+        raise IncompleteZipError(f"zip of folder '{folder_path(path)}' stopped: {exc}") from exc
+    finally:
+        rest.close()
+
+
 def zip_response(container: Container, path: str, chunk: int) -> Response:
     """Folder ``path`` (``""``: the whole container) as a zip, built while it is sent."""
     real = container.locate(path)
+    missing = NotFound(f"Folder '{path}/' does not exist in storage.")
     if not os.path.isdir(real):
         if path:
-            raise NotFound(f"Folder '{path}/' does not exist in storage.")
+            raise missing
         container.ensure()
     arc_dir = f"{path}/" if path else ""
     name = (base_name(path) or "container") + ".zip"
@@ -256,6 +320,13 @@ def zip_response(container: Container, path: str, chunk: int) -> Response:
         "Content-Type": "application/zip",
         "Content-Disposition": disposition(name, True) or "",
         **NO_CACHE,
+        **NO_SNIFF,
     }
-    body = (piece for piece in _zip_stream(container, real, arc_dir, chunk) if piece)
+    pieces = (piece for piece in _zip_stream(container, real, arc_dir, chunk) if piece)
+    try:
+        first = next(pieces, b"")
+    except FileNotFoundError:
+        pieces.close()
+        raise missing from None
+    body = _whole_or_broken(first, pieces, path)
     return Response(body, status=200, headers=headers)

@@ -65,12 +65,12 @@ def _moving(item: dict[str, Any]) -> bool:
 
 
 def copy_file(container: Container, source: str, target: str, move: bool, options: Options):
-    real_source = container.locate(source)
+    real_source = container.locate(source, "GET")
     if not os.path.isfile(real_source):
         raise NotFound(f"File '{source}' does not exist.")
     real_target = upload.prepare_target(container, target, check_exist=True)
     if move:
-        os.replace(container.locate_entry(source), real_target)
+        os.replace(container.locate_entry(source, "DELETE"), real_target)
         return
     with open(real_source, "rb") as handle:
         upload.write_atomic(real_target, handle, options.chunk, options.max_size)
@@ -81,7 +81,7 @@ def _skip_links(folder: str, names: list[str]) -> list[str]:
 
 
 def copy_folder(container: Container, source: str, target: str, move: bool) -> None:
-    real_source = container.locate(source)
+    real_source = container.locate(source, "GET")
     if not os.path.isdir(real_source):
         raise NotFound(f"Folder '{source}' does not exist.")
     if within(target, source):
@@ -92,7 +92,7 @@ def copy_folder(container: Container, source: str, target: str, move: bool) -> N
     if kind(real_target) is not None:
         raise BadRequest(f"Folder '{folder_path(target)}' already exists.")
     if move:
-        os.rename(container.locate_entry(source), real_target)
+        os.rename(container.locate_entry(source, "DELETE"), real_target)
         return
     staging = tempfile.mkdtemp(prefix=TMP_PREFIX + "copy-", dir=real_parent)
     try:

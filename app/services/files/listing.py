@@ -7,7 +7,8 @@ DreamFactory's ``LocalFileSystem::listTree`` builds them). Entries come sorted
 by name; ``full_tree`` lists each folder's content right after the folder.
 ``name`` is relative to the folder listed. Scratch files (``TMP_PREFIX``) are
 never listed; symlinks are listed as what they point to when that lies inside
-the container, skipped otherwise, and never descended into.
+the container and the caller's role may read it there (``files.reach``),
+skipped otherwise, and never descended into.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ EXTRA_TYPES = {
     ".woff": "font/woff",
     ".woff2": "font/woff2",
     ".webp": "image/webp",
+    ".xhtml": "application/xhtml+xml",
+    ".xht": "application/xhtml+xml",
     ".dfpkg": "application/zip",
 }
 """Extensions whose type we pin (Python's built-in table lacks or differs on these)."""
@@ -86,6 +89,8 @@ def _children(container: Container, real_dir: str, prefix: str, full_tree: bool,
             if linked:
                 target = os.path.realpath(entry.path)
                 if not container.inside(target, real_root):
+                    continue
+                if not container.reaches(path, target, "GET"):
                     continue
                 st = os.stat(target)
             else:

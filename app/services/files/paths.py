@@ -14,6 +14,11 @@ for the folder holding the last name and leaves the last name itself
 unresolved, so writes and deletes act on a link rather than on what it points
 to. Scratch files live in the folder they end up in, so every write is a
 rename within one file system.
+
+A container seen by a caller (``reach``, see ``files.reach``) also refuses
+(403) a path that links lead somewhere the caller's role does not cover: the
+access pipeline only saw the path as named. Where no link changed the path
+there is nothing more to check.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from typing import Protocol
 
 from app.errors import BadRequest, Forbidden, NotFound
 
@@ -83,12 +89,26 @@ def within(path: str, folder: str) -> bool:
     return not folder or path == folder or path.startswith(folder + "/")
 
 
+class Reach(Protocol):
+    """Whom a container serves: which resolved paths they may use, with which verb."""
+
+    @property
+    def verb(self) -> str:
+        """The verb of the request (what a path is used for unless said otherwise)."""
+        ...
+
+    def allows(self, path: str, verb: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Container:
     """The folder a service serves: its real path, and the checks paths inside it pass."""
 
     root: str
     """Absolute path of the container (may not exist until the first write)."""
+    reach: Reach | None = None
+    """The caller whose role must cover where links lead; None: anyone (admins, the public
+    route, internal calls)."""
 
     @property
     def real_root(self) -> str:
@@ -102,19 +122,33 @@ class Container:
         real_root = real_root or self.real_root
         return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
-    def locate(self, path: str) -> str:
-        """The real absolute path of clean ``path``; 403 when it resolves outside the container."""
+    def reaches(self, path: str, real: str, verb: str | None = None) -> bool:
+        """Whether the caller may ``verb`` (default: the request's) ``real``, where clean
+        ``path`` leads; always when no link changed the path."""
+        if self.reach is None:
+            return True
+        resolved = self.relative(real)
+        return resolved == path or self.reach.allows(resolved, verb or self.reach.verb)
+
+    def locate(self, path: str, verb: str | None = None) -> str:
+        """The real absolute path of clean ``path``; 403 when it resolves outside the container
+        or, through links, where the caller may not ``verb`` (default: the request's verb)."""
         real_root = self.real_root
         real = os.path.realpath(os.path.join(real_root, path)) if path else real_root
         if not self.inside(real, real_root):
             raise Forbidden(f"Access to '{path}' is not allowed: it leads outside the container.")
+        if not self.reaches(path, real, verb):
+            raise Forbidden(
+                f"Access Forbidden. '{path}' is a link, or lies behind one, to a path this "
+                "user's role does not allow."
+            )
         return real
 
-    def locate_entry(self, path: str) -> str:
+    def locate_entry(self, path: str, verb: str | None = None) -> str:
         """``path`` with its folder resolved (and checked) but its last name kept as it is."""
         if not path:
             return self.real_root
-        return os.path.join(self.locate(parent_of(path)), base_name(path))
+        return os.path.join(self.locate(parent_of(path), verb), base_name(path))
 
     def relative(self, real: str) -> str:
         """The clean container path of a real path inside the container."""

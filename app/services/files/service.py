@@ -11,6 +11,7 @@ the modules beside this one for each operation and its safety rules.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import logging
 import os
@@ -35,6 +36,7 @@ from app.services.base import BaseService, ServiceResponse, unsupported_verb
 from app.services.files import delete, download, fetch, items, listing, upload
 from app.services.files.config import LocalFileConfigSchema, container_problem, container_root
 from app.services.files.paths import Container, base_name, clean, clean_name, folder_path, join
+from app.services.files.reach import reach_of
 from app.services.files.upload import Options
 
 logger = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ class LocalFileService(BaseService):
     # -- dispatch ---------------------------------------------------------------------------
 
     def handle(self, request) -> Any:
+        self.container = dataclasses.replace(self.container, reach=reach_of(request))
         try:
             return self.dispatch(request)
         except OSError as exc:
@@ -188,9 +191,13 @@ class LocalFileService(BaseService):
         if not (request.content_type or "").endswith("json"):
             return None
         limit = current_app.config["MAX_CONTENT_LENGTH"]
-        raw = request.stream.read(limit + 1)
-        if len(raw) > limit:
-            raise BadRequest("The JSON body is too large; upload files as raw or multipart bodies.")
+        raw = bytearray()
+        while data := request.stream.read(self.chunk):  # to its end: a cut body raises there
+            raw += data
+            if len(raw) > limit:
+                raise BadRequest(
+                    "The JSON body is too large; upload files as raw or multipart bodies."
+                )
         try:
             request.payload = orjson.loads(raw) if raw.strip() else None
         except orjson.JSONDecodeError:
@@ -309,4 +316,4 @@ class LocalFileService(BaseService):
             raise Forbidden(PUBLIC_DENIED)
         if path.endswith("/"):
             raise NotFound(f"The specified file '{cleaned}/' was not found in storage.")
-        return download.file_response(real, cleaned, headers, False, self.chunk)
+        return download.file_response(real, cleaned, headers, False, self.chunk, page=True)

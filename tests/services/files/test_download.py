@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import zipfile
 
+import pytest
+import requests
 from werkzeug.http import http_date
 
 from tests.conftest import assert_error
+from tests.services.files.served import gunicorn_server
 
 WHEN = 1767261600  # 2026-01-01 10:00:00 UTC
 
@@ -50,11 +54,52 @@ def test_download_true_asks_for_an_attachment(admin, box):
     )
 
 
-def test_html_is_inline_without_a_disposition(admin, box):
-    _file(box, "site/index.html", b"<h1>hi</h1>")
-    response = admin.get("files/site/index.html")
-    assert response.headers["Content-Type"] == "text/html"
-    assert "Content-Disposition" not in response.headers
+ACTIVE = {
+    "index.html": "text/html",
+    "page.htm": "text/html",
+    "page.xhtml": "application/xhtml+xml",
+    "logo.svg": "image/svg+xml",
+    "feed.xml": "text/xml",
+    "style.xsl": "application/xml",
+    "app.js": "application/javascript",
+    "mod.mjs": "application/javascript",
+    "mail.eml": "message/rfc822",
+}
+"""Files a browser would run as a page or script of the API's origin, and their types."""
+
+PASSIVE = ["hello.txt", "photo.png", "report.pdf", "data.json", "site.css", "clip.mp4"]
+
+
+@pytest.mark.parametrize("name", ACTIVE)
+def test_active_files_are_attachments_through_the_api(admin, box, name):
+    _file(box, f"site/{name}", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>")
+    response = admin.get(f"files/site/{name}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == ACTIVE[name]
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}";'
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("name", PASSIVE)
+def test_passive_files_stay_inline_but_never_sniffed(admin, box, name):
+    _file(box, f"site/{name}", b"<html><script>alert(1)</script></html>")
+    response = admin.get(f"files/site/{name}")
+    assert response.headers["Content-Disposition"] == "inline"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_every_file_answer_of_the_api_says_nosniff(admin, box):
+    _file(box)
+    etag = admin.get("files/docs/hello.txt").headers["ETag"]
+    answers = [
+        admin.get("files/docs/hello.txt", headers={"If-None-Match": etag}),
+        admin.get("files/docs/hello.txt", headers={"Range": "bytes=0-1"}),
+        admin.call("HEAD", "files/docs/hello.txt"),
+        admin.get("files/docs/", query_string={"zip": "true"}),
+    ]
+    assert [a.status_code for a in answers] == [304, 206, 200, 200]
+    for answer in answers:
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_missing_file_is_404(admin, box):
@@ -152,3 +197,47 @@ def test_folder_as_zip(admin, box):
     with zipfile.ZipFile(io.BytesIO(whole.data)) as archive:
         assert "docs/hello.txt" in archive.namelist()
     assert_error(admin.get("files/nope/", query_string={"zip": "1"}), 404)
+
+
+def test_a_folder_deleted_while_zipped_ends_the_zip_as_an_error(admin, box, app_logs):
+    """The stream stops with an error (never a zip that looks complete) and it is logged."""
+    from app.services.files.download import IncompleteZipError
+
+    for i in range(4):
+        _file(box, f"docs/{i}.bin", os.urandom(200_000))
+    response = admin.get("files/docs/", query_string={"zip": "true"}, buffered=False)
+    assert response.status_code == 200
+    pieces = iter(response.response)
+    received = next(pieces)
+    shutil.rmtree(box / "docs")
+    with pytest.raises(IncompleteZipError):
+        for piece in pieces:
+            received += piece
+    response.close()
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(received))
+    assert "zip of folder 'docs/' stopped" in app_logs.text
+
+
+@pytest.mark.slow
+def test_a_zip_cut_by_a_delete_is_an_incomplete_transfer_under_gunicorn(
+    stores, tmp_path, sample_db
+):
+    """Through a real server the client sees the transfer break, not a short 200."""
+    with gunicorn_server(stores("sqlite"), tmp_path, sample_db) as served:
+        folder = served.container / "docs"
+        folder.mkdir(parents=True)
+        for i in range(32):  # far more than the socket buffers hold
+            (folder / f"{i:02}.bin").write_bytes(os.urandom(1024 * 1024))
+        url = f"{served.base}/api/v2/files/docs/?zip=true"
+        with requests.get(url, headers=served.admin_token(), stream=True, timeout=60) as answer:
+            assert answer.status_code == 200
+            pieces = answer.iter_content(64 * 1024)
+            received = next(pieces)
+            shutil.rmtree(folder)
+            with pytest.raises(requests.exceptions.ChunkedEncodingError):
+                for piece in pieces:
+                    received += piece
+        with pytest.raises(zipfile.BadZipFile):
+            zipfile.ZipFile(io.BytesIO(received))
+        assert requests.get(f"{served.base}/status", timeout=10).status_code == 200

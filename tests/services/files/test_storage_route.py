@@ -34,6 +34,7 @@ def test_public_files_are_served_without_credentials(client, public):
     assert page.data == b"<h1>public</h1>"
     assert page.headers["Content-Type"] == "text/html"
     assert page.headers["Cache-Control"] == "private"
+    assert "Content-Disposition" not in page.headers  # a page, not an attachment
     assert "Last-Modified" in page.headers and "ETag" in page.headers
     assert client.get("/files/public/css/site.css").headers["Content-Type"] == "text/css"
     assert client.get("/FILES/notes/readme.txt").data == b"readme"
@@ -45,6 +46,19 @@ def test_public_files_are_served_without_credentials(client, public):
     assert ranged.status_code == 206 and ranged.data == b"<h1>"
     head = client.head("/files/public/index.html")
     assert head.status_code == 200 and head.data == b""
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("logo.svg", "image/svg+xml"), ("app.js", "application/javascript"), ("f.xml", "text/xml")],
+)
+def test_active_files_stay_inline_on_the_public_route(client, public, name, kind):
+    """What the API sends as attachments, hosted apps still get as pages and scripts."""
+    (public / "public" / name).write_text("<x/>")
+    served = client.get(f"/files/public/{name}")
+    assert served.status_code == 200
+    assert served.headers["Content-Type"] == kind
+    assert served.headers["Content-Disposition"] == "inline"
 
 
 def test_everything_else_is_refused(app, client, public, box):

@@ -12,35 +12,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, seeded_app
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.services.files.served import gunicorn_server
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[3]
 SIZE = 200 * 1024 * 1024
 """Bytes of the large file."""
 GROWTH_LIMIT = 48 * 1024 * 1024
 """Bytes the worker's peak memory may grow by while moving SIZE bytes several times."""
 CHUNK = 1024 * 1024
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _peak_rss(pid: int) -> int:
@@ -49,16 +37,6 @@ def _peak_rss(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     raise AssertionError(f"no VmHWM for {pid}")
-
-
-def _worker_pid(master: int) -> int:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        if children:
-            return int(children[0])
-        time.sleep(0.1)
-    raise AssertionError("gunicorn started no worker")
 
 
 def _big_file(path: Path) -> str:
@@ -96,59 +74,8 @@ def _download(url: str, **kwargs) -> str:
 @pytest.fixture
 def server(stores, tmp_path, sample_db):
     """gunicorn (1 worker, 2 threads) on a seeded SQLite store; yields (base URL, worker pid)."""
-    from tests.conftest import place_sample
-
-    storage = tmp_path / "storage"
-    place_sample(sample_db, storage)
-    url = stores("sqlite")
-    application = seeded_app(url, str(storage))
-    from app.extensions import db
-
-    with application.app_context():
-        db.engine.dispose()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DF_", "PYTEST_"))}
-    env.update(
-        DF_SYSTEM_DATABASE_URL=url,
-        DF_STORAGE_PATH=str(storage),
-        DF_INSTANCE_PATH=application.config["INSTANCE_PATH"],
-        DF_JWT_SECRET=application.config["JWT_SECRET"],
-        DF_PASSWORD_TIME_COST="1",
-        DF_PASSWORD_MEMORY_COST="64",
-    )
-    command = [
-        sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "2", "-k", "gthread",
-        "-b", f"127.0.0.1:{port}", "--timeout", "300", "--error-logfile", "-",
-        "--no-control-socket", "wsgi:app",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            with suppress(requests.ConnectionError):
-                if requests.get(f"{base}/status", timeout=10).status_code == 200:
-                    break
-            assert process.poll() is None, "gunicorn exited"
-            assert time.monotonic() < deadline, "gunicorn did not answer"
-            time.sleep(0.2)
-        yield base, _worker_pid(process.pid), storage / "app"
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=60)
+    with gunicorn_server(stores("sqlite"), tmp_path, sample_db) as served:
+        yield served.base, served.worker, served.container
 
 
 def test_large_files_stream_with_flat_memory(server, tmp_path):
