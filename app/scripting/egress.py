@@ -172,8 +172,6 @@ class EgressProxy:
 
     def _serve(self, client: socket.socket, policy: EgressPolicy) -> None:
         try:
-            client.setblocking(True)
-            client.settimeout(policy.timeout)
             serve_connection(client, policy)
         except Exception:  # a thread's last word: log, never raise
             logger.exception("script egress connection failed")
@@ -189,6 +187,7 @@ EGRESS = EgressProxy()
 
 def serve_connection(client: socket.socket, policy: EgressPolicy) -> None:
     """Read one proxy request from ``client`` and carry it out (or answer why not)."""
+    client.settimeout(policy.timeout)
     try:
         head, rest = _read_head(client)
         method, target, version, headers = _parse_head(head)

@@ -462,3 +462,43 @@ def test_scripted_services_cannot_reach_redis_and_the_api_goes_on(app, admin, ta
     assert answer.get_json() == "refused"
     assert admin.get("db/_table/todo").status_code == 200
     assert admin.get("system/script_type").status_code == 200
+
+
+def _through_proxy(policy: EgressPolicy, request: bytes) -> bytes:
+    """What a script's client reads back after sending ``request`` to the proxy."""
+    ours, theirs = socket.socketpair()
+
+    def serve() -> None:
+        egress.serve_connection(theirs, policy)
+        theirs.shutdown(socket.SHUT_RDWR)  # as the proxy's thread closes it
+
+    with ours, theirs:
+        ours.settimeout(policy.timeout)
+        serving = threading.Thread(target=serve)
+        serving.start()
+        ours.sendall(request)
+        answer = b""
+        while chunk := ours.recv(65536):
+            answer += chunk
+        serving.join(timeout=30)
+        assert not serving.is_alive()
+    return answer
+
+
+def test_the_proxy_forwards_plain_http_and_keeps_to_its_size_limit(web_api):
+    public = urllib.parse.urlsplit(web_api[0])
+    pair = frozenset({(public.hostname, public.port)})
+    request = f"GET {web_api[0]}/sized HTTP/1.1\r\nHost: {public.netloc}\r\n\r\n".encode()
+    whole = _through_proxy(EgressPolicy(treat_as_public=pair, timeout=10), request)
+    assert whole.startswith(b"HTTP/1.0 200") and whole.endswith(b'"path": "/sized"}')
+    cut = _through_proxy(EgressPolicy(treat_as_public=pair, timeout=10, max_bytes=40), request)
+    assert len(cut) <= 40 and not cut.endswith(b"}")
+    refused = _through_proxy(EgressPolicy(timeout=10), request)
+    assert refused.startswith(b"HTTP/1.1 403") and b"loopback" in refused
+
+
+def test_the_proxy_gives_up_on_a_client_that_says_nothing():
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        egress.serve_connection(theirs, EgressPolicy(timeout=0.2))
+        assert ours.recv(4096).startswith(b"HTTP/1.1 408")
