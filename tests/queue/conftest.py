@@ -31,6 +31,7 @@ import redis
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, place_sample, seeded_app
 from tests.dbservers import missing_tool, unavailable
+from tests.queue.jobs import NAMES as TEST_JOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_BASE = os.environ.get("DF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -51,6 +52,7 @@ FORWARDED = (
     "REDIS_URL",
     "REDIS_PREFIX",
     "QUEUE_CONNECTIONS",
+    "QUEUE_EXTRA_JOBS",
     "QUEUE_TRIES",
     "QUEUE_TIMEOUT",
     "QUEUE_BACKOFF",
@@ -127,8 +129,10 @@ def close_app(application) -> None:
 
 
 def build_app(backend, stores, tmp_path, sample_db, **extra: Any):
+    """A seeded app whose workers may also run the test jobs of ``tests.queue.jobs``."""
     storage = tmp_path / "storage"
     place_sample(sample_db, storage)
+    extra.setdefault("QUEUE_EXTRA_JOBS", TEST_JOBS)
     return seeded_app(stores(backend), str(storage), **extra)
 
 
