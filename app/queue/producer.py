@@ -71,7 +71,8 @@ def enqueue(
 ) -> str:
     """Put one job on its queue (or in the scheduled registry for a delay); its id.
 
-    Raises 503 when the connection is not configured or Redis cannot be reached.
+    Raises 503 when the connection is not configured, Redis cannot be reached or it
+    refuses the password in the URL.
     """
     client = connections.get_connection(opts.connection)
     queue = Queue(opts.queue, connection=client, serializer=JSONSerializer)
@@ -104,13 +105,10 @@ def enqueue(
             queue.schedule_job(job, at)
         else:
             queue.enqueue_job(job)
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
-        where = connections.describe(connections.get_connections().urls[meta["df_connection"]])
-        logger.error("queue=%s connection=%s state=unreachable error=%s", opts.queue, where, exc)
-        raise ServiceUnavailable(
-            f"The job queue cannot be reached (Redis at {where}); "
-            "check that Redis is running and DF_REDIS_URL is right."
-        ) from None
+    except redis.RedisError as exc:
+        message = connections.problem(opts.connection, exc)
+        logger.error("queue=%s state=not_queued error=%s", opts.queue, message)
+        raise ServiceUnavailable(message) from None
     logger.info(
         "job=%s queue=%s connection=%s delay=%s tries=%s description=%s",
         job.id,
@@ -171,13 +169,9 @@ class ScriptQueue:
             raise ServiceUnavailable(self._down_message)
         try:
             connections.get_connection().ping()
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            where = connections.describe(connections.get_connections().urls[connections.DEFAULT])
-            logger.error("queue connection=%s state=unreachable error=%s", where, exc)
-            self._down_message = (
-                f"The job queue cannot be reached (Redis at {where}); "
-                "check that Redis is running and DF_REDIS_URL is right."
-            )
+        except redis.RedisError as exc:
+            self._down_message = connections.problem(None, exc)
+            logger.error("queue state=unreachable error=%s", self._down_message)
             self._down_until = time.monotonic() + CHECK_TTL
             raise ServiceUnavailable(self._down_message) from None
         self._checked_until = time.monotonic() + CHECK_TTL
