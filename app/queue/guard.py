@@ -10,9 +10,11 @@ itself runs code. Workers therefore read jobs as ``AppJob``:
   nothing in a job hash is ever unpickled;
 - ``AppJob.restore`` looks at the raw hash before RQ reads it (``refusal``):
   the function must be one of ``OWN_JOBS`` (or ``DF_QUEUE_EXTRA_JOBS``),
-  called on no instance with JSON arguments, and the job may name no
-  callbacks, webhooks or dependencies (this app's jobs have none) and carry
-  JSON meta only. A hash RQ cannot read at all is refused too;
+  called on no instance with JSON arguments, the job may name no callbacks,
+  webhooks or dependencies (this app's jobs have none), carry JSON meta
+  only, and be signed by this app (``app.queue.signing``: our functions
+  with forged arguments are refused too). A hash RQ cannot read at all is
+  refused as well;
 - a refused job is kept only disarmed (``disarmed``: its data becomes a
   call of nothing, its callbacks, webhooks, dependencies, meta and result
   are dropped), its ``func`` raises ``ForeignJobError`` with the reason, and
@@ -29,6 +31,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rq.exceptions import NoSuchJobError
@@ -36,6 +39,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.utils import import_attribute
 
+from app.queue import signing
 from app.queue.producer import SCRIPT_JOB, TASK_JOB
 
 OWN_JOBS = frozenset({SCRIPT_JOB, TASK_JOB})
@@ -76,14 +80,22 @@ def extra_jobs(config: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(str(name).strip() for name in value if str(name).strip())
 
 
-def allowed_functions() -> frozenset[str]:
-    """The job functions this process's workers may run."""
+@dataclass(frozen=True)
+class Policy:
+    """What a job must be to run here: one of ``functions``, signed with ``key``."""
+
+    functions: frozenset[str]
+    key: bytes
+
+
+def policy() -> Policy:
+    """This process's policy, from its app's config (the worker's app outside a request)."""
     from flask import current_app, has_app_context
 
     from app.queue import jobs
 
     config = current_app.config if has_app_context() else jobs.worker_app().config
-    return OWN_JOBS | extra_jobs(config)
+    return Policy(OWN_JOBS | extra_jobs(config), signing.signing_key(config))
 
 
 def _text(value: Any) -> str:
@@ -99,22 +111,31 @@ def _quoted(name: Any) -> str:
     return text if len(text) <= NAME_CHARS else text[: NAME_CHARS - 3] + "..."
 
 
-def _json(raw: bytes) -> Any:
-    """The JSON in ``raw`` (zlib-compressed or not); ValueError when it is anything else."""
+def _unzipped(raw: bytes) -> bytes:
+    """``data`` as RQ reads it: zlib-compressed, or else as it is."""
     try:
-        raw = zlib.decompress(raw)
+        return zlib.decompress(raw)
     except zlib.error:
-        pass
+        return raw
+
+
+def _json(raw: bytes) -> Any:
+    """The JSON in ``raw``; ValueError when it is anything else."""
     try:
         return json.loads(raw)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
 
-def refusal(fields: Mapping[str, Any], allowed: frozenset[str]) -> str | None:
-    """Why the job hash ``fields`` (raw values) is not one of ours; None when it is."""
+def refusal(job_id: str, fields: Mapping[str, Any], rules: Policy) -> str | None:
+    """Why the hash ``fields`` (raw values) of job ``job_id`` is not one of ours, or None.
+
+    The checks go from the payload to the signature, so a forged job is refused
+    for the first thing that gives it away.
+    """
+    data = _unzipped(_bytes(fields.get("data") or b""))
     try:
-        call = _json(_bytes(fields.get("data") or b""))
+        call = _json(data)
     except ValueError:
         return (
             "its data is not JSON (RQ's default serializer pickles: another program, "
@@ -123,7 +144,7 @@ def refusal(fields: Mapping[str, Any], allowed: frozenset[str]) -> str | None:
     if not (isinstance(call, list) and len(call) == 4):
         return "its data is not a call (function, instance, arguments, keyword arguments)"
     func, instance, args, kwargs = call
-    if not isinstance(func, str) or func not in allowed:
+    if not isinstance(func, str) or func not in rules.functions:
         return f"{_quoted(func)} is not one of this app's job functions"
     if instance is not None:
         return "it calls its function on an instance"
@@ -136,11 +157,13 @@ def refusal(fields: Mapping[str, Any], allowed: frozenset[str]) -> str | None:
     for field, label in LINKS.items():
         if _bytes(fields.get(field) or b"") not in (b"", b"[]"):
             return f"it has {label}, which this app's jobs never have"
-    if fields.get("meta"):
-        try:
-            json.loads(_bytes(fields["meta"]))
-        except (ValueError, RecursionError):
-            return "its meta is not JSON and was not unpickled"
+    try:
+        meta = _json(_bytes(fields.get("meta") or b"{}"))
+    except ValueError:
+        return "its meta is not JSON and was not unpickled"
+    signature = meta.get(signing.SIGNATURE_KEY) if isinstance(meta, dict) else None
+    if not signing.verify(rules.key, job_id, data, signature):
+        return "it is not signed by this app (forged, or queued before its secret changed)"
     return None
 
 
@@ -170,7 +193,7 @@ class AppJob(Job):
         fields = {_text(name): value for name, value in raw_data.items()}
         if "data" not in fields:
             return super().restore(raw_data)  # RQ's "no such job"
-        self.refusal = refusal(fields, allowed_functions())
+        self.refusal = refusal(self.id, fields, policy())
         if self.refusal is not None:
             fields = disarmed(fields)
         try:
@@ -190,7 +213,7 @@ class AppJob(Job):
         if self.refusal is None:
             if self.instance is not None:
                 self.refusal = "it calls its function on an instance"
-            elif self.func_name not in allowed_functions():
+            elif self.func_name not in policy().functions:
                 self.refusal = f"{_quoted(self.func_name)} is not one of this app's job functions"
         if self.refusal is not None:
             raise ForeignJobError(

@@ -3,8 +3,9 @@
 A job names an importable function (``app.queue.jobs``) and carries only
 plain JSON values: the event as it was at the end of the request, the
 script's or service's name, the caller as ids (user, app, role), a task id.
-Jobs are serialized as JSON, never pickled, so a job in Redis cannot smuggle
-code into a worker.
+Jobs are serialized as JSON, never pickled, and signed (``signing``), so a
+job in Redis cannot smuggle code into a worker, and workers run no job this
+app did not make (``guard``).
 
 The script's options (``app.queue.options``) decide the connection and the
 queue, the delay (RQ's scheduled-job registry holds the job until then; a
@@ -30,7 +31,7 @@ from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
 from app.errors import ServiceUnavailable, ValidationFailed
-from app.queue import connections, options
+from app.queue import connections, options, signing
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,9 @@ def enqueue(
             job_id=job_id,
             meta=meta,
             retry=retry,
+        )
+        job.meta[signing.SIGNATURE_KEY] = signing.sign(
+            signing.signing_key(current_app.config), job.id, job.data
         )
         if opts.delay:
             # RQ keeps whole seconds and drops the fraction: round up, never run early

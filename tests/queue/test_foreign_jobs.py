@@ -114,6 +114,11 @@ def test_foreign_functions_and_callbacks_never_run(qapp, cli, rclient, tmp_path)
             {"data": call("os.system", [f"touch {marks['system']}"]), "retries_left": "5"},
             "'os.system' is not one of this app's job functions",
         ),
+        "unsigned": ({"data": touch}, "it is not signed by this app"),
+        "forged": (
+            {"data": touch, "meta": json.dumps({"df_signature": "0" * 64})},
+            "it is not signed by this app",
+        ),
     }
     ids = {name: push_raw(rclient, fields) for name, (fields, _) in foreign.items()}
 
@@ -172,12 +177,13 @@ def test_pickled_jobs_are_refused_without_being_unpickled(qapp, cli, rclient, tm
 
 
 def test_an_unreadable_job_hash_does_not_stop_the_worker(qapp, cli, rclient, tmp_path):
-    """A hash RQ cannot read (a bad status, a bad date) is refused; the worker goes on."""
+    """Our own jobs with a field RQ cannot read (a status, a date) are refused; the rest run."""
     mark = str(tmp_path / "own")
-    touch = call("tests.queue.jobs.touch", kwargs={"path": str(tmp_path / "touched")})
-    bad_status = push_raw(rclient, {"data": touch})
+    touched = {"path": str(tmp_path / "touched")}
+    bad_status = enqueue(qapp, "touch", touched)
     rclient.hset(f"rq:job:{bad_status}", "status", "whatever")
-    bad_date = push_raw(rclient, {"data": touch, "created_at": "yesterday"})
+    bad_date = enqueue(qapp, "touch", touched)
+    rclient.hset(f"rq:job:{bad_date}", "created_at", "yesterday")
     own = enqueue(qapp, "touch", {"path": mark})
 
     result = cli.run("queue", "work", "--burst")

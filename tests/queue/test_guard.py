@@ -17,13 +17,15 @@ import redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from app.queue import guard, producer
+from app.queue import guard, producer, signing
 
 OWN = "app.queue.jobs.run_task_job"
+JOB_ID = "task-1-60"
+RULES = guard.Policy(guard.OWN_JOBS, signing.signing_key({"JWT_SECRET": "s" * 32}))
 
 
-def own_fields(**extra) -> dict[str, bytes]:
-    """The hash of a job made the way ``producer.enqueue`` makes them."""
+def own_job(**meta) -> Job:
+    """A job made the way ``producer.enqueue`` makes them, signed with ``RULES.key``."""
     job = Job.create(
         OWN,
         kwargs={"task_id": 1, "tick": 60},
@@ -31,8 +33,16 @@ def own_fields(**extra) -> dict[str, bytes]:
         serializer=JSONSerializer,
         meta={"df_tries": 1},
         description="task.x",
+        id=JOB_ID,
     )
-    fields = {**job.to_dict(), **extra}
+    job.meta[signing.SIGNATURE_KEY] = signing.sign(RULES.key, JOB_ID, job.data)
+    job.meta.update(meta)
+    return job
+
+
+def own_fields(**extra) -> dict[str, bytes]:
+    """The hash ``own_job`` has in Redis, with ``extra`` fields written over it."""
+    fields = {**own_job().to_dict(), **extra}
     return {k: v if isinstance(v, bytes) else str(v).encode() for k, v in fields.items()}
 
 
@@ -48,7 +58,7 @@ def test_own_jobs_are_the_functions_the_producer_enqueues():
 
 
 def test_a_job_made_by_the_producer_is_accepted():
-    assert guard.refusal(own_fields(), guard.OWN_JOBS) is None
+    assert guard.refusal(JOB_ID, own_fields(), RULES) is None
 
 
 @pytest.mark.parametrize(
@@ -77,12 +87,45 @@ def test_a_job_made_by_the_producer_is_accepted():
     ],
 )
 def test_a_foreign_field_is_refused(change, reason):
-    found = guard.refusal({**own_fields(), **change}, guard.OWN_JOBS)
+    found = guard.refusal(JOB_ID, {**own_fields(), **change}, RULES)
     assert found is not None and reason in found, found
 
 
+UNSIGNED = "it is not signed by this app"
+
+
+@pytest.mark.parametrize(
+    ("job_id", "meta"),
+    [
+        (JOB_ID, {signing.SIGNATURE_KEY: None}),
+        (JOB_ID, {signing.SIGNATURE_KEY: "0" * 64}),
+        (JOB_ID, {signing.SIGNATURE_KEY: "é" * 64}),
+        (JOB_ID, {signing.SIGNATURE_KEY: 12}),
+        ("task-1-120", {}),  # a signature moved to another job
+    ],
+    ids=["missing", "wrong", "not-ascii", "not-text", "other-job"],
+)
+def test_a_job_of_ours_without_its_signature_is_refused(job_id, meta):
+    fields = {k: v for k, v in own_job(**meta).to_dict().items() if k in ("data", "meta")}
+    assert guard.refusal(job_id, fields, RULES) == UNSIGNED + (
+        " (forged, or queued before its secret changed)"
+    )
+
+
+def test_a_signed_job_whose_arguments_were_changed_is_refused():
+    job = own_job()
+    job.kwargs = {"task_id": 2, "tick": 60}  # the same signature, another task
+    found = guard.refusal(JOB_ID, job.to_dict(), RULES)
+    assert found is not None and UNSIGNED in found
+
+
+def test_another_secret_signs_differently():
+    other = guard.Policy(guard.OWN_JOBS, signing.signing_key({"JWT_SECRET": "t" * 32}))
+    assert UNSIGNED in (guard.refusal(JOB_ID, own_fields(), other) or "")
+
+
 def test_a_long_foreign_name_is_cut_in_the_reason():
-    found = guard.refusal(own_fields(data=data("x" * 5000)), guard.OWN_JOBS)
+    found = guard.refusal(JOB_ID, own_fields(data=data("x" * 5000)), RULES)
     assert found is not None and len(found) < guard.NAME_CHARS + 50
 
 
