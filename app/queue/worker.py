@@ -92,13 +92,13 @@ class AppWorker(SimpleWorker):
         return int(timeout) + self.heartbeat_grace
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        if getattr(job, "refusal", None):
+        if isinstance(job, AppJob) and job.refusal:
             self.refuse(job, queue)
         else:
             self.apply_defaults(job)
         super().execute_job(job, queue)  # a refused job's func raises ForeignJobError
 
-    def refuse(self, job: Job, queue: Queue) -> None:
+    def refuse(self, job: AppJob, queue: Queue) -> None:
         """Disarm a foreign job, so that RQ fails it at once, on this queue, without retries."""
         logger.warning("job=%s queue=%s state=refused reason=%s", job.id, queue.name, job.refusal)
         job.origin = queue.name
