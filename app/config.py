@@ -32,6 +32,10 @@ class Config:
     """More Redis connections for queued scripts by name, ``{"reports": "redis://..."}``;
     ``default`` is ``REDIS_URL``."""
 
+    QUEUE_EXTRA_JOBS: list = []
+    """Dotted names of more functions queue workers may run, besides this app's own jobs
+    (a list, or a comma-separated string); anything else found on a queue is refused."""
+
     QUEUE_DEFAULT = "default"
     """Queue of jobs whose script names none (and the one workers take by default)."""
 

@@ -20,6 +20,7 @@ import time
 
 import redis
 
+from app import redis_errors
 from app.errors import ServiceUnavailable
 from app.limits import windows
 from app.limits.counters import Counter
@@ -84,7 +85,7 @@ class RedisCounterStore:
         try:
             self.client.delete(self.name(key, window_start))
         except redis.RedisError as exc:
-            raise ServiceUnavailable(f"The counter store is unreachable: {exc}") from None
+            raise ServiceUnavailable(self._problem(exc)) from None
 
     def reset_prefix(self, prefix: str) -> None:
         try:
@@ -92,14 +93,14 @@ class RedisCounterStore:
             for start in range(0, len(names), 500):
                 self.client.delete(*names[start : start + 500])
         except redis.RedisError as exc:
-            raise ServiceUnavailable(f"The counter store is unreachable: {exc}") from None
+            raise ServiceUnavailable(self._problem(exc)) from None
 
     def counters(self, prefix: str) -> list[Counter]:
         try:
             names = sorted(self._scan(prefix))
             values = self.client.mget(names) if names else []
         except redis.RedisError as exc:
-            raise ServiceUnavailable(f"The counter store is unreachable: {exc}") from None
+            raise ServiceUnavailable(self._problem(exc)) from None
         found = []
         for name, value in zip(names, values, strict=True):
             if value is None:
@@ -119,4 +120,10 @@ class RedisCounterStore:
             if at - self._last_error_log < ERROR_LOG_INTERVAL and self._last_error_log:
                 return
             self._last_error_log = at
-        logger.error("Redis counters unreachable, limits are not enforced (failing open): %s", exc)
+        logger.error(
+            "Redis counters unusable, limits are not enforced (failing open): %s",
+            self._problem(exc),
+        )
+
+    def _problem(self, exc: Exception) -> str:
+        return redis_errors.describe("The counter store", self.client, exc)

@@ -26,6 +26,7 @@ import time
 from typing import Any
 
 import click
+import redis
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -67,7 +68,21 @@ def _worker_client(connection: str | None):
         raise click.ClickException(
             f"No queue connection '{name}' (configured: {', '.join(registry.names())})."
         )
-    return connections.make_client(url)
+    client = connections.make_client(url)
+    try:
+        _ping(client, name)
+    except click.ClickException:
+        client.close()
+        raise
+    return client
+
+
+def _ping(client, name: str) -> None:
+    """A clear message (wrong password, Redis down) instead of a traceback from deep in RQ."""
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise click.ClickException(connections.problem(name, exc)) from None
 
 
 def _work(
@@ -146,8 +161,15 @@ def _when(value: dt.datetime | None) -> str:
 
 
 def _require_redis() -> None:
-    if not connections.get_connections().available:
+    """Redis configured, and every connection answering (once per Redis)."""
+    registry = connections.get_connections()
+    if not registry.available:
         raise click.ClickException(connections.NO_REDIS)
+    seen: set[str] = set()
+    for name in registry.names():
+        if registry.urls[name] not in seen:
+            seen.add(registry.urls[name])
+            _ping(registry.get(name), name)
 
 
 @queue_cli.command("failed")
@@ -225,6 +247,8 @@ def run_command(once: bool, at: dt.datetime | None) -> None:
     if at is not None and not once:
         raise click.BadParameter("--at goes with --once", param_hint="--at")
     if once:
+        if not inline:
+            _require_redis()
         moment = at.replace(tzinfo=dt.UTC).timestamp() if at else time.time()
         try:
             claimed = scheduler.run_tick(scheduler.minute_of(moment))

@@ -23,6 +23,7 @@ from flask import current_app
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from app import redis_errors
 from app.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -139,9 +140,14 @@ def get_connection(name: str | None = None) -> redis.Redis:
     return get_connections().get(name)
 
 
-def describe(url: str) -> str:
-    """``host:port/db`` of a Redis URL, for messages (never its password)."""
-    pool = redis.ConnectionPool.from_url(url)
-    kwargs = pool.connection_kwargs
-    where = kwargs.get("path") or f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
-    return f"{where}/{kwargs.get('db', 0)}"
+def setting_of(name: str | None) -> str:
+    """The setting that holds connection ``name``'s URL, for messages."""
+    if (name or DEFAULT) == DEFAULT:
+        return "DF_REDIS_URL"
+    return f"DF_QUEUE_CONNECTIONS ({name})"
+
+
+def problem(name: str | None, exc: Exception) -> str:
+    """What ``exc`` means for the queue on connection ``name`` (never its password)."""
+    registry = get_connections()
+    return redis_errors.describe("The job queue", registry.get(name), exc, setting=setting_of(name))

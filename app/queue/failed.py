@@ -3,7 +3,9 @@
 A job lands in its queue's failed registry after its last attempt (or when
 a dead worker's job had no attempts left). Retrying puts it back on its queue
 for one more attempt; forgetting deletes it. Queues are the ones RQ has seen
-on each connection (``rq:queues``).
+on each connection (``rq:queues``). Jobs are read as ``guard.AppJob`` (JSON
+only), so a job or result planted in Redis is listed with why it was refused,
+and nothing of it is unpickled.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from dataclasses import dataclass
 
 from rq import Queue
 from rq.exceptions import NoSuchJobError
-from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
 from app.queue import connections
+from app.queue.guard import AppJob
 
 ERROR_CHARS = 300
 """Characters of a failure's last line shown per job."""
@@ -43,14 +45,19 @@ def _registries() -> Iterator[tuple[str, Queue, FailedJobRegistry]]:
             continue
         seen.add(registry.urls[name])
         client = registry.get(name)
-        for queue in Queue.all(connection=client, serializer=JSONSerializer):
+        for queue in Queue.all(connection=client, job_class=AppJob, serializer=JSONSerializer):
             yield name, queue, queue.failed_job_registry
 
 
-def _error_of(job: Job) -> str:
-    result = job.latest_result()
+def _error_of(job: AppJob) -> str:
+    try:
+        result = job.latest_result()
+    except Exception:  # a result RQ cannot read (not JSON): say why the job is refused, if it is
+        result = None
     text = (result.exc_string if result is not None else None) or ""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines and job.refusal:
+        lines = [f"Refused: {job.refusal}"]
     return (lines[-1] if lines else "unknown error")[:ERROR_CHARS]
 
 
@@ -60,7 +67,7 @@ def list_failed() -> list[FailedJob]:
     for name, queue, registry in _registries():
         for job_id in registry.get_job_ids():
             try:
-                job = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
+                job = AppJob.fetch(job_id, connection=queue.connection)
             except NoSuchJobError:
                 registry.remove(job_id)
                 continue
@@ -71,7 +78,7 @@ def list_failed() -> list[FailedJob]:
                     queue=queue.name,
                     failed_at=job.ended_at,
                     error=_error_of(job),
-                    description=job.description or job.func_name,
+                    description=job.description or job.func_name or "",
                 )
             )
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)

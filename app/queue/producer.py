@@ -3,8 +3,9 @@
 A job names an importable function (``app.queue.jobs``) and carries only
 plain JSON values: the event as it was at the end of the request, the
 script's or service's name, the caller as ids (user, app, role), a task id.
-Jobs are serialized as JSON, never pickled, so a job in Redis cannot smuggle
-code into a worker.
+Jobs are serialized as JSON, never pickled, and signed (``signing``), so a
+job in Redis cannot smuggle code into a worker, and workers run no job this
+app did not make (``guard``).
 
 The script's options (``app.queue.options``) decide the connection and the
 queue, the delay (RQ's scheduled-job registry holds the job until then; a
@@ -30,7 +31,7 @@ from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
 from app.errors import ServiceUnavailable, ValidationFailed
-from app.queue import connections, options
+from app.queue import connections, options, signing
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ def enqueue(
 ) -> str:
     """Put one job on its queue (or in the scheduled registry for a delay); its id.
 
-    Raises 503 when the connection is not configured or Redis cannot be reached.
+    Raises 503 when the connection is not configured, Redis cannot be reached or it
+    refuses the password in the URL.
     """
     client = connections.get_connection(opts.connection)
     queue = Queue(opts.queue, connection=client, serializer=JSONSerializer)
@@ -96,6 +98,9 @@ def enqueue(
             meta=meta,
             retry=retry,
         )
+        job.meta[signing.SIGNATURE_KEY] = signing.sign(
+            signing.signing_key(current_app.config), job.id, job.data
+        )
         if opts.delay:
             # RQ keeps whole seconds and drops the fraction: round up, never run early
             at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=opts.delay)
@@ -104,13 +109,10 @@ def enqueue(
             queue.schedule_job(job, at)
         else:
             queue.enqueue_job(job)
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
-        where = connections.describe(connections.get_connections().urls[meta["df_connection"]])
-        logger.error("queue=%s connection=%s state=unreachable error=%s", opts.queue, where, exc)
-        raise ServiceUnavailable(
-            f"The job queue cannot be reached (Redis at {where}); "
-            "check that Redis is running and DF_REDIS_URL is right."
-        ) from None
+    except redis.RedisError as exc:
+        message = connections.problem(opts.connection, exc)
+        logger.error("queue=%s state=not_queued error=%s", opts.queue, message)
+        raise ServiceUnavailable(message) from None
     logger.info(
         "job=%s queue=%s connection=%s delay=%s tries=%s description=%s",
         job.id,
@@ -171,13 +173,9 @@ class ScriptQueue:
             raise ServiceUnavailable(self._down_message)
         try:
             connections.get_connection().ping()
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            where = connections.describe(connections.get_connections().urls[connections.DEFAULT])
-            logger.error("queue connection=%s state=unreachable error=%s", where, exc)
-            self._down_message = (
-                f"The job queue cannot be reached (Redis at {where}); "
-                "check that Redis is running and DF_REDIS_URL is right."
-            )
+        except redis.RedisError as exc:
+            self._down_message = connections.problem(None, exc)
+            logger.error("queue state=unreachable error=%s", self._down_message)
             self._down_until = time.monotonic() + CHECK_TTL
             raise ServiceUnavailable(self._down_message) from None
         self._checked_until = time.monotonic() + CHECK_TTL

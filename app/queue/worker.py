@@ -6,7 +6,10 @@ time) with what the app needs around it:
 - the app is built once per process (``jobs.worker_app``), so database pools
   and the script engines' warm workers outlive a job;
 - jobs are JSON (``rq.serializers.JSONSerializer``) whatever serializer a
-  command line asks for, because that is how this app enqueues them;
+  command line asks for, because that is how this app enqueues them, and
+  they are read as ``guard.AppJob``: a job that is not one of this app's own
+  (pushed into Redis by anyone else) is refused before anything of it is
+  imported, called or unpickled, and fails at once with the reason;
 - a job abandoned by a worker that died (SIGKILL, OOM, a lost machine) is
   noticed ``DF_QUEUE_HEARTBEAT_GRACE`` seconds after its timeout instead of
   RQ's fixed 60, by the next worker's registry sweep (at its start and every
@@ -29,8 +32,9 @@ from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from app.queue import jobs
+from app.queue.guard import AppJob, disarm
 from app.queue.options import rq_intervals
-from app.queue.producer import TIMEOUT_GRACE
+from app.queue.producer import FAILURE_TTL, TIMEOUT_GRACE
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -57,6 +61,7 @@ class AppWorker(SimpleWorker):
         **kwargs: Any,
     ) -> None:
         kwargs["serializer"] = JSONSerializer
+        kwargs["job_class"] = AppJob
         names = [q.name if isinstance(q, Queue) else q for q in _as_list(queues)]
         super().__init__(names, *args, **kwargs)
         if app is not None:
@@ -87,8 +92,19 @@ class AppWorker(SimpleWorker):
         return int(timeout) + self.heartbeat_grace
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        self.apply_defaults(job)
-        super().execute_job(job, queue)
+        if isinstance(job, AppJob) and job.refusal:
+            self.refuse(job, queue)
+        else:
+            self.apply_defaults(job)
+        super().execute_job(job, queue)  # a refused job's func raises ForeignJobError
+
+    def refuse(self, job: AppJob, queue: Queue) -> None:
+        """Disarm a foreign job, so that RQ fails it at once, on this queue, without retries."""
+        logger.warning("job=%s queue=%s state=refused reason=%s", job.id, queue.name, job.refusal)
+        job.origin = queue.name
+        job.failure_ttl = FAILURE_TTL
+        job.retries_left = None
+        disarm(self.connection, job)
 
     def apply_defaults(self, job: Job) -> None:
         """The worker's ``--tries``/``--timeout`` for a job whose script left them unset."""

@@ -16,12 +16,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 import sqlalchemy as sa
 from flask import current_app
 
+from app import redis_errors
+from app.errors import ServiceUnavailable
 from app.extensions import db
 from app.models.script import ScriptStat
 
@@ -51,8 +55,6 @@ class StatsRecorder:
         self._redis = None
         self._prefix = prefix
         if redis_url:
-            import redis
-
             self._redis = redis.Redis.from_url(redis_url)
 
     def record(self, name: str, elapsed: float, error: str | None, interval: float) -> None:
@@ -99,7 +101,7 @@ class StatsRecorder:
         """Every script's totals (or one script's), this process's counts included."""
         self.flush()
         if self._redis is not None:
-            rows = self._read_redis(name)
+            rows = self._on_redis(self._read_redis, name)
         else:
             table = ScriptStat.__table__
             query = sa.select(table).order_by(table.c.name)
@@ -139,20 +141,31 @@ class StatsRecorder:
         """Forget the totals of one script, or of all."""
         self.flush()
         if self._redis is not None:
-            names = (
-                [name]
-                if name is not None
-                else [n.decode() for n in self._redis.smembers(f"{self._prefix}script_stats")]
-            )
-            if names:
-                self._redis.delete(*(f"{self._prefix}script_stats:{n}" for n in names))
-                self._redis.srem(f"{self._prefix}script_stats", *names)
+            self._on_redis(self._reset_redis, name)
             return
         statement = sa.delete(ScriptStat)
         if name is not None:
             statement = statement.where(ScriptStat.name == name)
         with db.engine.begin() as connection:
             connection.execute(statement)
+
+    def _reset_redis(self, name: str | None) -> None:
+        names = (
+            [name]
+            if name is not None
+            else [n.decode() for n in self._redis.smembers(f"{self._prefix}script_stats")]
+        )
+        if names:
+            self._redis.delete(*(f"{self._prefix}script_stats:{n}" for n in names))
+            self._redis.srem(f"{self._prefix}script_stats", *names)
+
+    def _on_redis(self, operation: Callable[[str | None], Any], name: str | None) -> Any:
+        """``operation(name)`` on Redis; a 503 saying what is wrong when Redis fails."""
+        try:
+            return operation(name)
+        except redis.RedisError as exc:
+            message = redis_errors.describe("Script statistics", self._redis, exc)
+            raise ServiceUnavailable(message) from None
 
     def close(self) -> None:
         if self._redis is not None:

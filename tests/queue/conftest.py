@@ -31,6 +31,7 @@ import redis
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, place_sample, seeded_app
 from tests.dbservers import missing_tool, unavailable
+from tests.queue.jobs import NAMES as TEST_JOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_BASE = os.environ.get("DF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -51,6 +52,7 @@ FORWARDED = (
     "REDIS_URL",
     "REDIS_PREFIX",
     "QUEUE_CONNECTIONS",
+    "QUEUE_EXTRA_JOBS",
     "QUEUE_TRIES",
     "QUEUE_TIMEOUT",
     "QUEUE_BACKOFF",
@@ -127,8 +129,10 @@ def close_app(application) -> None:
 
 
 def build_app(backend, stores, tmp_path, sample_db, **extra: Any):
+    """A seeded app whose workers may also run the test jobs of ``tests.queue.jobs``."""
     storage = tmp_path / "storage"
     place_sample(sample_db, storage)
+    extra.setdefault("QUEUE_EXTRA_JOBS", TEST_JOBS)
     return seeded_app(stores(backend), str(storage), **extra)
 
 
@@ -257,28 +261,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_redis(port: int, folder) -> subprocess.Popen:
+def start_redis(port: int, folder, password: str | None = None) -> subprocess.Popen:
+    """A redis-server on ``port`` (requiring ``password`` if given), once it answers."""
     server = shutil.which("redis-server")
     if server is None:
         missing_tool("redis-server")
+    argv = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    argv += ["--dir", str(folder)]
+    if password is not None:
+        argv += ["--requirepass", password]
     process = subprocess.Popen(  # noqa: S603 - the system's redis-server
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    client = redis.Redis(port=port, socket_connect_timeout=0.5)
+    client = redis.Redis(port=port, password=password, socket_connect_timeout=0.5)
     try:
         wait_for(lambda: _pings(client), timeout=20, interval=0.1)
     finally:
@@ -301,5 +296,21 @@ def private_redis(tmp_path) -> Iterator[str]:
     port = free_port()
     server = start_redis(port, folder)
     yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=30)
+
+
+REDIS_PASSWORD = "queue-test-password-0123456789"  # noqa: S105 - a throwaway server's
+"""The password of ``locked_redis``."""
+
+
+@pytest.fixture
+def locked_redis(tmp_path) -> Iterator[int]:
+    """The port of a redis-server of this test alone that requires ``REDIS_PASSWORD``."""
+    folder = tmp_path / "locked-redis"
+    folder.mkdir()
+    port = free_port()
+    server = start_redis(port, folder, password=REDIS_PASSWORD)
+    yield port
     server.terminate()
     server.wait(timeout=30)

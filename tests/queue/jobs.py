@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import time
 
+NAMES = [f"tests.queue.jobs.{name}" for name in ("touch", "fail_first", "slow", "slow_once")]
+"""The job functions of this module, which the test apps let workers run (``QUEUE_EXTRA_JOBS``)."""
+
 
 def _mark(path: str, event: str) -> int:
     with open(path, "a", encoding="utf-8") as handle:

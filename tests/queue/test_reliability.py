@@ -19,6 +19,7 @@ from rq.serializers import JSONSerializer
 
 from app.queue.producer import TIMEOUT_GRACE
 from tests.queue.conftest import free_port, start_redis, wait_for
+from tests.queue.jobs import NAMES as TEST_JOBS
 from tests.queue.jobs import lines
 from tests.queue.test_worker import enqueue
 
@@ -78,7 +79,9 @@ def test_a_worker_reconnects_after_a_redis_restart(cli, tmp_path, spare_app, bac
     port = free_port()
     server = start_redis(port, tmp_path)
     url = f"redis://127.0.0.1:{port}/0"
-    own = spare_app(stores(backend), str(tmp_path / "own"), REDIS_URL=url)
+    own = spare_app(
+        stores(backend), str(tmp_path / "own"), REDIS_URL=url, QUEUE_EXTRA_JOBS=TEST_JOBS
+    )
     cli.application = own
     worker = cli.start("queue", "work")
     try:
