@@ -11,7 +11,9 @@ speaks the two forms of a forward proxy:
 - ``CONNECT host:port`` (HTTPS, or any TCP protocol): a tunnel, the bytes pass
   untouched (TLS is end to end);
 - ``GET http://host/path`` (plain HTTP): one request, sent on with
-  ``Connection: close`` and its answer streamed back.
+  ``Connection: close`` and its answer streamed back; ``GET https://...`` the
+  same over TLS the proxy speaks for the client, the certificate verified
+  (some libraries, axios among them, send HTTPS to a proxy this way).
 
 The same guard as ``platform.api`` (``app.outbound_http``): the host is
 resolved here, every address it resolves to must be public (not loopback,
@@ -30,6 +32,7 @@ import logging
 import os
 import selectors
 import socket
+import ssl
 import threading
 import urllib.parse
 from collections.abc import Mapping
@@ -202,10 +205,10 @@ def serve_connection(client: socket.socket, policy: EgressPolicy) -> None:
                 _pump(client, upstream, policy)
             return
         parts = urllib.parse.urlsplit(target)
-        if parts.scheme != "http" or not parts.hostname:
-            raise Refused(400, "send https:// through CONNECT, http:// as an absolute URL")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise Refused(400, "send an absolute http:// or https:// URL, or CONNECT host:port")
         try:
-            port = parts.port or 80
+            port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise Refused(400, "bad port") from None
         path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
@@ -213,6 +216,8 @@ def serve_connection(client: socket.socket, policy: EgressPolicy) -> None:
         lines += [f"{name}: {value}" for name, value in headers if name.lower() not in HOP_HEADERS]
         lines.append("Connection: close")
         upstream = open_upstream(parts.hostname, port, policy)
+        if parts.scheme == "https":  # a client that asks the proxy to speak TLS for it
+            upstream = _secure(upstream, parts.hostname)
         with upstream:
             upstream.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + rest)
             logger.info("script egress request host=%s port=%s", parts.hostname, port)
@@ -252,6 +257,15 @@ def open_upstream(host: str, port: int, policy: EgressPolicy) -> socket.socket:
     if isinstance(last, TimeoutError):
         raise Refused(504, f"{host} did not answer in time")
     raise Refused(502, f"cannot connect to {host}")
+
+
+def _secure(upstream: socket.socket, host: str) -> socket.socket:
+    """``upstream`` speaking TLS to ``host``, its certificate verified; ``Refused`` if not."""
+    try:
+        return ssl.create_default_context().wrap_socket(upstream, server_hostname=host)
+    except (ssl.SSLError, OSError) as exc:
+        upstream.close()
+        raise Refused(502, f"TLS with {host} failed: {exc}") from None
 
 
 def _read_head(client: socket.socket) -> tuple[bytes, bytes]:

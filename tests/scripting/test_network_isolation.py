@@ -256,17 +256,24 @@ if (cp) {
   out.child = 'no child_process';
 }
 const get = (module, url, options) => new Promise((resolve) => {
-  module.get(url, options || {}, (res) => {
+  const answer = (res) => {
     let body = '';
     res.on('data', (c) => { body += c; });
     res.on('end', () => resolve({status: res.statusCode, body}));
-  }).on('error', (err) => resolve({error: err.code || String(err)}));
+  };
+  const request = typeof url === 'string' ? module.get(url, options || {}, answer)
+    : module.get(url, answer);
+  request.on('error', (err) => resolve({error: err.code || String(err)}));
 });
 out.proxied = {
   redis: await get(http, `http://127.0.0.1:${targets.redis_port}/`),
   metadata: await get(http, 'http://169.254.169.254/latest/meta-data/'),
 };
 out.public_http = await get(http, web[0] + '/weather');
+// As axios does with HTTP_PROXY: the absolute URL sent to the proxy itself.
+const proxyUrl = new URL(proc.env.HTTP_PROXY);
+out.absolute_form = await get(http, {host: proxyUrl.hostname, port: proxyUrl.port,
+  path: web[0] + '/absolute'});
 out.public_https = await get(https, web[1] + '/secure', {rejectUnauthorized: false});
 // fetch is not among a script context's globals; the worker's own is reached this way.
 const fetch = require.constructor('return fetch')();
@@ -292,6 +299,7 @@ def test_nodejs_scripts_reach_nothing_of_the_host_but_public_apis_through_the_pr
     assert out["proxied"]["metadata"]["error"] == "EACCES"
     assert json.loads(out["public_http"]["body"]) == {"public": True, "path": "/weather"}
     assert json.loads(out["public_https"]["body"]) == {"public": True, "path": "/secure"}
+    assert json.loads(out["absolute_form"]["body"]) == {"public": True, "path": "/absolute"}
     assert out["public_fetch"] == {"public": True, "path": "/fetched"}
     assert "scripts may not connect" in out["fetch_redis"]
 
@@ -495,6 +503,13 @@ def test_the_proxy_forwards_plain_http_and_keeps_to_its_size_limit(web_api):
     assert len(cut) <= 40 and not cut.endswith(b"}")
     refused = _through_proxy(EgressPolicy(timeout=10), request)
     assert refused.startswith(b"HTTP/1.1 403") and b"loopback" in refused
+    # https:// in absolute form: the proxy speaks TLS itself and checks the certificate,
+    # which this self-signed test server's cannot pass.
+    secure = urllib.parse.urlsplit(web_api[1])
+    pair = frozenset({(secure.hostname, secure.port)})
+    asked = f"GET {web_api[1]}/x HTTP/1.1\r\nHost: {secure.netloc}\r\n\r\n".encode()
+    unverified = _through_proxy(EgressPolicy(treat_as_public=pair, timeout=10), asked)
+    assert unverified.startswith(b"HTTP/1.1 502") and b"CERTIFICATE_VERIFY_FAILED" in unverified
 
 
 def test_the_proxy_gives_up_on_a_client_that_says_nothing():

@@ -405,8 +405,15 @@ function installEgress(proxyUrl) {
   const tls = require('tls');
   const proxy = new URL(proxyUrl);
 
-  /** A socket tunnelled to host:port through the proxy: callback(err, socket). */
+  /** A socket tunnelled to host:port through the proxy: callback(err, socket). A library
+   * that reads the proxy variables itself (axios) talks to the proxy directly. */
   function tunnel(host, port, callback) {
+    if (String(host) === proxy.hostname && Number(port) === Number(proxy.port)) {
+      const direct = net.connect(Number(proxy.port), proxy.hostname);
+      direct.once('connect', () => callback(null, direct));
+      direct.once('error', (err) => callback(err));
+      return;
+    }
     let done = false;
     const finish = (err, socket) => { if (!done) { done = true; callback(err, socket); } };
     const socket = net.connect(Number(proxy.port), proxy.hostname);
