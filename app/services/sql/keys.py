@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 Key = dict[str, Any]
 """Key field name → typed value."""
 
+NOT_AN_OBJECT = "Each record must be a JSON object."
+
 ID_TYPES = {"int": int, "integer": int, "string": str, "str": str, "float": float}
 
 
@@ -64,7 +66,7 @@ def key_from_record(ctx: TableContext, record: Any) -> Key:
     if not isinstance(record, dict):
         if len(fields) == 1 and isinstance(record, str | int):
             return key_from_id(ctx, record)
-        raise BadRequest("Each record must be a JSON object.")
+        raise BadRequest(NOT_AN_OBJECT)
     key: Key = {}
     for name in fields:
         value = next((v for k, v in record.items() if k.lower() == name.lower()), None)

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.conftest import NOT_OBJECTS
+
 HUGE = 10**30
 
 RESOURCES = [
@@ -78,3 +80,21 @@ def test_odd_bodies_and_parameters(admin, resource):
             for params in PARAMS:
                 assert_answered(admin.call(method, f"system/{resource}{sub}", query_string=params))
     assert admin.get("system/admin/1").status_code == 200  # nobody deleted the caller
+
+
+def model_resources() -> dict[str, type]:
+    from app.services.system import RESOURCES, load_resources
+    from app.services.system.records import ModelResource
+
+    load_resources()
+    return {n: c for n, c in sorted(RESOURCES.items()) if issubclass(c, ModelResource)}
+
+
+def test_records_that_are_not_objects(admin):
+    for resource in model_resources():
+        for method in ("POST", "PATCH", "PUT"):  # GET and DELETE also take bare ids (``[1]``)
+            for body in NOT_OBJECTS:
+                response = admin.call(method, f"system/{resource}", json=body)
+                assert 400 <= response.status_code < 500, (resource, method, body)
+                assert_answered(response)
+    assert admin.get("system/admin/1").status_code == 200
