@@ -29,6 +29,17 @@ FALSE_WORDS = frozenset({"false", "0", "no", "n", "f", "off"})
 INT_RANGE = range(-(2**63), 2**63)
 """Integers every backend can bind (signed 64-bit); larger ones are refused, not overflowed."""
 
+INTEGER_RANGES = [
+    (sa.SmallInteger, -(2**15), 2**15 - 1),
+    (sa.BigInteger, -(2**63), 2**63 - 1),
+    (sa.Integer, -(2**31), 2**31 - 1),
+]
+"""Signed ranges of integer column types (checked most specific first)."""
+
+TYPED_PARAMETER_DIALECTS = frozenset({"postgresql"})
+"""Dialects that send each parameter as its column's type (psycopg writes ``$1::INTEGER``):
+there an integer beyond that type's range fails the query instead of matching nothing."""
+
 MAX_SHOWN_VALUE = 100
 """Characters of a rejected value quoted back in the error message."""
 
@@ -49,8 +60,28 @@ def is_text_column(column: sa.ColumnElement) -> bool:
     return isinstance(column.type, sa.String | sa.types.NullType)
 
 
-def coerce_value(value: Any, column: sa.ColumnElement, field: str) -> Any:
-    """Convert ``value`` for binding against ``column``; None passes (SQL NULL)."""
+def integer_range(kind: sa.types.TypeEngine) -> tuple[int, int] | None:
+    """The inclusive range of an integer column type; None for any other type."""
+    return next(((low, high) for cls, low, high in INTEGER_RANGES if isinstance(kind, cls)), None)
+
+
+def fits_column(number: int, kind: sa.types.TypeEngine) -> bool:
+    """Whether an integer is a value a column of type ``kind`` can hold or be compared with."""
+    bounds = integer_range(kind)
+    return bounds is None or bounds[0] <= number <= bounds[1]
+
+
+def out_of_range(field: str, value: Any) -> BadRequest:
+    return BadRequest(f"Value for field '{field}' is out of range: {value}")
+
+
+def coerce_value(value: Any, column: sa.ColumnElement, field: str, *, ranged: bool = False) -> Any:
+    """Convert ``value`` for binding against ``column``; None passes (SQL NULL).
+
+    ``ranged`` also refuses an integer beyond the column type's range: callers
+    ask for it where the database would fail on one (``TYPED_PARAMETER_DIALECTS``)
+    or where the declared types are the store's own.
+    """
     if value is None:
         return None
     target = python_type(column)
@@ -60,6 +91,8 @@ def coerce_value(value: Any, column: sa.ColumnElement, field: str) -> Any:
         converted = _INVALID
     if converted is _INVALID:
         raise _invalid(value, column, field)
+    if ranged and type(converted) is int and not fits_column(converted, column.type):
+        raise out_of_range(getattr(column, "key", None) or field, converted)
     return converted
 
 

@@ -42,7 +42,7 @@ def _typed(ctx: TableContext, field: str, value: Any, shown: Any) -> Any:
                 raise not_found(shown) from None
     column = ctx.table.table.c[field]
     try:
-        return coerce_value(value, column, field)
+        return coerce_value(value, column, field, ranged=ctx.table.ranged)
     except BadRequest:
         raise not_found(shown) from None
 
@@ -74,6 +74,11 @@ def key_from_record(ctx: TableContext, record: Any) -> Key:
             raise BadRequest(f"No value given for the identifying field '{name}' of a record.")
         key[name] = _typed(ctx, name, value, value)
     return key
+
+
+def typed(table: TableInfo, key: Key) -> Key:
+    """A key a record names, each value typed for its column (a 400 when it cannot be one)."""
+    return {n: coerce_value(v, table.table.c[n], n, ranged=table.ranged) for n, v in key.items()}
 
 
 def condition(table: TableInfo, key: Key) -> sa.ColumnElement[bool]:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import NOT_OBJECTS
+from tests.conftest import NOT_OBJECTS, assert_error
 
 HUGE = 10**30
 
@@ -98,3 +98,76 @@ def test_records_that_are_not_objects(admin):
                 assert 400 <= response.status_code < 500, (resource, method, body)
                 assert_answered(response)
     assert admin.get("system/admin/1").status_code == 200
+
+
+# Values the store's columns cannot hold (found by an outside attack run on PostgreSQL) ----
+
+BEYOND_INT = 2**31
+"""One past the largest value of the store's ``INTEGER`` id columns."""
+
+
+def is_integer_keyed(cls) -> bool:
+    import sqlalchemy as sa
+
+    return isinstance(cls.model.__table__.c[cls.id_field].type, sa.Integer)
+
+
+INTEGER_KEYED = [n for n, c in model_resources().items() if is_integer_keyed(c)]
+TEXT_KEYED = [n for n, c in model_resources().items() if not is_integer_keyed(c)]
+
+
+def test_every_model_resource_is_walked_below():
+    assert {"user", "role", "limit", "service"} <= set(INTEGER_KEYED)
+    assert {"event_script", "custom"} <= set(TEXT_KEYED)
+
+
+@pytest.mark.parametrize("resource", INTEGER_KEYED)
+def test_integer_ids_beyond_the_id_column(admin, resource):
+    beyond = str(BEYOND_INT)
+    missing = f"Record with identifier '{beyond}' not found."
+    for method in ("GET", "PATCH", "PUT", "DELETE"):
+        response = admin.call(method, f"system/{resource}/{beyond}", json={"name": "x"})
+        assert_error(response, 404, missing)
+    for method in ("GET", "PATCH", "DELETE"):
+        response = admin.call(
+            method, f"system/{resource}", query_string={"ids": beyond}, json={"name": "x"}
+        )
+        error = assert_error(response, 400, code=1000)
+        assert error["context"]["resource"][0]["message"] == missing
+    for method in ("GET", "PATCH", "DELETE"):
+        response = admin.call(method, f"system/{resource}", json=[{"id": BEYOND_INT}])
+        error = assert_error(response, 400, code=1000)
+        assert error["context"]["resource"][0]["message"] == missing
+    for method in ("GET", "DELETE"):
+        for text, value in [
+            (f"id = {beyond}", BEYOND_INT),
+            (f"id IN (1, {beyond})", BEYOND_INT),
+            (f"id > {-BEYOND_INT - 1}", -BEYOND_INT - 1),
+        ]:
+            response = admin.call(method, f"system/{resource}", query_string={"filter": text})
+            assert_error(response, 400, f"Value for field 'id' is out of range: {value}")
+    assert admin.get("system/admin/1").status_code == 200
+
+
+def test_integer_filter_values_beyond_other_integer_columns(admin):
+    beyond = str(BEYOND_INT)
+    for resource, field in [("user", "default_app_id"), ("lookup", "role_id"), ("limit", "rate")]:
+        response = admin.get(f"system/{resource}", query_string={"filter": f"{field}={beyond}"})
+        assert_error(response, 400, f"Value for field '{field}' is out of range: {beyond}")
+    body = admin.get("system/role", query_string={"filter": f"id < {BEYOND_INT - 1}"}).get_json()
+    assert body == {"resource": []}
+
+
+def test_related_ids_beyond_the_id_column(admin):
+    role_id = admin.post("system/role", json=[{"name": "r"}]).get_json()["resource"][0]["id"]
+    related = {"lookup_by_role_id": [{"id": BEYOND_INT, "name": "k"}]}
+    response = admin.patch(f"system/role/{role_id}", json=related)
+    assert_error(response, 404, f"Related record with identifier '{BEYOND_INT}' not found.")
+
+
+def test_limit_counters_of_an_id_beyond_the_id_column(admin):
+    missing = f"Record with identifier '{BEYOND_INT}' not found."
+    for method in ("GET", "DELETE"):
+        assert_error(admin.call(method, f"system/limit_cache/{BEYOND_INT}"), 404, missing)
+        response = admin.call(method, "system/limit_cache", query_string={"ids": BEYOND_INT})
+        assert_error(response, 404, missing)
