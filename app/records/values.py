@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.errors import BadRequest
+from app.sendable import unsendable_reason
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t", "on"})
 """Spellings read as true (compared lower-cased), as DreamFactory's ``to_bool``."""
@@ -86,7 +87,7 @@ def coerce_value(value: Any, column: sa.ColumnElement, field: str, *, ranged: bo
         return None
     target = python_type(column)
     try:
-        converted = _INVALID if _unsendable(value) else _convert(value, target, column)
+        converted = _INVALID if unsendable_reason(value) else _convert(value, target, column)
     except (ValueError, TypeError, InvalidOperation, OverflowError):
         converted = _INVALID
     if converted is _INVALID:
@@ -104,7 +105,7 @@ def converter(column: sa.ColumnElement) -> Callable[[Any, str], Any]:
         if value is None:
             return None
         try:
-            if isinstance(value, list | tuple | dict | set) or _unsendable(value):
+            if isinstance(value, list | tuple | dict | set) or unsendable_reason(value):
                 converted = _INVALID
             else:
                 converted = parse(value)
@@ -121,13 +122,16 @@ def coerce_pattern(value: Any, column: sa.ColumnElement, field: str) -> str:
     """A LIKE operand as text: a string or number, never NULL or a list."""
     if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _invalid(value, column, field)
-    if _unsendable(value):
+    if unsendable_reason(value):
         raise _invalid(value, column, field)
     return str(value)
 
 
 def _invalid(value: Any, column: sa.ColumnElement, field: str) -> BadRequest:
     name = getattr(column, "key", None) or field
+    reason = unsendable_reason(value)
+    if reason is not None:  # not quoted back: a NUL in a message is no help to anyone
+        return BadRequest(f"Invalid value for field '{name}': {reason}.")
     shown = str(value)
     if len(shown) > MAX_SHOWN_VALUE:
         shown = shown[:MAX_SHOWN_VALUE] + "..."
@@ -136,19 +140,6 @@ def _invalid(value: Any, column: sa.ColumnElement, field: str) -> BadRequest:
 
 
 _INVALID = object()
-
-
-def _unsendable(value: Any) -> bool:
-    """Text no driver can send: NUL characters (PostgreSQL) or lone surrogates (not UTF-8)."""
-    if not isinstance(value, str):
-        return False
-    if value.isascii():
-        return "\x00" in value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return "\x00" in value
 
 
 def _convert(value: Any, target: type | None, column: sa.ColumnElement) -> Any:

@@ -40,3 +40,12 @@ def test_ids_beyond_an_integer_column(admin):
     assert error["context"]["resource"][0]["message"] == (
         "Record with identifier '9999999999' not found."
     )
+
+
+def test_nul_in_ids_of_text_keys(admin):
+    """An outside attack run's 500 on PostgreSQL (NUL in text)."""
+    assert_error(
+        admin.get("system/event_script?ids=%00"),
+        400,
+        "Invalid value for field 'name': text may not contain NUL characters.",
+    )

@@ -18,7 +18,8 @@ Which columns a client can name:
 Values are checked against the columns' declared types before any query:
 an integer beyond an ``INTEGER`` column is a 400 in a filter and names no
 record as an id (PostgreSQL would fail the query on it, the other stores
-would compare it), whatever backend holds the store.
+would compare it), and text with a NUL character is a 400 as a filter value
+or a text id, whatever backend holds the store.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from app.extensions import db
 from app.models import Record
 from app.records.clauses import parse_fields
 from app.records.filters import parse_filter
-from app.records.values import fits_column
+from app.records.values import coerce_value, fits_column
 from app.schemas.common import flatten_messages
 from app.services.base import Resource, ServiceRequest
 from app.services.system import relations as rel
@@ -133,7 +134,9 @@ class RecordBase(Resource):
             except (TypeError, ValueError):
                 return None
             return number if number > 0 and fits_column(number, kind) else None
-        return None if value is None or isinstance(value, dict | list) else str(value)
+        if value is None or isinstance(value, dict | list):
+            return None
+        return coerce_value(str(value), self.id_column(), self.id_field)  # NUL: a 400
 
     def find(self, record_id: Any, action: str = "retrieve") -> Record:
         key = self.cast_id(record_id)

@@ -165,6 +165,32 @@ def test_related_ids_beyond_the_id_column(admin):
     assert_error(response, 404, f"Related record with identifier '{BEYOND_INT}' not found.")
 
 
+def assert_refused(response, message: str) -> None:
+    """A 400 saying ``message`` itself, or for its record in a batch error."""
+    error = assert_error(response, 400, code=response.get_json()["error"]["code"])
+    if error["code"] == 1000:
+        error = error["context"]["resource"][0]
+    assert error["message"] == message
+
+
+@pytest.mark.parametrize("resource", TEXT_KEYED)
+def test_nul_characters_in_text_ids(admin, resource):
+    message = "Invalid value for field 'name': text may not contain NUL characters."
+    for method in ("GET", "PATCH", "PUT", "DELETE", "POST"):
+        response = admin.call(method, f"system/{resource}/a%00b", json={"value": 1})
+        if not (method == "POST" and resource != "event_script"):  # no create by name there
+            assert_error(response, 400, message)
+    for method in ("GET", "PATCH", "DELETE"):
+        response = admin.call(
+            method, f"system/{resource}", query_string={"ids": "\u0000"}, json={"value": 1}
+        )
+        assert_refused(response, message)
+        response = admin.call(method, f"system/{resource}", json=[{"name": "x\u0000"}])
+        assert_refused(response, message)
+    response = admin.get(f"system/{resource}", query_string={"filter": "name = 'a\u0000'"})
+    assert_error(response, 400, message)
+
+
 def test_limit_counters_of_an_id_beyond_the_id_column(admin):
     missing = f"Record with identifier '{BEYOND_INT}' not found."
     for method in ("GET", "DELETE"):
