@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 
+from app import sendable
 from app.pooling import install_idle_ping
 
 NAMING_CONVENTION = {
@@ -23,6 +24,17 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 
 
+def release_failed_flush() -> None:
+    """Roll back a session that a failed flush left inactive, so it can be used again.
+
+    A statement refused while flushing (``app.sendable``) rolls the transaction
+    back but leaves the session unusable until ``rollback()``; whatever runs
+    after the refusal in the same request needs it usable.
+    """
+    if not db.session.is_active:
+        db.session.rollback()
+
+
 def _foreign_keys_on(dbapi_connection, connection_record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -30,10 +42,12 @@ def _foreign_keys_on(dbapi_connection, connection_record) -> None:
 
 
 def tune_system_engine(app: Flask) -> None:
-    """Idle-only pings on the store's pool; SQLite's foreign keys on, like the servers."""
+    """Idle-only pings on the store's pool; SQLite's foreign keys on, like the servers;
+    text PostgreSQL cannot store refused before it is sent (``app.sendable``)."""
     with app.app_context():
         engine: sa.Engine = db.engine
         install_idle_ping(engine)
+        sendable.install(engine)
         if engine.dialect.name == "sqlite" and not event.contains(
             engine, "connect", _foreign_keys_on
         ):

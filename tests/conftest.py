@@ -302,6 +302,12 @@ def assert_error(response, status: int, message: str | None = None, code: int | 
     return error
 
 
+NOT_OBJECTS: list[Any] = [[1], ["x"], [None], [[1]], [True], {"resource": [1]}]
+NOT_OBJECTS += [{"resource": ["x"]}, {"resource": [None]}, {"resource": [[1, 2]]}]
+NOT_OBJECTS += [{"resource": 1}, {"resource": "x"}]
+"""Request bodies whose records are not JSON objects (``[1]`` was a 500 on ``_table`` PATCH)."""
+
+
 # Small factories for records most access tests need ------------------------------------
 
 USER_PASSWORD = "user-password-0123456789"  # noqa: S105

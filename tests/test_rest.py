@@ -302,18 +302,53 @@ def test_xml_payload(admin, echo):
     assert body["payload"] == {"resource": [{"name": "x"}]}
 
 
-def test_xml_with_a_doctype_is_refused(admin, echo):
-    xml = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>'
-    assert_error(
-        admin.post(echo, data=xml, content_type="application/xml"),
-        400,
-        "XML documents with a DOCTYPE are not accepted.",
-    )
+def test_xml_in_utf_16(admin, echo):
+    xml = '<?xml version="1.0" encoding="UTF-16"?><dfapi><name>\u00e9t\u00e9</name></dfapi>'
+    body = admin.post(echo, data=xml.encode("utf-16"), content_type="application/xml").get_json()
+    assert body["payload"] == {"name": "\u00e9t\u00e9"}
+
+
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{n} "{("&lol" + str(n - 1 or "") + ";") * 10}">' for n in range(1, 10))
+    + "]><lolz>&lol9;</lolz>"
+)
+"""The billion laughs: nested entities that expand to 10**9 ``lol``s."""
+
+EXTERNAL = '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+"""An external entity that would read a file of the server."""
+
+
+REFUSED_XML = {
+    "entity": '<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>',
+    "laughs": LAUGHS,
+    "external entity": EXTERNAL,
+    "external DTD": '<!DOCTYPE x SYSTEM "http://127.0.0.1:1/x.dtd"><x/>',
+    "empty DOCTYPE": "<!DOCTYPE x><x/>",
+}
+
+
+def test_xml_with_a_doctype_is_refused_in_any_encoding(admin, echo):
+    for name, document in REFUSED_XML.items():
+        for encoding in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
+            declaration = f'<?xml version="1.0" encoding="{encoding}"?>'
+            response = admin.post(
+                echo, data=(declaration + document).encode(encoding), content_type="text/xml"
+            )
+            assert response.status_code == 400, (name, encoding)
+            error = assert_error(response, 400)
+            if encoding in ("utf-8", "utf-16"):  # with a BOM: read, and stopped at the DTD
+                assert error["message"] == "XML documents with a DOCTYPE are not accepted."
+            else:  # expat reads UTF-16 only with a BOM
+                assert error["message"].startswith("Invalid or malformed XML")
 
 
 def test_malformed_xml(admin, echo):
     error = assert_error(admin.post(echo, data="<a><b></a>", content_type="application/xml"), 400)
     assert error["message"].startswith("Invalid or malformed XML")
+    unreadable = '<?xml version="1.0" encoding="utf-16-le"?><a/>'.encode("utf-16-le")
+    error = assert_error(admin.post(echo, data=unreadable, content_type="application/xml"), 400)
+    assert error["message"] == "Invalid or malformed XML: multi-byte encodings are not supported"
 
 
 def test_csv_payload(admin, echo):

@@ -17,6 +17,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 import orjson
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_untrusted_xml
 from flask import Request, current_app
 
 from app import directory
@@ -40,11 +42,17 @@ def _xml_to_data(element: ElementTree.Element) -> Any:
 
 
 def parse_xml(content: bytes) -> Any:
-    if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
-        raise BadRequest("XML documents with a DOCTYPE are not accepted.")
+    """An XML body as data; any DTD (and so any entity) is refused, in whatever encoding.
+
+    defusedxml stops the parser at the DOCTYPE itself, so a document declaring
+    entities (the billion laughs, external files or URLs) is never expanded,
+    however it is encoded (a byte search for ``<!DOCTYPE`` misses UTF-16).
+    """
     try:
-        root = ElementTree.fromstring(content)  # noqa: S314 - DOCTYPE/entities refused above
-    except ElementTree.ParseError as exc:
+        root = parse_untrusted_xml(content, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise BadRequest("XML documents with a DOCTYPE are not accepted.") from exc
+    except (ElementTree.ParseError, ValueError) as exc:  # ValueError: an unknown encoding
         raise BadRequest(f"Invalid or malformed XML: {exc}") from exc
     return _xml_to_data(root)
 

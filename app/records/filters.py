@@ -98,9 +98,14 @@ class Parser:
     """Recursive-descent parser over the token list; one instance per filter."""
 
     def __init__(
-        self, text: str, columns: Mapping[str, sa.ColumnElement], params: Mapping[str, Any]
+        self,
+        text: str,
+        columns: Mapping[str, sa.ColumnElement],
+        params: Mapping[str, Any],
+        ranged: bool = False,
     ) -> None:
         self.text = text
+        self.ranged = ranged
         self.tokens = tokenize(text)
         self.pos = 0
         self.depth = 0
@@ -227,7 +232,9 @@ class Parser:
             negate, keyword = True, self.advance().keyword
         if keyword == "IN":
             column = self.column(field)
-            values = [coerce_value(v, column, field) for v in self.value_list(field)]
+            values = [
+                coerce_value(v, column, field, ranged=self.ranged) for v in self.value_list(field)
+            ]
             return column.not_in(values) if negate else column.in_(values)
         if keyword in PATTERNS:
             if keyword in ("STARTS", "ENDS") and not self.accept("WITH"):
@@ -252,7 +259,7 @@ class Parser:
             if op is operator.ne:
                 return column.is_not(None)
             raise unparsable(f"null can only be compared with = or != (field '{field}')")
-        return op(column, coerce_value(value.raw, column, field))
+        return op(column, coerce_value(value.raw, column, field, ranged=self.ranged))
 
     def pattern(
         self, column: sa.ColumnElement, field: str, method: str, value: Value
@@ -328,11 +335,14 @@ def parse_filter(
     text: str | None,
     columns: Mapping[str, sa.ColumnElement],
     params: Mapping[str, Any] | None = None,
+    *,
+    ranged: bool = False,
 ) -> sa.ColumnElement[bool] | None:
     """Parse ``text`` into a condition over ``columns``; ``None`` for an empty filter.
 
     ``columns`` maps lower-cased field names to column expressions. Raises
-    ``BadRequest`` for anything unparsable, unknown or mistyped.
+    ``BadRequest`` for anything unparsable, unknown or mistyped; with ``ranged``,
+    also for an integer beyond its column type's range (``coerce_value``).
     """
     if text is None:
         return None
@@ -340,4 +350,4 @@ def parse_filter(
         raise unparsable()
     if not text.strip():
         return None
-    return Parser(text, columns, params or {}).parse()
+    return Parser(text, columns, params or {}, ranged).parse()

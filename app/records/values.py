@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.errors import BadRequest
+from app.sendable import unsendable_reason
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t", "on"})
 """Spellings read as true (compared lower-cased), as DreamFactory's ``to_bool``."""
@@ -28,6 +29,17 @@ FALSE_WORDS = frozenset({"false", "0", "no", "n", "f", "off"})
 
 INT_RANGE = range(-(2**63), 2**63)
 """Integers every backend can bind (signed 64-bit); larger ones are refused, not overflowed."""
+
+INTEGER_RANGES = [
+    (sa.SmallInteger, -(2**15), 2**15 - 1),
+    (sa.BigInteger, -(2**63), 2**63 - 1),
+    (sa.Integer, -(2**31), 2**31 - 1),
+]
+"""Signed ranges of integer column types (checked most specific first)."""
+
+TYPED_PARAMETER_DIALECTS = frozenset({"postgresql"})
+"""Dialects that send each parameter as its column's type (psycopg writes ``$1::INTEGER``):
+there an integer beyond that type's range fails the query instead of matching nothing."""
 
 MAX_SHOWN_VALUE = 100
 """Characters of a rejected value quoted back in the error message."""
@@ -49,17 +61,39 @@ def is_text_column(column: sa.ColumnElement) -> bool:
     return isinstance(column.type, sa.String | sa.types.NullType)
 
 
-def coerce_value(value: Any, column: sa.ColumnElement, field: str) -> Any:
-    """Convert ``value`` for binding against ``column``; None passes (SQL NULL)."""
+def integer_range(kind: sa.types.TypeEngine) -> tuple[int, int] | None:
+    """The inclusive range of an integer column type; None for any other type."""
+    return next(((low, high) for cls, low, high in INTEGER_RANGES if isinstance(kind, cls)), None)
+
+
+def fits_column(number: int, kind: sa.types.TypeEngine) -> bool:
+    """Whether an integer is a value a column of type ``kind`` can hold or be compared with."""
+    bounds = integer_range(kind)
+    return bounds is None or bounds[0] <= number <= bounds[1]
+
+
+def out_of_range(field: str, value: Any) -> BadRequest:
+    return BadRequest(f"Value for field '{field}' is out of range: {value}")
+
+
+def coerce_value(value: Any, column: sa.ColumnElement, field: str, *, ranged: bool = False) -> Any:
+    """Convert ``value`` for binding against ``column``; None passes (SQL NULL).
+
+    ``ranged`` also refuses an integer beyond the column type's range: callers
+    ask for it where the database would fail on one (``TYPED_PARAMETER_DIALECTS``)
+    or where the declared types are the store's own.
+    """
     if value is None:
         return None
     target = python_type(column)
     try:
-        converted = _INVALID if _unsendable(value) else _convert(value, target, column)
+        converted = _INVALID if unsendable_reason(value) else _convert(value, target, column)
     except (ValueError, TypeError, InvalidOperation, OverflowError):
         converted = _INVALID
     if converted is _INVALID:
         raise _invalid(value, column, field)
+    if ranged and type(converted) is int and not fits_column(converted, column.type):
+        raise out_of_range(getattr(column, "key", None) or field, converted)
     return converted
 
 
@@ -71,7 +105,7 @@ def converter(column: sa.ColumnElement) -> Callable[[Any, str], Any]:
         if value is None:
             return None
         try:
-            if isinstance(value, list | tuple | dict | set) or _unsendable(value):
+            if isinstance(value, list | tuple | dict | set) or unsendable_reason(value):
                 converted = _INVALID
             else:
                 converted = parse(value)
@@ -88,13 +122,16 @@ def coerce_pattern(value: Any, column: sa.ColumnElement, field: str) -> str:
     """A LIKE operand as text: a string or number, never NULL or a list."""
     if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _invalid(value, column, field)
-    if _unsendable(value):
+    if unsendable_reason(value):
         raise _invalid(value, column, field)
     return str(value)
 
 
 def _invalid(value: Any, column: sa.ColumnElement, field: str) -> BadRequest:
     name = getattr(column, "key", None) or field
+    reason = unsendable_reason(value)
+    if reason is not None:  # not quoted back: a NUL in a message is no help to anyone
+        return BadRequest(f"Invalid value for field '{name}': {reason}.")
     shown = str(value)
     if len(shown) > MAX_SHOWN_VALUE:
         shown = shown[:MAX_SHOWN_VALUE] + "..."
@@ -103,19 +140,6 @@ def _invalid(value: Any, column: sa.ColumnElement, field: str) -> BadRequest:
 
 
 _INVALID = object()
-
-
-def _unsendable(value: Any) -> bool:
-    """Text no driver can send: NUL characters (PostgreSQL) or lone surrogates (not UTF-8)."""
-    if not isinstance(value, str):
-        return False
-    if value.isascii():
-        return "\x00" in value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return "\x00" in value
 
 
 def _convert(value: Any, target: type | None, column: sa.ColumnElement) -> Any:

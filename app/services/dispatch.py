@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 from flask import Response
 
 from app import directory
+from app.errors import ApiError
+from app.extensions import release_failed_flush
 from app.responses import render
 from app.scripting import events, scripts
 from app.services import SERVICE_TYPES, build_service
-from app.services.base import ServiceRequest, ServiceResponse
+from app.services.base import BaseService, ServiceRequest, ServiceResponse
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
@@ -40,8 +42,18 @@ def call(request: ServiceRequest) -> ServiceResponse:
 
         return ServiceResponse(content=spec_for(service, request))
     if scripts.watches(info):
-        return events.call_with_events(info, service, request, lambda r: _answer(service.handle(r)))
-    return _answer(service.handle(request))
+        return events.call_with_events(info, service, request, lambda r: _handle(service, r))
+    return _handle(service, request)
+
+
+def _handle(service: BaseService, request: ServiceRequest) -> ServiceResponse:
+    """The service's answer; a refusal leaves the session usable for what runs next
+    (post-process scripts, the rest of a script's calls)."""
+    try:
+        return _answer(service.handle(request))
+    except ApiError:
+        release_failed_flush()
+        raise
 
 
 def _answer(result: Any) -> ServiceResponse:

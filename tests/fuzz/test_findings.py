@@ -30,3 +30,22 @@ def test_limit_counters_of_an_id_beyond_any_integer(admin):
     assert_error(admin.get(f"system/limit_cache/{huge}"), 404, message)
     assert_error(admin.delete(f"system/limit_cache/{huge}"), 404, message)
     assert_error(admin.get("system/limit_cache/0"), 404)
+
+
+def test_ids_beyond_an_integer_column(admin):
+    """An outside attack run's 500s on PostgreSQL (``integer out of range``)."""
+    message = "Record with identifier '2147483648' not found."
+    assert_error(admin.get("system/user/2147483648"), 404, message)
+    error = assert_error(admin.get("system/role?ids=9999999999"), 400, code=1000)
+    assert error["context"]["resource"][0]["message"] == (
+        "Record with identifier '9999999999' not found."
+    )
+
+
+def test_nul_in_ids_of_text_keys(admin):
+    """An outside attack run's 500 on PostgreSQL (NUL in text)."""
+    assert_error(
+        admin.get("system/event_script?ids=%00"),
+        400,
+        "Invalid value for field 'name': text may not contain NUL characters.",
+    )

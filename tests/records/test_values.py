@@ -64,3 +64,26 @@ def test_whole_numbers_in_other_types_are_integers():
     assert coerce_value(Decimal("-4"), column, "n") == -4
     with pytest.raises(BadRequest, match="Invalid value for field 'n': "):
         coerce_value(2.0**70, column, "n")
+
+
+@pytest.mark.parametrize(
+    "kind, low, high",
+    [(sa.SmallInteger, -(2**15), 2**15 - 1), (sa.Integer, -(2**31), 2**31 - 1)]
+    + [(sa.BigInteger, -(2**63), 2**63 - 1), (sa.INTEGER, -(2**31), 2**31 - 1)],
+)
+def test_ranged_values_must_fit_the_integer_type(kind, low, high):
+    column = sa.Column("n", kind)
+    for value in (low, high, str(high), 0):
+        assert coerce_value(value, column, "n", ranged=True) == int(value)
+    refused = "Value for field 'n' is out of range" if high < 2**63 - 1 else "Invalid value"
+    for value in (low - 1, high + 1, str(high + 1)):
+        with pytest.raises(BadRequest, match=f"^{refused}"):
+            coerce_value(value, column, "n", ranged=True)
+    assert coerce_value(2**40 if high < 2**40 else high, column, "n") > 0  # unranged: 64-bit
+
+
+def test_ranges_apply_to_integer_types_only():
+    for kind in (sa.Numeric(30, 0), sa.Float, sa.String(40)):
+        column = sa.Column("x", kind)
+        assert coerce_value("9999999999", column, "x", ranged=True) is not None
+    assert coerce_value(True, sa.Column("b", sa.Boolean), "b", ranged=True) is True

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 Key = dict[str, Any]
 """Key field name → typed value."""
 
+NOT_AN_OBJECT = "Each record must be a JSON object."
+
 ID_TYPES = {"int": int, "integer": int, "string": str, "str": str, "float": float}
 
 
@@ -40,7 +42,7 @@ def _typed(ctx: TableContext, field: str, value: Any, shown: Any) -> Any:
                 raise not_found(shown) from None
     column = ctx.table.table.c[field]
     try:
-        return coerce_value(value, column, field)
+        return coerce_value(value, column, field, ranged=ctx.table.ranged)
     except BadRequest:
         raise not_found(shown) from None
 
@@ -64,7 +66,7 @@ def key_from_record(ctx: TableContext, record: Any) -> Key:
     if not isinstance(record, dict):
         if len(fields) == 1 and isinstance(record, str | int):
             return key_from_id(ctx, record)
-        raise BadRequest("Each record must be a JSON object.")
+        raise BadRequest(NOT_AN_OBJECT)
     key: Key = {}
     for name in fields:
         value = next((v for k, v in record.items() if k.lower() == name.lower()), None)
@@ -72,6 +74,11 @@ def key_from_record(ctx: TableContext, record: Any) -> Key:
             raise BadRequest(f"No value given for the identifying field '{name}' of a record.")
         key[name] = _typed(ctx, name, value, value)
     return key
+
+
+def typed(table: TableInfo, key: Key) -> Key:
+    """A key a record names, each value typed for its column (a 400 when it cannot be one)."""
+    return {n: coerce_value(v, table.table.c[n], n, ranged=table.ranged) for n, v in key.items()}
 
 
 def condition(table: TableInfo, key: Key) -> sa.ColumnElement[bool]:

@@ -111,7 +111,7 @@ def parsed_filter(table: TableInfo, text: str, params: dict | None) -> Any:
     cache = table.__dict__.setdefault("_filters", {})
     found = cache.get(key)
     if found is None:
-        found = parse_filter(text, table.columns, params)
+        found = parse_filter(text, table.columns, params, ranged=table.ranged)
         if len(cache) >= FILTER_CACHE:
             cache.clear()
         cache[key] = found

@@ -28,6 +28,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import NoSuchTableError, SAWarning
 
 from app.errors import NotFound
+from app.records.values import TYPED_PARAMETER_DIALECTS
 from app.services.sql import catalog, extras
 
 
@@ -53,6 +54,11 @@ class TableInfo:
 
     def column(self, name: str) -> sa.Column | None:
         return self.columns.get(str(name).lower())
+
+    @property
+    def ranged(self) -> bool:
+        """Whether integers compared with a column must fit its type (``coerce_value``)."""
+        return self.dialect in TYPED_PARAMETER_DIALECTS
 
     def memo(self, name: str, loader: Any) -> Any:
         """A fact derived from this table (write plans, caches), computed once."""

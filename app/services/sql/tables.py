@@ -232,6 +232,8 @@ class TableResource(Resource):
         records, single = _records(ctx.request.payload)
 
         def work(record: Any) -> keys.Key:
+            if not isinstance(record, dict):  # a bare id names a record but changes nothing
+                raise BadRequest(keys.NOT_AN_OBJECT)
             key = keys.key_from_record(ctx, record)
             change = {k: v for k, v in record.items() if k.lower() not in {n.lower() for n in key}}
             return writer.update(key, change, verb)

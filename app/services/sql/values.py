@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.errors import BadRequest
-from app.records.values import converter, python_type
+from app.records.values import converter, integer_range, out_of_range, python_type
 from app.services.sql import validation
 from app.services.sql.schema import TableInfo, field_df_type
 
@@ -44,13 +44,6 @@ EXPRESSIONS: dict[str, Callable[[], Any]] = {
 """Expressions a client may write, normalized to upper case without spaces."""
 
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
-
-INTEGER_RANGES = [
-    (sa.SmallInteger, -(2**15), 2**15 - 1),
-    (sa.BigInteger, -(2**63), 2**63 - 1),
-    (sa.Integer, -(2**31), 2**31 - 1),
-]
-"""Signed ranges of integer column types (checked most specific first)."""
 
 NOW = "now"
 """Marker for automatic timestamps, replaced by the database's current time."""
@@ -139,7 +132,7 @@ def _fits(kind: sa.types.TypeEngine) -> Callable[[Any, str], None] | None:
     enums = kind.enums if isinstance(kind, sa.Enum) and kind.enums else None
     listed = ", ".join(enums) if enums else ""
     length = getattr(kind, "length", None) or None
-    bounds = next((b for cls, *b in INTEGER_RANGES if isinstance(kind, cls)), None)
+    bounds = integer_range(kind)
     limit = None
     if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float) and kind.precision:
         limit = Decimal(10) ** (kind.precision - (kind.scale or 0))
@@ -160,14 +153,14 @@ def _fits(kind: sa.types.TypeEngine) -> Callable[[Any, str], None] | None:
             and not isinstance(value, bool)
             and not bounds[0] <= value <= bounds[1]
         ):
-            raise BadRequest(f"Value for field '{field}' is out of range: {value}")
+            raise out_of_range(field, value)
         if (
             limit is not None
             and isinstance(value, Decimal)
             and value.is_finite()
             and abs(value) >= limit
         ):
-            raise BadRequest(f"Value for field '{field}' is out of range: {value}")
+            raise out_of_range(field, value)
 
     return fits
 

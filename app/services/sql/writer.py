@@ -25,7 +25,6 @@ from app.access.authz import VERB_MASKS, verb_mask
 from app.errors import BadRequest, Forbidden
 from app.records.clauses import to_bool
 from app.records.server_filters import record_allowed
-from app.records.values import coerce_value
 from app.services.sql import keys
 from app.services.sql.relations import Relation, relations_for
 from app.services.sql.values import prepare, split_record
@@ -166,7 +165,7 @@ class Writer:
             raise BadRequest(f"Related records of '{table.name}' must be JSON objects.")
         key = self.key_of(table, record)
         if key is not None:
-            key = {n: coerce_value(v, table.table.c[n], n) for n, v in key.items()}
+            key = keys.typed(table, key)
             if self.exists(table, key, "PATCH"):
                 rest = {k: v for k, v in record.items() if k not in key}
                 return self.update(key, rest, "PATCH", table) if rest else key
@@ -216,7 +215,7 @@ class Writer:
                 f"Related record of '{ref.name}' with a null '{relation.ref_field}' must name "
                 "its primary key."
             )
-        key = {n: coerce_value(v, ref.table.c[n], n) for n, v in key.items()}
+        key = keys.typed(ref, key)
         if to_bool(self.ctx.request.option("allow_related_delete")):
             self.require_verb(ref, "DELETE")
             condition = keys.condition(ref, key)

@@ -23,10 +23,10 @@ from app.limits.validation import LimitSchema, resolve_limit
 from app.limits.windows import PERIODS
 from app.models import Limit, RateCounter, Record
 from app.records.clauses import parse_ids, to_bool
+from app.records.values import fits_column
 from app.services.base import Resource, ServiceRequest
 from app.services.system import resource
 from app.services.system.records import ModelResource
-from app.services.system.records_base import MAX_ID
 from app.wrapping import wrapped_key
 
 NO_RECORDS = (
@@ -94,7 +94,7 @@ def _limit_id(value: Any) -> int:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
-    if not 0 < number <= MAX_ID:
+    if number <= 0 or not fits_column(number, Limit.__table__.c.id.type):
         raise NotFound(f"Record with identifier '{value}' not found.")
     return number
 

@@ -14,6 +14,12 @@ Which columns a client can name:
   leaves out ``private_columns`` (values that are masked on output, such as a
   service's ``config``) and may map a column to a masking expression, so a
   filter can never be used as an oracle for a secret.
+
+Values are checked against the columns' declared types before any query:
+an integer beyond an ``INTEGER`` column is a 400 in a filter and names no
+record as an id (PostgreSQL would fail the query on it, the other stores
+would compare it), and text with a NUL character is a 400 as a filter value
+or a text id, whatever backend holds the store.
 """
 
 from __future__ import annotations
@@ -28,12 +34,10 @@ from app.extensions import db
 from app.models import Record
 from app.records.clauses import parse_fields
 from app.records.filters import parse_filter
+from app.records.values import coerce_value, fits_column
 from app.schemas.common import flatten_messages
 from app.services.base import Resource, ServiceRequest
 from app.services.system import relations as rel
-
-MAX_ID = 2**63 - 1
-"""Largest identifier looked up; a bigger one is simply not found (no overflow in SQL)."""
 
 
 class RecordBase(Resource):
@@ -110,6 +114,7 @@ class RecordBase(Resource):
                 str(filter_text),
                 self.filter_columns(),
                 params if isinstance(params, dict) else None,
+                ranged=True,
             )
             if condition is not None:
                 query = query.where(condition)
@@ -120,15 +125,18 @@ class RecordBase(Resource):
 
     def cast_id(self, value: Any) -> Any:
         """The id as the column's type, or None when it cannot name any record."""
-        if isinstance(self.id_column().type, sa.Integer):
+        kind = self.id_column().type
+        if isinstance(kind, sa.Integer):
             if isinstance(value, bool):
                 return None
             try:
                 number = int(str(value).strip())
             except (TypeError, ValueError):
                 return None
-            return number if 0 < number <= MAX_ID else None
-        return None if value is None or isinstance(value, dict | list) else str(value)
+            return number if number > 0 and fits_column(number, kind) else None
+        if value is None or isinstance(value, dict | list):
+            return None
+        return coerce_value(str(value), self.id_column(), self.id_field)  # NUL: a 400
 
     def find(self, record_id: Any, action: str = "retrieve") -> Record:
         key = self.cast_id(record_id)

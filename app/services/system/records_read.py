@@ -25,8 +25,11 @@ from app.models import Record
 from app.records.clauses import parse_ids, parse_int, parse_order, to_bool
 from app.services.base import ServiceRequest
 from app.services.system.batch import batch_error, error_entry
-from app.services.system.records_base import MAX_ID, RecordBase
+from app.services.system.records_base import RecordBase
 from app.services.system.records_payload import body_records, record_id
+
+MAX_OFFSET = 2**63 - 1
+"""Largest ``offset`` sent to the store (rows); a bigger one is past every row anyway."""
 
 
 class ReadVerbs(RecordBase):
@@ -77,7 +80,7 @@ class ReadVerbs(RecordBase):
         cap = int(current_app.config["DB_MAX_RECORDS_RETURNED"])
         limit = parse_int(request.option("limit", request.option("top")), "limit")
         offset = parse_int(request.option("offset", request.option("skip")), "offset") or 0
-        offset = min(offset, MAX_ID)  # past every row anyway; keeps the driver from overflowing
+        offset = min(offset, MAX_OFFSET)  # keeps the driver from overflowing
         if not limit or limit > cap:
             limit = cap
         page = query.order_by(*ordering, self.id_column()).limit(limit).offset(offset)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from app.errors import BadRequest, NotFound
 from app.extensions import db
+from app.records.values import fits_column
 
 if TYPE_CHECKING:
     from app.models import Record
@@ -134,7 +135,7 @@ def write_children(
             write_child(child, item, True)
             continue
         child = None
-        key_value = _as_id(child_id)
+        key_value = _as_id(child_id, relation.model.id)
         if key_value is not None:
             owner = column == parent.id if detach else column.is_not(None)
             child = db.session.scalar(
@@ -151,13 +152,12 @@ def write_children(
     db.session.flush()
 
 
-MAX_ID = 2**63 - 1
-
-
-def _as_id(value: Any) -> int | None:
+def _as_id(value: Any, column: sa.ColumnElement) -> int | None:
     """A child id sent as a number or digits; None for anything that names no row."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
-    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+    if not isinstance(value, int) or value <= 0:
+        return None
+    return value if fits_column(value, column.type) else None
