@@ -6,6 +6,8 @@ be overridden on the command line. Environment:
 - ``DF_BIND``: address to listen on, default ``127.0.0.1:8080`` (nginx in front).
 - ``DF_WORKERS``: worker processes, default 2 × cores + 1 (at least 2).
 - ``DF_THREADS``: threads per worker (``gthread``), default 4.
+- ``DF_FORWARDED_ALLOW_IPS``: peers whose ``X-Forwarded-*`` headers are believed,
+  default ``127.0.0.1,::1`` (the app reads the same variable).
 
 The application is deliberately *not* preloaded: each worker imports and builds
 the app after the fork, so anything a worker opens (database pools, script
@@ -69,8 +71,9 @@ max_requests = 10000
 max_requests_jitter = 1000
 """Recycle workers now and then (jittered so they do not all restart at once)."""
 
-forwarded_allow_ips = "127.0.0.1"
-"""Trust X-Forwarded-Proto only from the local nginx; the app applies ProxyFix for the rest."""
+forwarded_allow_ips = os.environ.get("DF_FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1,::1"
+"""Trust X-Forwarded-Proto only from the local nginx (or ``DF_FORWARDED_ALLOW_IPS``, the
+peers the app itself trusts with every X-Forwarded-* header)."""
 
 proc_name = "dreamfactory-py"
 control_socket_disable = True

@@ -9,7 +9,6 @@ import tempfile
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config, instance_default
 
@@ -43,15 +42,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_access(app)
     register_blueprints(app)
     cli.init_app(app)
-    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-        app.wsgi_app,
-        x_for=app.config["PROXY_FIX_HOPS"],
-        x_proto=app.config["PROXY_FIX_HOPS"],
-        x_host=app.config["PROXY_FIX_HOPS"],
-        x_port=app.config["PROXY_FIX_HOPS"],
-        x_prefix=app.config["PROXY_FIX_HOPS"],
-    )
+    app.wsgi_app = _behind_proxies(app)  # type: ignore[method-assign]
     return app
+
+
+def _behind_proxies(app: Flask):
+    """The app's WSGI callable, believing ``X-Forwarded-*`` only from trusted peers."""
+    from app.proxies import TrustedProxyFix
+
+    try:
+        return TrustedProxyFix(
+            app.wsgi_app, app.config["FORWARDED_ALLOW_IPS"], app.config["PROXY_FIX_HOPS"]
+        )
+    except ValueError as exc:
+        raise RuntimeError(f"DF_FORWARDED_ALLOW_IPS: {exc}") from None
 
 
 def _instance_path(config: dict[str, Any] | None) -> str | None:

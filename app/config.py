@@ -93,7 +93,14 @@ class Config:
     LOGIN_ATTRIBUTE = "email"
     PASSWORD_MIN_LENGTH = 16
     LOGIN_MAX_ATTEMPTS = 5
-    """Failed logins allowed per account and per client address in one window."""
+    """Failed logins of one account from one client address allowed in one window."""
+
+    LOGIN_ACCOUNT_MAX_FAILURES = 50
+    """Failed logins of one account from all addresses together in one window; past it the
+    account is locked for everyone until the window ends."""
+
+    LOGIN_ADDRESS_MAX_FAILURES = 100
+    """Failed logins from one client address (an IPv6 /64) on all accounts in one window."""
 
     LOGIN_ATTEMPT_WINDOW = 900
     """Seconds of the failed-login window; the next attempt after it is allowed again."""
@@ -116,6 +123,10 @@ class Config:
     MAIL_FROM_NAME: str | None = None
     PROXY_FIX_HOPS = 1
     """Reverse proxies (nginx) in front of gunicorn whose X-Forwarded-* headers we trust."""
+
+    FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
+    """Peers whose X-Forwarded-* headers are believed (comma list of addresses or networks,
+    ``*`` for any, like gunicorn's setting); other clients' own address is theirs."""
 
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024
     """Bytes; bigger request bodies get a 413 (file uploads stream separately)."""

@@ -114,22 +114,23 @@ def password_request(
 def start_reset(email: Any, admin: bool) -> dict[str, Any]:
     """Start a reset: the security question if the account has one, else an e-mailed code.
 
-    An unknown address answers like a known one (``{"success": true}`` once an
-    e-mail service is configured), so the endpoint cannot probe for accounts.
+    An unknown address answers like a known one, after the same work: a code is
+    made and the message composed for a stand-in, so a missing or broken e-mail
+    configuration answers the same 503 for both. The real message leaves after
+    the response (``mailer.deliver_after_response``), so neither the mail
+    server's time nor its failures show. The endpoint cannot probe for accounts.
     """
     from app.access import mailer  # the e-mail side of resets
 
     if not isinstance(email, str) or not email:
         raise BadRequest("Missing required email.")
     user = _find_user(email, admin)
-    if user is None:
-        mailer.require_password_reset_sender()
-        return {"success": True}
-    if user.security_question:
+    if user is not None and user.security_question:
         return {"security_question": user.security_question}
-    mailer.issue_confirm_code(user)
-    mailer.send_password_reset(user)
-    db.session.commit()
+    outgoing = mailer.prepare_password_reset(user if user is not None else mailer.stand_in())
+    if user is not None:
+        db.session.commit()
+        mailer.deliver_after_response(outgoing)
     return {"success": True}
 
 

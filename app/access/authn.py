@@ -5,7 +5,9 @@ Sources, in DreamFactory's order: API key from ``api_key`` (query), the
 ``Authorization: Bearer``, ``X-DreamFactory-Session-Token`` or
 ``session_token``; HTTP Basic (e-mail and password) when there is no token.
 An unknown API key is ignored (no app); a token or Basic credential that is
-present but bad fails the request even if another credential is valid.
+present but bad fails the request even if another credential is valid. Basic
+credentials are a login each time: they go through the failed-login throttle,
+counted under the client's address.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 from flask import Request
 
 from app import directory
-from app.access import passwords, tokens
+from app.access import passwords, throttle, tokens
 from app.access.actor import Actor
 from app.errors import Forbidden, Unauthorized
 from app.extensions import db
@@ -34,6 +36,8 @@ class Credentials:
     api_key: str | None = None
     session_token: str | None = None
     basic: tuple[str, str] | None = None
+    address: str | None = None
+    """The client's address (as trusted proxies report it), for the login throttle."""
 
 
 FORM_TOKEN_BODY_LIMIT = 1_000_000
@@ -94,7 +98,7 @@ def read_credentials(request: Request, api_path: str) -> Credentials:
             raise Unauthorized("Unauthorized. User credentials did not match.") from None
         email, _, password = decoded.partition(":")
         basic = (email, password)
-    return Credentials(api_key or None, token or None, basic)
+    return Credentials(api_key or None, token or None, basic, request.remote_addr)
 
 
 def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
@@ -122,7 +126,7 @@ def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
     elif creds.session_token:
         actor.session_token = creds.session_token
     elif creds.basic is not None:
-        actor.user = basic_user(*creds.basic)
+        actor.user = basic_user(*creds.basic, address=creds.address)
 
     role_id = None
     if actor.user is not None and actor.app is not None:
@@ -134,13 +138,15 @@ def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
     return actor
 
 
-def basic_user(email: str, password: str):
+def basic_user(email: str, password: str, address: str | None = None):
+    attempt = throttle.start_login(email, address)
     row = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
     if row is None:
         passwords.burn_time(password)
         raise Unauthorized("Unauthorized. User credentials did not match.")
     if not passwords.check_password(row.password, password):
-        raise Unauthorized("Unauthorized. User credentials did not match.")
+        raise Unauthorized("Unauthorized. User credentials did not match.")  # a failure
+    attempt.passed()
     if not row.is_active:
         raise Forbidden("User is not active.")
     return directory.get_user(row.id)

@@ -1,4 +1,4 @@
-"""Usage limits on API calls, and the throttle on failed logins.
+"""Usage limits on API calls (the throttle on failed logins is ``app.access.throttle``).
 
 ``enforce_limits`` runs last in the access pipeline, after authorization, so
 only calls that would otherwise be served are counted. For each active limit
@@ -12,26 +12,20 @@ The 429 carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``,
 ``X-RateLimit-Reset`` (epoch second the window ends) and ``Retry-After``
 (seconds), for the exceeded limit whose window ends last; a limited call that
 is allowed carries the first three, for the limit with the fewest calls left.
-
-Failed logins are counted the same way, per account (a digest of the login
-name, whether or not the account exists) and per client address:
-``LOGIN_MAX_ATTEMPTS`` failures within ``LOGIN_ATTEMPT_WINDOW`` seconds and
-the next attempt is refused with 429 until the window ends.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flask import after_this_request, current_app, g, request
+from flask import after_this_request, g, request
 
 from app import directory
-from app.errors import ServiceUnavailable, TooManyRequests, render_api_error
+from app.errors import TooManyRequests, render_api_error
 from app.limits import windows
-from app.limits.counters import Tally, count_event, get_counter_store, peek_event
+from app.limits.counters import Tally, get_counter_store, peek_event
 from app.limits.rules import Call, LimitInfo, active_limits, applicable
 from app.services.base import Requestor, parse_api_path
 
@@ -41,11 +35,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LIMIT_EXCEEDED = "API limit(s) exceeded. "
-LOGIN_THROTTLED = "Too many failed login attempts. Please try again later."
-
-DEFAULT_LOGIN_MAX_ATTEMPTS = 5
-DEFAULT_LOGIN_ATTEMPT_WINDOW = 900
-"""Seconds over which failed logins are counted."""
 
 
 def rate_headers(tally: Tally, retry: bool = False) -> dict[str, str]:
@@ -161,63 +150,3 @@ def enforce_limits():
             return response
 
     return None
-
-
-# -- failed logins -------------------------------------------------------------
-
-
-class LoginThrottled(TooManyRequests):
-    def __init__(self, tally: Tally) -> None:
-        super().__init__(LOGIN_THROTTLED)
-        self.headers = {"Retry-After": str(tally.window.retry_after(windows.now()))}
-
-
-def _login_settings() -> tuple[int, int]:
-    config = current_app.config
-    attempts = int(config.get("LOGIN_MAX_ATTEMPTS", DEFAULT_LOGIN_MAX_ATTEMPTS))
-    seconds = int(config.get("LOGIN_ATTEMPT_WINDOW", DEFAULT_LOGIN_ATTEMPT_WINDOW))
-    return attempts, seconds
-
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def _account_key(identity: str) -> str:
-    return f"login:account:{_digest(identity.strip().lower())}"
-
-
-def _address_key(address: str | None) -> str:
-    return f"login:address:{_digest(address or '-')}"
-
-
-def check_login_allowed(identity: str, address: str | None) -> None:
-    """Raise 429 when the account or the address has used up its failed attempts."""
-    attempts, seconds = _login_settings()
-    store = get_counter_store()
-    for key in (_account_key(identity), _address_key(address)):
-        tally = peek_event(key, attempts, seconds, store)
-        if not tally.allowed:
-            logger.warning("login throttled key=%s", key.rsplit(":", 1)[0])
-            raise LoginThrottled(tally)
-
-
-def record_login_failure(identity: str, address: str | None) -> None:
-    """Count a failed login against the account and the address."""
-    attempts, seconds = _login_settings()
-    store = get_counter_store()
-    for key in (_account_key(identity), _address_key(address)):
-        count_event(key, attempts, seconds, store=store)
-
-
-def clear_login_failures(identity: str) -> None:
-    """Forget the account's failures after a successful login (the address keeps its count).
-
-    Call it after the login's own transaction has committed: on SQLite a
-    write still open in the request's session would block this one.
-    """
-    _, seconds = _login_settings()
-    try:
-        get_counter_store().reset(_account_key(identity), windows.window_for(seconds).start)
-    except ServiceUnavailable as exc:
-        logger.error("failed logins not cleared: %s", exc.message)

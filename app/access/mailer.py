@@ -13,6 +13,13 @@ silently dropping the code. Without a template a built-in one is used. The
 message is sent by calling the e-mail service object directly: it is a
 server-side action, not a client call, so no role check applies.
 
+A password reset must not tell whether the address has an account, by its
+answer or its timing. So the message is composed alike for an unknown address
+(``stand_in``: a code is made and the template filled for a placeholder) and
+the real one is handed to the mail server only after the response has gone
+out (``deliver_after_response``): a mail server that is slow or down changes
+neither the answer nor its time, and a failed delivery is logged.
+
 Templates see ``{first_name}``, ``{last_name}``, ``{name}``, ``{email}``,
 ``{username}``, ``{phone}``, ``{confirm_code}`` and ``{link}`` (the
 ``CONFIRM_RESET_URL``/``CONFIRM_INVITE_URL``/``CONFIRM_REGISTER_URL`` page with
@@ -30,15 +37,18 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import after_this_request, current_app, has_request_context, request
 
 from app import directory
 from app.errors import ApiError, ServiceUnavailable
 from app.extensions import db
-from app.models import EmailTemplate, SystemConfig, utcnow
+from app.models import EmailTemplate, SystemConfig, User, utcnow
 
 if TYPE_CHECKING:
-    from app.models import User
+    from email.message import EmailMessage
+
+    from flask import Flask
+
     from app.services.email import EmailService
 
 logger = logging.getLogger(__name__)
@@ -132,11 +142,22 @@ def issue_confirm_code(user: User) -> str:
     return user.confirm_code
 
 
-def send_password_reset(user: User) -> None:
-    """E-mail the reset code already issued to ``user`` (a new one if it has none)."""
-    if not user.confirm_code or user.confirm_code == "y":
-        issue_confirm_code(user)
-    _send(user, PASSWORD)
+STAND_IN_EMAIL = "nobody@stand-in.invalid"
+"""Recipient of the message composed, never sent, for a reset of an unknown address."""
+
+
+def stand_in() -> User:
+    """A user that is not stored, to compose a reset for an address without an account."""
+    return User(email=STAND_IN_EMAIL, first_name="", last_name="", name="")
+
+
+def prepare_password_reset(user: User) -> Outgoing:
+    """Issue a code to ``user`` (stored or a ``stand_in``) and compose its reset message.
+
+    Raises the flow's 503 when no usable e-mail service or template is configured.
+    """
+    issue_confirm_code(user)
+    return compose_for(user, PASSWORD)
 
 
 def send_invite(user: User) -> str:
@@ -254,15 +275,38 @@ def user_values(user: User, flow: Flow) -> dict[str, Any]:
     }
 
 
-def require_password_reset_sender() -> None:
-    """Raise the 503 a reset would raise when no usable e-mail service is configured."""
-    service_id, _ = configured_ids(PASSWORD)
-    if not service_id:
-        raise ServiceUnavailable(PASSWORD.missing)
-    _email_service(service_id, PASSWORD)
+@dataclass(frozen=True)
+class Outgoing:
+    """A composed message of a flow and the e-mail service that will deliver it."""
+
+    service: EmailService
+    message: EmailMessage
+    recipients: list[str]
+    flow: Flow
+    user_id: int | None
+
+    def deliver(self) -> None:
+        """Hand the message to the mail server; 503 when it cannot be sent."""
+        try:
+            self.service.hand_over(self.message, self.recipients)
+        except ApiError as exc:
+            raise _unsent(self.flow, exc) from None
+        logger.info(
+            "mail flow=%s user_id=%s service=%s",
+            self.flow.user_key,
+            self.user_id,
+            self.service.name,
+        )
 
 
-def _send(user: User, flow: Flow) -> None:
+def _unsent(flow: Flow, exc: ApiError) -> ApiError:
+    if exc.status >= 500:
+        return exc
+    return ServiceUnavailable(f"The e-mail for {flow.purpose} could not be sent: {exc.message}")
+
+
+def compose_for(user: User, flow: Flow) -> Outgoing:
+    """The flow's message to ``user``, composed with the configured service and template."""
     service_id, template_id = configured_ids(flow)
     if not service_id:
         raise ServiceUnavailable(flow.missing)
@@ -270,11 +314,48 @@ def _send(user: User, flow: Flow) -> None:
     payload = user_values(user, flow)
     payload["to"] = [{"name": user.name or "", "email": user.email}]
     try:
-        service.send(payload, _template(template_id, flow))
+        message, recipients = service.prepare(payload, _template(template_id, flow))
     except ApiError as exc:
-        if exc.status >= 500:
-            raise
-        raise ServiceUnavailable(
-            f"The e-mail for {flow.purpose} could not be sent: {exc.message}"
-        ) from None
-    logger.info("mail flow=%s user_id=%s service=%s", flow.user_key, user.id, service.name)
+        raise _unsent(flow, exc) from None
+    return Outgoing(service, message, recipients, flow, user.id)
+
+
+def _send(user: User, flow: Flow) -> None:
+    compose_for(user, flow).deliver()
+
+
+def deliver_after_response(outgoing: Outgoing) -> None:
+    """Deliver once the response has gone out (at once outside a request); failures are logged.
+
+    The delivery runs when the server closes the response, in a fresh app context.
+    """
+    if not has_request_context():
+        _deliver_logged(outgoing)
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @after_this_request
+    def schedule(response):
+        response.call_on_close(lambda: _deliver_in(app, outgoing))
+        return response
+
+
+def _deliver_in(app: Flask, outgoing: Outgoing) -> None:
+    with app.app_context():
+        _deliver_logged(outgoing)
+
+
+def _deliver_logged(outgoing: Outgoing) -> None:
+    try:
+        outgoing.deliver()
+    except ApiError as exc:
+        logger.error(
+            "e-mail for %s not delivered user_id=%s: %s",
+            outgoing.flow.purpose,
+            outgoing.user_id,
+            exc.message,
+        )
+    except Exception:
+        logger.exception(
+            "e-mail for %s not delivered user_id=%s", outgoing.flow.purpose, outgoing.user_id
+        )

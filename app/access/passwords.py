@@ -34,7 +34,19 @@ def check_password(hashed: str | None, password: str | None) -> bool:
 
 DUMMY_HASH_PASSWORD = "not-a-real-password-used-for-timing"  # noqa: S105
 
+_dummy_hashes: dict[tuple[int, int], str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made once per process and settings."""
+    hasher = _hasher()
+    key = (hasher.time_cost, hasher.memory_cost)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hasher.hash(DUMMY_HASH_PASSWORD)
+    return _dummy_hashes[key]
+
 
 def burn_time(password: str | None) -> None:
-    """Spend a verification's time when the account does not exist (no user enumeration)."""
-    check_password(hash_password(DUMMY_HASH_PASSWORD), password or "")
+    """Do what checking a real account's password does, one verification, when there is no
+    account (no user enumeration by timing): the dummy hash is made once, not per call."""
+    check_password(_dummy_hash(), password or "")

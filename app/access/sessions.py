@@ -4,6 +4,8 @@ Admins log in only through ``system/admin/session`` and other users only
 through ``user/session``, as in DreamFactory. A failed login never says
 whether the account exists: unknown, inactive, wrong-kind and wrong-password
 all answer ``Invalid credentials supplied.`` after the same hashing work.
+Every login takes its slots in the failed-login throttle (``throttle``)
+before the password is checked.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from app import directory
-from app.access import limits, passwords, tokens
+from app.access import passwords, throttle, tokens
 from app.errors import BadRequest, Forbidden, Unauthorized
 from app.extensions import db
 from app.models import User, utcnow
@@ -73,7 +75,7 @@ def login(payload: Any, admin: bool, actor: Actor | None) -> dict[str, Any]:
     if not password or not isinstance(password, str):
         raise BadRequest("Login request is missing required password.")
     address = request.remote_addr if has_request_context() else None
-    limits.check_login_allowed(identity, address)
+    attempt = throttle.start_login(identity, address)
     column = User.username if attribute == "username" else User.email
     user = db.session.scalar(sa.select(User).where(sa.func.lower(column) == identity.lower()))
     if user is None:
@@ -85,16 +87,19 @@ def login(payload: Any, admin: bool, actor: Actor | None) -> dict[str, Any]:
         or bool(user.is_sys_admin) != admin
     ):
         db.session.rollback()
-        limits.record_login_failure(identity, address)
-        raise Unauthorized(INVALID_CREDENTIALS)
+        raise Unauthorized(INVALID_CREDENTIALS)  # the attempt keeps its slots: a failure
+    # the credentials passed: the throttle is told once the session's transaction is over
+    # (its counters use a connection of their own, which a pending SQLite write would block)
     role = _role_for(user.id, actor)
     if role is not None and not role.is_active:
+        db.session.rollback()
+        attempt.passed()
         raise Forbidden("Role is not active.")
     user.last_login_date = utcnow()
     user.confirm_code = None
     token, claims = tokens.issue(user.id, user.email, to_bool(payload.get("remember_me")))
     db.session.commit()
-    limits.clear_login_failures(identity)
+    attempt.passed()
     return session_object(user, token, claims, actor)
 
 

@@ -1,8 +1,9 @@
 """Session tokens: HS256 JWTs (pyjwt) recorded in ``token_map``.
 
-A token is honoured only while its ``jti`` is in ``token_map``; logout,
-refresh, a password change and deactivation delete rows there, which is the
-blacklist every worker and server sees at once. Checks run in this order:
+A token is honoured only while its ``jti`` is in ``token_map`` under its own
+``user_id``; logout, refresh, a password change and deactivation delete rows
+there, which is the blacklist every worker and server sees at once. A token
+whose jti names another user's row counts as not recorded. Checks run in this order:
 signature, claims and expiry (401 ``Token has expired`` / ``Invalid token``),
 then the caller verifies the user (401 ``User verification failed.``), then
 the map (403 "blacklisted"), so the token of a deleted user says why it fails.
@@ -126,13 +127,17 @@ def _check_claim_types(claims: dict[str, Any]) -> None:
         raise Unauthorized("Invalid token: The 'user_id' claim has a wrong type.")
 
 
-def is_recorded(jti: str) -> bool:
-    return db.session.get(TokenMap, jti) is not None
+def recorded_row(claims: dict[str, Any]) -> TokenMap | None:
+    """The token's ``token_map`` row, if it is live and was issued to the token's user."""
+    row = db.session.get(TokenMap, claims["jti"])
+    if row is None or row.user_id != claims["user_id"]:
+        return None
+    return row
 
 
 def require_recorded(claims: dict[str, Any]) -> None:
-    """403 "blacklisted" unless the token is still in ``token_map``."""
-    if not is_recorded(claims["jti"]):
+    """403 "blacklisted" unless the token is still in ``token_map``, for its own user."""
+    if recorded_row(claims) is None:
         raise Forbidden(BLACKLISTED_MESSAGE)
 
 
@@ -152,7 +157,7 @@ def claims_for_refresh(token: str) -> tuple[dict[str, Any], int]:
         claims = _decode(token, verify_exp=False)
     except Unauthorized as exc:
         raise Unauthorized(f"Token refresh failed. {exc.message}") from exc
-    row = db.session.get(TokenMap, claims["jti"])
+    row = recorded_row(claims)
     if row is None:
         raise Unauthorized(f"Token refresh failed. {BLACKLISTED_MESSAGE}")
     if row.refresh_until < int(time.time()):

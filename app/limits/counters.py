@@ -15,6 +15,9 @@ slot cannot both get it.
 If the store cannot be reached the counters *fail open* (every event is
 allowed, and the error is logged): a limit is a fairness tool, and refusing
 every request because Redis is down would take the whole API down with it.
+Slots (``take``/``give_back``, used through ``app.limits.slots``) are the
+exception: they guard security checks, so they raise ``CounterStoreDown``
+instead and their caller falls back to the system store.
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ from flask import current_app
 from app.limits.windows import Window, window_for
 
 EXTENSION_KEY = "df_counter_store"
+FALLBACK_KEY = "df_counter_fallback"
+
+
+class CounterStoreDown(Exception):
+    """The store could not be reached (raised by ``take`` and ``give_back`` only)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,23 @@ class CounterStore(Protocol):
 
     def peek(self, key: str, window_start: int) -> int:
         """The counter's value (0 when absent or unreachable)."""
+        ...
+
+    def take(
+        self, keys: list[str], limits: list[int], window_start: int, expires_at: int
+    ) -> list[int] | None:
+        """One slot of every counter, atomically all or none: each counter's new value, or
+        None (nothing counted) when one of them already holds its limit.
+
+        Raises ``CounterStoreDown`` when the store cannot be reached (never fails open).
+        """
+        ...
+
+    def give_back(self, keys: list[str], window_start: int) -> None:
+        """Free one slot of each counter (never below zero; a counter that is gone stays gone).
+
+        Raises ``CounterStoreDown`` when the store cannot be reached.
+        """
         ...
 
     def reset(self, key: str, window_start: int) -> None:
@@ -80,6 +105,19 @@ def get_counter_store() -> CounterStore:
             store = SqlCounterStore()
         store = current_app.extensions.setdefault(EXTENSION_KEY, store)
     return store
+
+
+def get_fallback_store() -> CounterStore:
+    """The system store's counters, for slots when the configured store is Redis and it is down."""
+    store = get_counter_store()
+    from app.limits.sql_store import SqlCounterStore
+
+    if isinstance(store, SqlCounterStore):
+        return store
+    fallback = current_app.extensions.get(FALLBACK_KEY)
+    if fallback is None:
+        fallback = current_app.extensions.setdefault(FALLBACK_KEY, SqlCounterStore())
+    return fallback
 
 
 @dataclass(frozen=True)

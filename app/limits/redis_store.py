@@ -8,7 +8,12 @@ servers and Redis cannot expire a live counter early.
 
 When Redis cannot be reached, ``hit`` and ``peek`` answer 0 — the limit
 fails open — and log an error at most once a minute per process; admin
-operations (listing, resetting) raise ``ServiceUnavailable`` instead.
+operations (listing, resetting) raise ``ServiceUnavailable`` instead, and
+``take`` raises ``CounterStoreDown`` (its caller falls back to the system
+store: slots never fail open).
+
+``take`` and ``give_back`` are one Lua script each, so checking every counter
+and counting in all of them is one atomic step however many workers race.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import redis
 from app import redis_errors
 from app.errors import ServiceUnavailable
 from app.limits import windows
-from app.limits.counters import Counter
+from app.limits.counters import Counter, CounterStoreDown
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +37,28 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
+
+TAKE_SCRIPT = """
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i + 1]) then return false end
+end
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return counts
+"""
+"""KEYS: the counters; ARGV[1]: their TTL; ARGV[i + 1]: the limit of KEYS[i]. Nil when one
+is full (nothing counted), else the counts after taking."""
+
+GIVE_BACK_SCRIPT = """
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 0
+"""
+"""Never below zero, and never creates a key (a counter that is gone stays gone)."""
 
 TTL_GRACE = 5
 """Seconds a counter outlives its window in Redis."""
@@ -52,6 +79,8 @@ class RedisCounterStore:
         self.client = client
         self.prefix = f"{prefix}rl:"
         self._hit = client.register_script(HIT_SCRIPT)
+        self._take = client.register_script(TAKE_SCRIPT)
+        self._give_back = client.register_script(GIVE_BACK_SCRIPT)
         self._lock = threading.Lock()
         self._last_error_log = 0.0
 
@@ -72,6 +101,23 @@ class RedisCounterStore:
         except redis.RedisError as exc:
             self._log_down(exc)
             return 0
+
+    def take(
+        self, keys: list[str], limits: list[int], window_start: int, expires_at: int
+    ) -> list[int] | None:
+        ttl = max(1, expires_at - windows.now()) + TTL_GRACE
+        names = [self.name(key, window_start) for key in keys]
+        try:
+            counts = self._take(keys=names, args=[ttl, *limits])
+        except redis.RedisError as exc:
+            raise CounterStoreDown(str(exc)) from exc
+        return None if counts is None else [int(count) for count in counts]
+
+    def give_back(self, keys: list[str], window_start: int) -> None:
+        try:
+            self._give_back(keys=[self.name(key, window_start) for key in keys])
+        except redis.RedisError as exc:
+            raise CounterStoreDown(str(exc)) from exc
 
     def peek(self, key: str, window_start: int) -> int:
         try:

@@ -15,6 +15,12 @@ and SQLite a busy writer with "database is locked": such transient errors
 are retried a few times, then the counter fails open (logged). Rows whose
 window has passed are deleted at most every ``PRUNE_INTERVAL`` seconds per
 process.
+
+``take`` increments every counter in one transaction (in key order, so two
+takes lock shared rows in the same order) and rolls it back when one of them
+went over its limit: each upsert holds its row's lock until the end, so
+concurrent takes queue on the row and see each other's counts. After the
+retries it raises ``CounterStoreDown`` instead of failing open.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from app.extensions import db
 from app.limits import windows
-from app.limits.counters import Counter
+from app.limits.counters import Counter, CounterStoreDown
 from app.models import RateCounter
 
 logger = logging.getLogger(__name__)
@@ -64,6 +70,44 @@ class SqlCounterStore:
                     return 0
                 logger.warning("counter %s: transient error, retrying: %s", key, exc.orig)
         return 0  # pragma: no cover - the loop always returns
+
+    def take(
+        self, keys: list[str], limits: list[int], window_start: int, expires_at: int
+    ) -> list[int] | None:
+        self._maybe_prune()
+        order = sorted(range(len(keys)), key=lambda i: keys[i])
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with db.engine.connect() as conn, conn.begin() as transaction:
+                    counts = [0] * len(keys)
+                    for i in order:
+                        counts[i] = _increment(conn, keys[i], window_start, expires_at, None)
+                        if counts[i] > limits[i]:
+                            transaction.rollback()
+                            return None
+                    return counts
+            except sa.exc.OperationalError as exc:
+                if attempt == ATTEMPTS:
+                    raise CounterStoreDown(str(exc.orig)) from exc
+                logger.warning("counters %s: transient error, retrying: %s", keys, exc.orig)
+        return None  # pragma: no cover - the loop always returns or raises
+
+    def give_back(self, keys: list[str], window_start: int) -> None:
+        statement = (
+            TABLE.update()
+            .where(TABLE.c.key.in_(sorted(keys)), TABLE.c.window_start == window_start)
+            .where(TABLE.c.count > 0)
+            .values(count=TABLE.c.count - 1)
+        )
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with db.engine.begin() as conn:
+                    conn.execute(statement)
+                return
+            except sa.exc.OperationalError as exc:
+                if attempt == ATTEMPTS:
+                    raise CounterStoreDown(str(exc.orig)) from exc
+                logger.warning("counters %s: transient error, retrying: %s", keys, exc.orig)
 
     def peek(self, key: str, window_start: int) -> int:
         query = sa.select(TABLE.c.count).where(

@@ -10,7 +10,9 @@ server is unreachable, and fail under ``CI=true``.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,32 @@ class Clock:
 
     def advance(self, seconds: int) -> None:
         self.at += seconds
+
+
+def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Call ``work(n)`` for n in 0..count-1, each in its own thread, all released together.
+
+    Returns the results in order; an exception in any thread is raised here.
+    """
+    results: list[Any] = [None] * count
+    errors: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def run(n: int) -> None:
+        try:
+            start.wait()
+            results[n] = work(n)
+        except BaseException as exc:  # surfaced below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from app.limits.counters import count_event, get_counter_store, peek_event
 from app.limits.redis_store import RedisCounterStore
 from app.limits.sql_store import SqlCounterStore
+from tests.limits.conftest import run_at_once
 
 
 @pytest.fixture(params=["sql", "redis"])
@@ -99,29 +98,13 @@ def test_sql_store_prunes_on_its_own(app, clock):
 def test_concurrent_hits_are_never_lost(counter_app, clock):
     """Two threads, each in its own app context, hit one counter: every value comes out once."""
     per_thread = 40
-    results: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(2)
 
-    def work() -> None:
-        try:
-            with counter_app.app_context():
-                store = get_counter_store()
-                start.wait()
-                for _ in range(per_thread):
-                    value = store.hit("race", 100, clock.at + 60)
-                    with lock:
-                        results.append(value)
-        except BaseException as exc:  # surfaced below, in the test's thread
-            errors.append(exc)
+    def hits(_: int) -> list[int]:
+        with counter_app.app_context():
+            store = get_counter_store()
+            return [store.hit("race", 100, clock.at + 60) for _ in range(per_thread)]
 
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = [value for values in run_at_once(2, hits) for value in values]
     assert sorted(results) == list(range(1, 2 * per_thread + 1))
     with counter_app.app_context():
         assert get_counter_store().peek("race", 100) == 2 * per_thread

@@ -146,8 +146,17 @@ class EmailService(BaseService):
 
     def send(self, payload: Mapping[str, Any], template: Mapping[str, Any] | None = None) -> int:
         """Compose and deliver one message; the number of recipients it went to."""
+        return self.hand_over(*self.prepare(payload, template))
+
+    def prepare(
+        self, payload: Mapping[str, Any], template: Mapping[str, Any] | None = None
+    ) -> tuple[EmailMessage, list[str]]:
+        """The composed message and its envelope recipients, not sent yet."""
         message = compose(self.merge(payload, template or {}))
-        recipients = envelope_recipients(message)
+        return message, envelope_recipients(message)
+
+    def hand_over(self, message: EmailMessage, recipients: list[str]) -> int:
+        """Deliver a prepared message; the number of recipients it went to."""
         refused = self.deliver(message, recipients)
         logger.info(
             "email service=%s sent=%d refused=%d", self.name, len(recipients) - refused, refused
