@@ -149,7 +149,15 @@ def instance(admin):
     """The seeded instance, set up as an admin would: e-mail for resets and invitations."""
     created = admin.post(
         "system/service",
-        json={"resource": [{"name": "email", "type": "local_email", "config": {}}]},
+        json={
+            "resource": [
+                {
+                    "name": "email",
+                    "type": "local_email",
+                    "config": {"from_email": "noreply@example.com"},
+                }
+            ]
+        },
     )
     assert created.status_code == 201, created.get_json()
     email_id = created.get_json()["resource"][0]["id"]

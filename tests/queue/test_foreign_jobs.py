@@ -17,11 +17,15 @@ import pickle
 import uuid
 import zlib
 
+import pytest
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from tests.queue.jobs import lines
 from tests.queue.test_worker import enqueue
+
+# One system store is enough: refusing a job does not depend on it (cases start real workers).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def call(func: str | None, args: list | None = None, kwargs: dict | None = None) -> bytes:

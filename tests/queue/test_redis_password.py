@@ -18,6 +18,9 @@ from tests.queue.conftest import REDIS_PASSWORD, Cli, build_app, close_app
 from tests.queue.jobs import lines
 from tests.queue.test_worker import enqueue
 
+# One system store is enough: Redis's password does not depend on it (cases start real workers).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+
 WRONG_PASSWORD = "wrong-password-9876543210"  # noqa: S105
 
 

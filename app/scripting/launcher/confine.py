@@ -6,7 +6,7 @@ this process and everything it runs may do, then replaces itself with
 ``COMMAND``. Options, applied in this order:
 
 - ``--net``: a network namespace of the worker's own (``netns.py``); when the
-  environment names ``DF_CONFINE_EGRESS_FD``, the egress listener is handed to
+  environment names ``CONFINE_EGRESS_FD``, the egress listener is handed to
   the app through that fd. After the switch below, the system calls that reach
   around a namespace are filtered (``syscalls.py``), and where Landlock has TCP
   rules (ABI 4, Linux 6.7) TCP is limited to connecting to the egress port;
@@ -190,7 +190,7 @@ def restrict(hidden: list[str], connect_port: int | None = None) -> None:
         os.close(ruleset)
 
 
-EGRESS_FD_VARIABLE = "DF_CONFINE_EGRESS_FD"
+EGRESS_FD_VARIABLE = "CONFINE_EGRESS_FD"
 """Environment variable naming the fd the egress listener goes down (removed before exec)."""
 
 
