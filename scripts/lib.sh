@@ -96,18 +96,7 @@ mariadb_start() {
     start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
 }
 
-redis_ready() {
-    if command -v redis-cli >/dev/null; then
-        [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]
-    else
-        port_open 6379
-    fi
-}
-redis_start() {
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
-}
-
-# ensure_service NAME: if NAME (postgres, mariadb, redis) does not answer, start
+# ensure_service NAME: if NAME (postgres, mariadb) does not answer, start
 # it when we are root and wait up to a minute for it. Never fatal: the tests
 # skip an unreachable server, or fail on it under CI=true, with a clear reason.
 ensure_service() {

@@ -9,13 +9,16 @@ cheaper than a new database per test and just as isolated. Set
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import redis
 import sqlalchemy as sa
 
-from tests import dbservers
+from tests import dbservers, redis_server
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password-0123456789"  # noqa: S105
@@ -398,3 +401,25 @@ def echo(app, monkeypatch) -> str:
         db.session.commit()
         db.session.remove()
     return "/api/v2/echo"
+
+
+@dataclass
+class RedisSpace:
+    """A key prefix of one test's own on the test Redis (``tests.redis_server``)."""
+
+    url: str
+    prefix: str
+    client: redis.Redis
+
+
+@pytest.fixture
+def redis_space() -> Iterator[RedisSpace]:
+    """A unique key prefix on the test Redis; every key under it is deleted afterwards."""
+    url = redis_server.current().url()
+    client = redis.Redis.from_url(url)
+    prefix = f"dftest:{uuid.uuid4().hex[:10]}:"
+    yield RedisSpace(url, prefix, client)
+    names = list(client.scan_iter(match=f"{prefix}*"))
+    if names:
+        client.delete(*names)
+    client.close()

@@ -2,14 +2,13 @@
 
 The clock replaces ``app.limits.windows.now`` (the one clock every counter
 reads), so a test moves past a window's end instead of sleeping. Redis tests
-use the server at ``DF_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``)
+use the test Redis (``tests.redis_server``: the run's own server, or ``DF_TEST_REDIS_URL``)
 under a key prefix unique to the test, deleted afterwards; they skip when the
 server is unreachable, and fail under ``CI=true``.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -20,9 +19,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, make_app
-from tests.dbservers import unavailable
 
-REDIS_URL = os.environ.get("DF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 T0 = 733 * 2_592_000 + 5
 """A fake "now": 5 s into a window of every period up to a day (and 30 days)."""
 
@@ -76,33 +73,20 @@ def clock(monkeypatch) -> Clock:
 
 
 @pytest.fixture
-def redis_prefix() -> Any:
-    """A unique key prefix on the real Redis; every key under it is deleted afterwards."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        client.close()
-        unavailable("redis", str(exc))
-    prefix = f"dftest:{uuid.uuid4().hex[:10]}:"
-    yield prefix
-    names = list(client.scan_iter(match=f"{prefix}*"))
-    if names:
-        client.delete(*names)
-    client.close()
+def redis_prefix(redis_space) -> str:
+    """A unique key prefix on the test Redis; every key under it is deleted afterwards."""
+    return redis_space.prefix
 
 
 @pytest.fixture
-def redis_app(app, backend, stores, tmp_path, redis_prefix):
+def redis_app(app, backend, stores, tmp_path, redis_space, redis_prefix):
     """A second app on the same (seeded) store whose counters live in Redis."""
     from app.extensions import db
 
     application = make_app(
         stores(backend),
         str(tmp_path / "storage-redis"),
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=redis_space.url,
         REDIS_PREFIX=redis_prefix,
     )
     yield application

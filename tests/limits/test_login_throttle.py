@@ -144,11 +144,11 @@ def test_concurrent_wrong_passwords_are_checked_at_most_the_limit(redis_app, mon
 
 
 def test_failures_are_shared_between_apps(world, ctx, backend, stores, tmp_path, clock, spare_app):
-    from tests.limits.conftest import REDIS_URL
-
     extra = dict(SETTINGS)
     if world.app.config.get("REDIS_URL"):
-        extra.update(REDIS_URL=REDIS_URL, REDIS_PREFIX=world.app.config["REDIS_PREFIX"])
+        extra.update(
+            REDIS_URL=world.app.config["REDIS_URL"], REDIS_PREFIX=world.app.config["REDIS_PREFIX"]
+        )
     other = spare_app(stores(backend), str(tmp_path / "other"), **extra)
     fail("gus@example.com", "203.0.113.1", 2)
     with other.app_context():

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, make_app
-from tests.limits.conftest import REDIS_URL, make_limit, make_role_app
+from tests.limits.conftest import make_limit, make_role_app
 from tests.limits.test_enforcement import allowed, refused
 
 
@@ -18,7 +18,8 @@ def twin(request, app, backend, stores, tmp_path):
 
     extra = {}
     if "redis_prefix" in request.fixturenames:
-        extra = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": request.getfixturevalue("redis_prefix")}
+        space = request.getfixturevalue("redis_space")
+        extra = {"REDIS_URL": space.url, "REDIS_PREFIX": request.getfixturevalue("redis_prefix")}
     other = make_app(stores(backend), str(tmp_path / "twin"), **extra)
     yield other
     with other.app_context():

@@ -1,10 +1,10 @@
 """Fixtures for the job queue: a Redis database of our own, apps using it, real workers.
 
-RQ keeps its keys under ``rq:`` whatever the app's prefix, so each test run
-claims a whole Redis database (15 down to 8) on the server at
-``DF_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) with a key in
-database 0 that expires on its own, empties it before and after each test,
-and releases it at the end. Other suites use database 0 under key prefixes.
+RQ keeps its keys under ``rq:`` whatever the app's prefix, so the queue tests
+have a database to themselves: database 1 of the test process's own
+``redis-server`` (``tests.redis_server``), emptied before and after each test;
+on a database named by ``DF_TEST_REDIS_URL`` they take turns and delete only
+RQ's keys and their own.
 
 Workers and schedulers are real processes (``flask --app wsgi queue work``...)
 started with the test app's settings as ``DF_*`` variables; ``Cli.run``
@@ -14,9 +14,7 @@ waits for them (bounded), ``Cli.start`` leaves one running.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,17 +27,24 @@ from typing import Any
 import pytest
 import redis
 
+from tests import redis_server
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, place_sample, seeded_app
-from tests.dbservers import missing_tool, unavailable
 from tests.queue.jobs import NAMES as TEST_JOBS
+from tests.redis_server import free_port, start_redis
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_BASE = os.environ.get("DF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-QUEUE_DBS = range(15, 7, -1)
-"""Redis databases the queue tests may claim, one per test process."""
+QUEUE_DB = 1
+"""The database of the run's own Redis server that the queue tests have to themselves."""
 
-CLAIM_TTL = 3 * 3600
-"""Seconds a claim on a Redis database lasts if a run dies without releasing it."""
+NAMED_PREFIX = "dftest-queue:"
+"""The app's key prefix in the queue tests when they share a database named by the operator."""
+
+CLAIM_KEY = "dftest-queue:claim"
+CLAIM_TTL = 600
+"""Seconds a queue test's claim on a named database lasts if its process dies."""
+
+CLAIM_WAIT = 1800
+"""Seconds a queue test waits for its turn on a named database."""
 
 PROCESS_TIMEOUT = 90
 """Seconds a worker or scheduler process may take before the test gives up on it."""
@@ -65,49 +70,44 @@ FORWARDED = (
 """App settings handed to worker and scheduler processes."""
 
 
-def _replace_db(url: str, number: int) -> str:
-    base, _, last = url.rstrip("/").rpartition("/")
-    if last.isdigit():
-        return f"{base}/{number}"
-    return f"{url.rstrip('/')}/{number}"
-
-
 @pytest.fixture(scope="session")
-def redis_db() -> Iterator[str]:
-    """A Redis URL on a database this test process alone uses."""
-    main = redis.Redis.from_url(REDIS_BASE, socket_connect_timeout=1)
-    try:
-        main.ping()
-    except redis.RedisError as exc:
-        main.close()
-        unavailable("redis", str(exc))
-    token = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    claimed = None
-    for number in QUEUE_DBS:
-        if main.set(f"dftest:queue-db:{number}", token, nx=True, ex=CLAIM_TTL):
-            claimed = number
-            break
-    if claimed is None:
-        main.close()
-        pytest.fail("no free Redis database (8-15) for the queue tests", pytrace=False)
-    url = _replace_db(REDIS_BASE, claimed)
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
-    if main.get(f"dftest:queue-db:{claimed}") == token.encode():
-        main.delete(f"dftest:queue-db:{claimed}")
-    main.close()
+def redis_db() -> str:
+    """The Redis database the queue tests use (``tests.redis_server``)."""
+    return redis_server.current().url(QUEUE_DB)
+
+
+def _empty(client: redis.Redis, owned: bool) -> None:
+    """Our own server's queue database is emptied; a named one loses only RQ's and our keys."""
+    if owned:
+        client.flushdb()
+        return
+    for pattern in ("rq:*", f"{NAMED_PREFIX}*"):
+        names = list(client.scan_iter(match=pattern))
+        if names:
+            client.delete(*names)
 
 
 @pytest.fixture
 def redis_url(redis_db) -> Iterator[str]:
-    """The claimed database, emptied before and after the test."""
+    """The queue database, empty, for this test alone; emptied again afterwards.
+
+    On a database named by ``DF_TEST_REDIS_URL`` the test processes take turns
+    through a claim key, since RQ's keys are the same for every app.
+    """
+    owned = redis_server.current().owned
     client = redis.Redis.from_url(redis_db)
-    client.flushdb()
+    token = f"{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    if not owned:
+        deadline = time.monotonic() + CLAIM_WAIT
+        while not client.set(CLAIM_KEY, token, nx=True, ex=CLAIM_TTL):
+            if time.monotonic() > deadline:
+                pytest.fail("the queue database stayed claimed by another test", pytrace=False)
+            time.sleep(0.2)
+    _empty(client, owned)
     yield redis_db
-    client.flushdb()
+    _empty(client, owned)
+    if not owned and client.get(CLAIM_KEY) == token.encode():
+        client.delete(CLAIM_KEY)
     client.close()
 
 
@@ -145,6 +145,7 @@ def qapp(backend, stores, tmp_path, sample_db, redis_url):
         tmp_path,
         sample_db,
         REDIS_URL=redis_url,
+        REDIS_PREFIX=NAMED_PREFIX,
         QUEUE_BACKOFF=0,
         QUEUE_HEARTBEAT_GRACE=1,
         QUEUE_MAINTENANCE_INTERVAL=1,
@@ -253,39 +254,6 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):
         if time.monotonic() > deadline:
             pytest.fail(f"gave up waiting after {timeout} s", pytrace=False)
         time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_redis(port: int, folder, password: str | None = None) -> subprocess.Popen:
-    """A redis-server on ``port`` (requiring ``password`` if given), once it answers."""
-    server = shutil.which("redis-server")
-    if server is None:
-        missing_tool("redis-server")
-    argv = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    argv += ["--dir", str(folder)]
-    if password is not None:
-        argv += ["--requirepass", password]
-    process = subprocess.Popen(  # noqa: S603 - the system's redis-server
-        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    client = redis.Redis(port=port, password=password, socket_connect_timeout=0.5)
-    try:
-        wait_for(lambda: _pings(client), timeout=20, interval=0.1)
-    finally:
-        client.close()
-    return process
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture

@@ -477,7 +477,7 @@ def test_memory_bombs_and_deep_recursion_end_with_a_memory_error(engine_factory,
     engine = engine_factory(workers=1, memory_mb=200)
     assert php(engine, "return 1;").value == 1
     before = engine.pids()
-    result = php(engine, script)
+    result = php(engine, script, timeout=120)  # memory, not time, ends it however loaded
     assert (result.error.status_code, result.error.cls) == (500, "MemoryLimit")
     assert result.error.message == (
         "Script 'db._table.contact.get.pre_process' exceeded its memory limit (150M)."
@@ -623,6 +623,7 @@ def test_runaway_php_scripts_are_clear_errors_and_the_api_goes_on(app, admin, mo
     error = assert_error(admin.get("db/_table/todo"), 504)
     assert f"Script '{NAME}' did not finish within 1 s" in error["message"]
     assert admin.get("db/_table/contact").status_code == 200
+    monkeypatch.setitem(app.config, "SCRIPT_TIMEOUT", 60.0)  # memory, not time, must end it
     save_script(admin, NAME, "$a = []; while (true) { $a[] = str_repeat('x', 1000000); }", "php")
     error = assert_error(admin.get("db/_table/todo"), 500)
     assert error["message"].startswith(f"Script '{NAME}' exceeded its memory limit")

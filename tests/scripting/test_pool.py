@@ -102,7 +102,7 @@ def test_a_memory_bomb_ends_with_a_memory_error_and_a_fresh_worker(runtime_facto
     runtime = runtime_factory(workers=1, memory_mb=200)
     assert run(runtime, "return 1").value == 1
     before = pids(runtime)
-    result = run(runtime, script)
+    result = run(runtime, script, timeout=120)  # memory, not time, ends it however loaded
     assert (result.error.status_code, result.error.cls) == (500, "MemoryLimit")
     assert result.error.message == "Script 'db._table.contact.get.pre_process' ran out of memory."
     assert run(runtime, "return 2").value == 2

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, assert_error
-from tests.dbservers import unavailable
 from tests.scripting.helpers import create_script_service, save_script
 
-REDIS_URL = os.environ.get("DF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 NAME = "db._table.todo.get.pre_process"
 FAILING = "if 'fail' in event.request.parameters:\n    raise NotFoundException('no luck')\n"
 
@@ -64,27 +59,16 @@ def test_totals_are_shared_between_servers(app, admin, spare_app, stores, backen
 
 
 @pytest.fixture
-def redis_prefix():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        client.close()
-        unavailable("redis", str(exc))
-    prefix = f"dftest:{uuid.uuid4().hex[:10]}:"
-    yield prefix
-    names = list(client.scan_iter(match=f"{prefix}*"))
-    if names:
-        client.delete(*names)
-    client.close()
+def redis_prefix(redis_space):
+    return redis_space.prefix
 
 
-def test_totals_in_redis(app, admin, spare_app, stores, backend, tmp_path, redis_prefix):
+def test_totals_in_redis(
+    app, admin, spare_app, stores, backend, tmp_path, redis_space, redis_prefix
+):
     from app.scripting import stats
 
-    settings = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": redis_prefix}
+    settings = {"REDIS_URL": redis_space.url, "REDIS_PREFIX": redis_prefix}
     first, one = _second_app(spare_app, stores, backend, tmp_path, **settings)
     second, two = _second_app(spare_app, stores, backend, tmp_path, **settings)
     try:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 
 from tests.conftest import Api, create_api_app, create_role, create_user, issue_token
-from tests.dbservers import unavailable
 from tests.services.rws.conftest import make_rws
-
-REDIS_URL = os.environ.get("DF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 class Clock:
@@ -146,29 +140,16 @@ def test_entries_are_shared_by_another_app_server(app, admin, remote, clock, spa
 
 
 @pytest.fixture
-def redis_prefix():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        client.close()
-        unavailable("redis", str(exc))
-    prefix = f"dftest:{uuid.uuid4().hex[:10]}:"
-    yield prefix, client
-    names = list(client.scan_iter(match=f"{prefix}*"))
-    if names:
-        client.delete(*names)
-    client.close()
+def redis_prefix(redis_space):
+    return redis_space.prefix, redis_space.client
 
 
 def test_entries_live_in_redis_when_configured(
-    app, admin, remote, spare_app, tmp_path, redis_prefix
+    app, admin, remote, spare_app, tmp_path, redis_space, redis_prefix
 ):
     prefix, client = redis_prefix
     url = app.config["SYSTEM_DATABASE_URL"]
-    extra = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix}
+    extra = {"REDIS_URL": redis_space.url, "REDIS_PREFIX": prefix}
     one = spare_app(url, str(tmp_path / "one"), **extra)
     two = spare_app(url, str(tmp_path / "two"), **extra)
     cached_rws(admin, remote)
