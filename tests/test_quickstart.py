@@ -276,7 +276,9 @@ def _settings_read_by_code() -> set[str]:
     names = {f"DF_{key}" for key in keys - set(DERIVED) - set(UNREAD)}
     env_read = re.compile(r"[\"'](DF_[A-Z0-9_]+)[\"']")
     sources = [*(ROOT / "app").rglob("*.py"), ROOT / "gunicorn.conf.py"]
-    sources += [ROOT / "tests" / "conftest.py", ROOT / "tests" / "dbservers.py"]
+    sources += [
+        ROOT / "tests" / name for name in ("conftest.py", "dbservers.py", "redis_server.py")
+    ]
     for path in sources:
         names |= set(env_read.findall(path.read_text()))
     for path in (ROOT / "scripts").iterdir():

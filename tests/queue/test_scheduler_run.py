@@ -57,7 +57,8 @@ def test_two_schedulers_start_each_due_task_once(qapp, qadmin, cli, rclient, tmp
     assert sorted(queue.get_job_ids()) == sorted(
         f"task-{t['id']}-{TICK}" for t in qadmin.get("system/scheduler").get_json()["resource"]
     )
-    assert all(rclient.ttl(f"df:sched:{t}:{TICK}") > 0 for t in (1, 2))
+    prefix = qapp.config["REDIS_PREFIX"]
+    assert all(rclient.ttl(f"{prefix}sched:{t}:{TICK}") > 0 for t in (1, 2))
     assert {name: [r["status"] for r in logs] for name, logs in runs(qadmin).items()} == {
         "from-api": ["queued"],
         "file:from-file": ["queued"],
