@@ -13,6 +13,17 @@ The application is deliberately *not* preloaded: each worker imports and builds
 the app after the fork, so anything a worker opens (database pools, script
 runners) belongs to that worker alone.
 
+A worker whose master dies (``kill -9``, OOM killer) quits at once: the kernel
+sends it SIGQUIT (``PR_SET_PDEATHSIG``), it closes its copy of the listening
+socket right away, so a new master can bind the port and no request reaches an
+orphan, and it gives its running requests ``ORPHAN_GRACE`` seconds. Without
+this, gunicorn's ``gthread`` worker noticed the dead parent only in its loop and
+then stopped gracefully, holding the port for up to ``graceful_timeout`` while
+open connections (nginx's silent ones included) ran out. ``reuse_port`` is left
+off on purpose: with it gunicorn gives each worker its own listening socket, and
+a worker that stops gracefully (``max_requests``, reload) keeps its socket while
+it finishes, so the kernel keeps handing it connections that it never accepts.
+
 Logs go to stdout/stderr for systemd's journal. Secrets a client may put in a
 URL (``?api_key=``, ``?session_token=``...) or in headers are replaced by
 ``[redacted]`` before any line is written: in the access log value by value, in
@@ -21,9 +32,11 @@ the error log and the app's own log records over the whole message.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import re
+import signal
 import sys
 from urllib.parse import unquote_plus
 
@@ -50,12 +63,53 @@ preload_app = False
 """Never preload: workers must build the app (and later script runners) after fork."""
 
 
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends a process when its parent dies."""
+
+ORPHAN_GRACE = 5
+"""Seconds a worker whose master died gives its running requests before it is killed."""
+
+
+def _quit_with_master(worker) -> None:
+    """Have the kernel send this worker SIGQUIT (gunicorn's "quit now") when the master dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGQUIT, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    except (OSError, AttributeError) as exc:  # not Linux: gunicorn's own check, once a second
+        worker.log.warning("worker %s may outlive its master by seconds: %s", worker.pid, exc)
+
+
 def post_fork(server, worker):
     """Script worker pools belong to the process that started them: a gunicorn worker
-    forgets any it inherited (only possible if the master ran scripts) and starts its own."""
+    forgets any it inherited (only possible if the master ran scripts) and starts its own.
+    The worker also asks to be told at once when its master dies."""
     pool = sys.modules.get("app.scripting.pool")
     if pool is not None:
         pool.forget_inherited_pools()
+    _quit_with_master(worker)
+
+
+def post_worker_init(worker):
+    """Ask again (gunicorn's ``user``/``group`` settings reset the request when they switch
+    the worker's credentials), and quit if the master died while the app was loading."""
+    _quit_with_master(worker)
+    if os.getppid() != worker.ppid:
+        os.kill(os.getpid(), signal.SIGQUIT)
+
+
+def worker_int(worker):
+    """The worker quits now (SIGINT, SIGQUIT, or its master died): it closes its listening
+    sockets at once, so the port is free and takes no more connections while running
+    requests finish. An orphan, which no master will kill, is killed after ``ORPHAN_GRACE``."""
+    for listener in worker.sockets:
+        listener.close()
+    if os.getppid() != worker.ppid:
+        worker.log.warning(
+            "master %s is gone: worker %s exits within %ss", worker.ppid, worker.pid, ORPHAN_GRACE
+        )
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.alarm(ORPHAN_GRACE)
 
 
 timeout = 120

@@ -54,20 +54,108 @@ ensure_venv() {
     done
 }
 
-# ensure_packages PKG...: install the Debian packages that are missing, running
-# "apt-get update" once, only when something must be installed (root only).
-ensure_packages() {
-    local missing=() pkg
-    for pkg in "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
-            || missing+=("$pkg")
+# Debian packages the product's features need beyond Python, one "package engine feature"
+# entry each: the script engine (system/script_type) the package makes usable, and what it
+# turns on. scripts/serve installs them (as root) or says which features are off; scripts/test
+# installs them with the suite's own.
+FEATURE_PACKAGES=(
+    "php-cli php PHP scripts"
+    "php-curl php curl in PHP scripts"
+    "nodejs nodejs Node.js scripts"
+)
+
+# Seconds apt-get waits for a lock held by another apt or dpkg (unattended-upgrades on a
+# fresh machine) before giving up, and seconds between two tries.
+APT_LOCK_WAIT=600
+APT_LOCK_POLL=5
+
+# feature_packages: the package names of FEATURE_PACKAGES, one per line.
+feature_packages() {
+    local entry
+    for entry in "${FEATURE_PACKAGES[@]}"; do echo "${entry%% *}"; done
+}
+
+# features_of PKG...: what those FEATURE_PACKAGES turn on, one per line.
+features_of() {
+    local entry pkg
+    for entry in "${FEATURE_PACKAGES[@]}"; do
+        for pkg in "$@"; do
+            [ "${entry%% *}" = "$pkg" ] && echo "${entry#* * }"
+        done
     done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    is_root || die "missing Debian packages: ${missing[*]} (install them, or run as root)"
-    say "installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+package_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+# missing_packages PKG...: those of PKG that are not installed, one per line.
+missing_packages() {
+    local pkg
+    for pkg in "$@"; do
+        package_installed "$pkg" || echo "$pkg"
+    done
+}
+
+# apt_get ARGS...: apt-get ARGS, tried again while another apt or dpkg holds a lock it needs
+# (apt-get update ignores DPkg::Lock::Timeout), for up to APT_LOCK_WAIT seconds.
+apt_get() {
+    local deadline=$((SECONDS + APT_LOCK_WAIT)) errors status waiting=""
+    errors=$(mktemp)
+    while true; do
+        status=0
+        DEBIAN_FRONTEND=noninteractive apt-get \
+            -o DPkg::Lock::Timeout=$((deadline > SECONDS ? deadline - SECONDS : 0)) "$@" \
+            2>"$errors" || status=$?
+        if [ "$status" -eq 0 ] || [ "$SECONDS" -ge "$deadline" ] \
+            || ! grep -q -e "Could not get lock" -e "Unable to lock" "$errors"; then
+            cat "$errors" >&2
+            rm -f "$errors"
+            return "$status"
+        fi
+        [ -n "$waiting" ] || say "waiting for another apt or dpkg to finish (up to ${APT_LOCK_WAIT}s)"
+        waiting=1
+        sleep "$APT_LOCK_POLL"
+    done
+}
+
+# install_packages PKG...: "apt-get update" once, then install PKG (root only).
+install_packages() {
+    say "installing Debian packages: $*"
+    apt_get update -qq && apt_get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# ensure_packages PKG...: install the Debian packages that are missing (root only; fatal).
+ensure_packages() {
+    local missing
+    missing=$(missing_packages "$@")
+    [ -z "$missing" ] && return 0
+    # shellcheck disable=SC2086 # one package name per word
+    is_root || die "missing Debian packages:" $missing "(install them, or run as root)"
+    # shellcheck disable=SC2086
+    install_packages $missing || die "could not install the Debian packages:" $missing
+}
+
+# ensure_feature_packages: as root, install the FEATURE_PACKAGES that are missing; otherwise
+# say once which features are off and the one command that turns them on. Never fatal: the
+# API serves without them, and system/script_type lists only the engines that work. Off
+# Debian (no dpkg-query) it does nothing: install PHP and Node.js your own way.
+ensure_feature_packages() {
+    local missing features sudo=""
+    command -v dpkg-query >/dev/null || return 0
+    # shellcheck disable=SC2046 # one package name per word
+    missing=$(missing_packages $(feature_packages))
+    [ -z "$missing" ] && return 0
+    # shellcheck disable=SC2086
+    if is_root; then
+        install_packages $missing && return 0
+    else
+        sudo="sudo "
+    fi
+    # shellcheck disable=SC2086
+    features=$(features_of $missing | paste -sd, - | sed 's/,/, /g')
+    say "off until their Debian packages are installed: $features"
+    say "to turn them on:" "${sudo}apt-get install" $missing", then start ./scripts/serve again"
 }
 
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.

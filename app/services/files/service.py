@@ -262,7 +262,8 @@ class LocalFileService(BaseService):
 
     def import_url(self, request, path: str, options: Options) -> Any:
         settings = current_app.config
-        self.container.require_folder(path, f"Folder '{path}' does not exist.")
+        if not options.extract:  # a zip to unpack makes its folder (``upload.store``)
+            self.container.require_folder(path, f"Folder '{path}' does not exist.")
         with fetch.download(
             request.param("url"),
             timeout=float(settings["FILE_URL_IMPORT_TIMEOUT"]),

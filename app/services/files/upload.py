@@ -7,7 +7,9 @@ stream, bytes from a JSON body, a download. A multipart part was already
 spooled to an unnamed temporary file (``blueprints.multipart``): when that file
 is on the target's file system it is linked into place rather than copied, else
 the kernel copies it. Zips sent with ``extract=true`` are unpacked by
-``archive`` instead.
+``archive`` instead, into their folder, which they create (with any missing
+parents) as DreamFactory's do; a zip that cannot be unpacked removes the
+folders it created.
 """
 
 from __future__ import annotations
@@ -244,6 +246,29 @@ def seekable(source: Any, real_folder: str, options: Options) -> Iterator[Any]:
             os.unlink(scratch)
 
 
+@contextlib.contextmanager
+def unpacking_folder(container: Container, folder: str) -> Iterator[str]:
+    """The real path of ``folder`` for a zip to unpack into, created with its missing parents
+    when absent; the folders made here are removed again if the unpacking fails."""
+    made: list[str] = []
+    path = folder
+    while path and not os.path.lexists(real := container.locate(path)):
+        made.append(real)
+        path = parent_of(path)
+    if path and not os.path.isdir(container.locate(path)):
+        raise BadRequest(f"'{path}' is a file; a zip cannot be unpacked into it.")
+    if made:
+        container.ensure()
+        os.makedirs(made[0], exist_ok=True)
+    try:
+        yield container.require_folder(folder)
+    except BaseException:
+        for real in made:  # deepest first; each is empty once the unpacking cleaned up
+            with contextlib.suppress(OSError):
+                os.rmdir(real)
+        raise
+
+
 def store(
     container: Container,
     folder: str,
@@ -254,8 +279,10 @@ def store(
 ) -> dict[str, Any]:
     """Write ``name`` into ``folder`` from ``source``, or unpack it there (zip, ``extract``)."""
     if options.extract and is_zip(name, content_type):
-        real_folder = container.require_folder(folder, f"Folder '{folder}' does not exist.")
-        with seekable(source, real_folder, options) as handle:
+        with (
+            unpacking_folder(container, folder) as real_folder,
+            seekable(source, real_folder, options) as handle,
+        ):
             archive.extract(container, real_folder, handle, options.clean, options.max_size)
         return {"name": folder, "path": folder_path(folder), "type": "folder"}
     return write_file(container, join(folder, clean_name(name)), source, options)

@@ -134,6 +134,14 @@ def test_import_and_extract_a_zip(admin, box, remote, allow_loopback):
     assert leftovers(box) == []
 
 
+def test_an_imported_zip_to_extract_makes_its_folder(admin, box, remote, allow_loopback):
+    url = f"{remote}/site.zip"
+    response = admin.post("files/apps/", query_string={"url": url, "extract": "true"})
+    assert response.status_code == 201, response.get_json()
+    assert (box / "apps" / "site" / "index.html").read_bytes() == b"<h1>imported</h1>"
+    assert leftovers(box) == []
+
+
 def test_import_failures(app, admin, box, remote, allow_loopback):
     assert_error(
         admin.post("files/", query_string={"url": f"{remote}/nope"}),
