@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from app import setup_lock as lock_module
 from app.setup_lock import SetupLockTimeout, setup_lock
 from tests import dbservers
-from tests.conftest import SCRIPT_USER
-from tests.test_setup import DEFAULT_APP_KEYS, DEFAULT_SERVICES
+from tests.conftest import SCRIPT_USER, assert_error
+from tests.test_setup import DEFAULT_APP_KEYS, DEFAULT_SERVICES, counts
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
@@ -119,3 +119,50 @@ def test_a_setup_waiting_too_long_gives_up_clearly(app, monkeypatch):
         with setup_lock(db.engine):  # released, also on the pooled connection that held it
             pass
         db.session.remove()
+
+
+FORM = {
+    "email": "form-admin@example.com",
+    "password": "form-admin-password-0123456789",
+    "password_confirmation": "form-admin-password-0123456789",
+}
+
+
+def test_the_setup_form_waits_for_a_running_setup_and_makes_no_second_admin(bare_app):
+    """The form checked "no admin yet" before a concurrent setup made one: it must look again
+    under the lock, and answer as if the admin had been there all along."""
+    import threading
+
+    from app import seed
+    from app.extensions import db
+
+    client = bare_app.test_client()
+    answers = []
+    with bare_app.app_context():
+        with setup_lock(db.engine):
+
+            def post() -> None:
+                answers.append(client.post("/setup", data=FORM))
+
+            submit = threading.Thread(target=post)
+            submit.start()
+            submit.join(timeout=1)
+            assert submit.is_alive()  # waiting for the lock
+            seed.create_admin(ADMIN, "race-admin-password-0123456789")
+            db.session.remove()
+        submit.join(timeout=60)
+    assert answers[0].status_code == 302, answers[0].data
+    assert counts(bare_app)["admins"] == [ADMIN]
+
+
+def test_the_setup_form_gives_up_on_a_setup_that_runs_too_long(bare_app, monkeypatch):
+    from app.blueprints import splash
+    from app.extensions import db
+
+    monkeypatch.setattr(splash, "FORM_LOCK_TIMEOUT", 0.3)
+    with bare_app.app_context():
+        with setup_lock(db.engine):
+            response = bare_app.test_client().post("/setup", data=FORM)
+        db.session.remove()
+    assert_error(response, 503)
+    assert counts(bare_app)["admins"] == []
