@@ -55,6 +55,7 @@ def _setup_env(url: str, node: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_concurrent_setups_all_succeed_and_seed_once(fresh_store, tmp_path):
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "setup", "--generate-admin"]
     runs = [

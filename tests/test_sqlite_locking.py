@@ -27,7 +27,7 @@ from tests.services.files.served import gunicorn_server
 BUSY_TIMEOUT = 0.5
 """Seconds the in-process apps wait for a held lock before answering 503."""
 
-WAVES = 2
+WAVES = 1
 """Waves of concurrent writes sent to the server (more waves, more chances to collide)."""
 
 
@@ -130,6 +130,7 @@ def _wave(client: Client, tag: str) -> None:
     assert {u["email"] for u in users.values()} == {u["email"] for u in new_users}
 
 
+@pytest.mark.slow
 def test_concurrent_writers_in_several_workers_lose_nothing(stores, tmp_path, sample_db):
     with gunicorn_server(stores("sqlite"), tmp_path, sample_db, workers=4, threads=3) as served:
         client = Client(served.base, served.admin_token())

@@ -115,7 +115,7 @@ def gunicorn_server(
     try:
         deadline = time.monotonic() + 120
         while True:
-            with suppress(requests.ConnectionError):
+            with suppress(requests.ConnectionError, requests.Timeout):  # still booting
                 if requests.get(f"{base}/status", timeout=10).status_code == 200:
                     break
             assert process.poll() is None, "gunicorn exited"
