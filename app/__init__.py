@@ -83,8 +83,13 @@ def _derive_settings(app: Flask) -> None:
         app.config["STORAGE_PATH"] = os.path.join(os.getcwd(), "storage")
     app.config["STORAGE_PATH"] = os.path.abspath(app.config["STORAGE_PATH"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # pysqlite begins a transaction only before a write statement: IMMEDIATE makes that
+        # BEGIN take the write lock, waiting up to the timeout (``app.sqlite_locking``)
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.setdefault("connect_args", {"timeout": 30})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", float(app.config["SQLITE_BUSY_TIMEOUT"]))
+        connect_args.setdefault("isolation_level", "IMMEDIATE")
+        options["connect_args"] = connect_args
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("JWT_SECRET"):
         app.config["JWT_SECRET"] = _instance_secret(app)

@@ -41,7 +41,25 @@ def _make_admin(email: str, password: str, first_name: str, last_name: str) -> N
 )
 @with_appcontext
 def setup_command(email, password, first_name, last_name, generate_admin) -> None:
-    """Migrate the system store, seed defaults and optionally create the first admin."""
+    """Migrate the system store, seed defaults and optionally create the first admin.
+
+    Safe to run on every node at once: the store's setup lock (``app.setup_lock``)
+    lets one run work while the others wait, then find the work done.
+    """
+    from app.extensions import db
+    from app.setup_lock import SetupLockTimeout, setup_lock
+
+    if (email or password) and not (email and password):
+        raise click.ClickException("--email and --password go together.")
+    try:
+        with setup_lock(db.engine):
+            _setup(email, password, first_name, last_name, generate_admin)
+    except SetupLockTimeout as exc:
+        raise click.ClickException(f"{exc}; run setup again once it has finished.") from None
+    click.echo(f"System store: {_safe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}")
+
+
+def _setup(email, password, first_name, last_name, generate_admin) -> None:
     from flask_migrate import upgrade
 
     from app import seed
@@ -49,9 +67,7 @@ def setup_command(email, password, first_name, last_name, generate_admin) -> Non
     upgrade()
     added = seed.seed()
     click.echo("Seeded: " + (", ".join(added) if added else "nothing new"))
-    if email or password:
-        if not (email and password):
-            raise click.ClickException("--email and --password go together.")
+    if email:
         if seed.user_exists(email):
             click.echo(f"Admin {email} exists already.")
         else:
@@ -71,7 +87,6 @@ def setup_command(email, password, first_name, last_name, generate_admin) -> Non
             click.echo("")
     if not seed.has_admin():
         click.echo("No admin yet: open /setup in a browser to create one.")
-    click.echo(f"System store: {_safe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}")
 
 
 def _safe_url(url: str) -> str:

@@ -82,6 +82,10 @@ class Config:
     DB_MAX_RECORDS_RETURNED = 100000
     """Hard cap for ``limit`` on any list."""
 
+    SQLITE_BUSY_TIMEOUT = 30
+    """Seconds a write to an SQLite database (the system store, an ``sqlite`` service's) waits
+    for another writer's lock before the request gets a 503."""
+
     ALWAYS_WRAP_RESOURCES = True
     """Answer lists as ``{"resource": [...]}``; false → the bare array (unless ``meta`` rides
     along), and ``?wrap=true|false`` decides per request."""

@@ -16,7 +16,10 @@ import traceback
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from app.sqlite_locking import is_busy
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +189,30 @@ def render_http_exception(error: HTTPException):
     return response
 
 
+STORE_BUSY = (
+    "The system store is busy: another write kept it locked past the lock timeout. Try again later."
+)
+
+
+def store_busy() -> ServiceUnavailable:
+    """The 503 for a write to the SQLite system store that waited for the lock in vain."""
+    return ServiceUnavailable(STORE_BUSY)
+
+
+def render_store_error(error: OperationalError):
+    """A store lock that stayed taken past ``SQLITE_BUSY_TIMEOUT`` is a 503; else a 500."""
+    if not is_busy(error):
+        return render_unexpected(error)
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the 503 must still go out
+        logger.exception("rollback after a busy system store failed")
+    logger.warning("system store busy: %s", error.orig)
+    return _render(store_busy())
+
+
 def render_unexpected(error: Exception):
     """Log the traceback, roll the session back and answer a 500 without leaking it."""
     from app.extensions import db
@@ -204,4 +231,5 @@ def render_unexpected(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, render_api_error)
     app.register_error_handler(HTTPException, render_http_exception)
+    app.register_error_handler(OperationalError, render_store_error)
     app.register_error_handler(Exception, render_unexpected)

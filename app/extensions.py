@@ -10,6 +10,7 @@ from sqlalchemy import MetaData, event
 
 from app import sendable
 from app.pooling import install_idle_ping
+from app.sqlite_locking import use_wal
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -35,20 +36,21 @@ def release_failed_flush() -> None:
         db.session.rollback()
 
 
-def _foreign_keys_on(dbapi_connection, connection_record) -> None:
+def _sqlite_setup(dbapi_connection, connection_record) -> None:
+    """Foreign keys on, like the servers; the WAL journal for concurrent workers."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    use_wal(dbapi_connection)
 
 
 def tune_system_engine(app: Flask) -> None:
-    """Idle-only pings on the store's pool; SQLite's foreign keys on, like the servers;
-    text PostgreSQL cannot store refused before it is sent (``app.sendable``)."""
+    """Idle-only pings on the store's pool; SQLite set up for several writers
+    (``app.sqlite_locking``, with the IMMEDIATE writes ``create_app`` configures); text
+    PostgreSQL cannot store refused before it is sent (``app.sendable``)."""
     with app.app_context():
         engine: sa.Engine = db.engine
         install_idle_ping(engine)
         sendable.install(engine)
-        if engine.dialect.name == "sqlite" and not event.contains(
-            engine, "connect", _foreign_keys_on
-        ):
-            event.listen(engine, "connect", _foreign_keys_on)
+        if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_setup):
+            event.listen(engine, "connect", _sqlite_setup)

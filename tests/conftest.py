@@ -212,6 +212,19 @@ def app(backend, stores, tmp_path, sample_db):
 
 
 @pytest.fixture
+def bare_app(app):
+    """The app on a store with the defaults seeded but no admin yet."""
+    from app import seed
+    from app.extensions import db
+
+    with app.app_context():
+        reset_store(db.engine)
+        seed.seed()
+        db.session.remove()
+    return app
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

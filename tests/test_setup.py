@@ -9,7 +9,7 @@ import stat
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ADMIN_EMAIL, ADMIN_KEY, reset_store
+from tests.conftest import ADMIN_EMAIL, ADMIN_KEY
 
 DEFAULT_SERVICES = {"system", "api_docs", "files", "logs", "db", "user"}
 DEFAULT_APP_KEYS = {
@@ -18,19 +18,6 @@ DEFAULT_APP_KEYS = {
     "file_manager": "b5cb82af7b5d4130f36149f90aa2746782e59a872ac70454ac188743cb55b0ba",
 }
 NEW_PASSWORD = "a-brand-new-password-0123"  # noqa: S105
-
-
-@pytest.fixture
-def bare_app(app):
-    """The app on a store with the defaults seeded but no admin yet."""
-    from app import seed
-    from app.extensions import db
-
-    with app.app_context():
-        reset_store(db.engine)
-        seed.seed()
-        db.session.remove()
-    return app
 
 
 def counts(app) -> dict[str, object]:

@@ -7,15 +7,19 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from app import seed
 from app.access import authn
-from app.errors import ApiError, ValidationFailed
+from app.errors import ApiError, ServiceUnavailable, ValidationFailed
 from app.extensions import db
 from app.models import App, Role, Service, User
 from app.responses import render
 from app.services.base import ServiceRequest
 from app.services.system.environment import visible_apps
+from app.setup_lock import SetupLockTimeout, setup_lock
 from app.version import __version__
 
 bp = Blueprint("splash", __name__)
+
+FORM_LOCK_TIMEOUT = 30
+"""Seconds the ``/setup`` form waits for a running ``flask setup`` before answering 503."""
 
 
 @bp.get("/")
@@ -47,19 +51,32 @@ def setup():
             errors["password_confirmation"] = ["The passwords do not match."]
         else:
             try:
-                seed.create_admin(
-                    form.get("email", ""),
-                    form.get("password", ""),
-                    form.get("first_name", ""),
-                    form.get("last_name", ""),
-                    phone=form.get("phone") or None,
-                )
+                _first_admin(form)
             except ValidationFailed as exc:
                 errors = exc.context
             else:
                 return redirect(url_for("splash.index"))
     status = 422 if errors else 200
     return render_template("setup.html", errors=errors, form=form), status
+
+
+def _first_admin(form) -> None:
+    """Create the first admin under the store's setup lock, unless a concurrent setup (the
+    command, or this form in another tab) made one while the form was being filled in."""
+    db.session.rollback()  # hold no transaction while waiting: a migration may need its tables
+    try:
+        with setup_lock(db.engine, FORM_LOCK_TIMEOUT):
+            if seed.has_admin():
+                return
+            seed.create_admin(
+                form.get("email", ""),
+                form.get("password", ""),
+                form.get("first_name", ""),
+                form.get("last_name", ""),
+                phone=form.get("phone") or None,
+            )
+    except SetupLockTimeout:
+        raise ServiceUnavailable("A setup of this instance is running; try again soon.") from None
 
 
 def status():

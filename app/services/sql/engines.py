@@ -12,7 +12,10 @@ On every new connection the engine applies the service's session setup: the
 statement timeout (PostgreSQL ``statement_timeout``, MariaDB
 ``max_statement_time``, MySQL ``max_execution_time``, SQLite a progress
 handler with a deadline per statement), SQLite's ``foreign_keys`` pragma and
-the configured ``statements``.
+WAL journal, and the configured ``statements``. SQLite transactions of a
+connection marked ``WRITES`` begin ``IMMEDIATE`` (``app.sqlite_locking``):
+they wait up to ``SQLITE_BUSY_TIMEOUT`` seconds (or the service's
+``options.timeout``) for another writer instead of failing.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sqlalchemy import event
 
 from app.errors import ServiceUnavailable
 from app.pooling import install_idle_ping
+from app.sqlite_locking import use_wal
 
 if TYPE_CHECKING:
     from app.cache import ServiceInfo
@@ -58,11 +62,11 @@ POOL_RECYCLE = 3600
 CONNECT_TIMEOUT = 5
 """Seconds allowed to open a connection to a database server."""
 
-SQLITE_BUSY_TIMEOUT = 5
-"""Seconds SQLite waits for a lock held by another connection."""
-
 SQLITE_PROGRESS_STEPS = 1000
 """SQLite VM instructions between two checks of the statement deadline."""
+
+WRITES = "df_writes"
+"""Execution option of a connection that will write: its SQLite transactions lock up front."""
 
 DEFAULT_PORTS = {"pgsql": 5432, "mysql": 3306}
 
@@ -111,7 +115,7 @@ def create_engine(info: ServiceInfo) -> sa.Engine:
     connect_args: dict[str, Any] = dict(config.get("options") or {})
     if info.type == "sqlite":
         os.makedirs(databases_folder(), exist_ok=True)
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT)
+        connect_args.setdefault("timeout", float(current_app.config["SQLITE_BUSY_TIMEOUT"]))
         connect_args["check_same_thread"] = False
     else:
         connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
@@ -167,11 +171,12 @@ def _install_server_setup(
 
 
 def _install_sqlite_setup(engine: sa.Engine, timeout: float | None, statements: list[str]) -> None:
-    """Foreign keys on, real SAVEPOINTs (pysqlite's own BEGIN handling off), the timeout."""
+    """Foreign keys on, WAL, real SAVEPOINTs (pysqlite's own BEGIN handling off), the timeout."""
 
     @event.listens_for(engine, "connect")
     def setup(dbapi_connection: sqlite3.Connection, record: Any) -> None:
         dbapi_connection.isolation_level = None
+        use_wal(dbapi_connection)
         _run(dbapi_connection, ["PRAGMA foreign_keys = ON", *statements])
         if timeout:
             deadline: dict[str, float | None] = {"at": None}
@@ -185,7 +190,8 @@ def _install_sqlite_setup(engine: sa.Engine, timeout: float | None, statements: 
 
     @event.listens_for(engine, "begin")
     def begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        writes = connection.get_execution_options().get(WRITES)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     if timeout:
 

@@ -1,8 +1,10 @@
 """Database failures as client errors: 503 when the server is away, 504 on a timeout, else 400.
 
 A failure to connect, or a connection lost mid-statement, is the service
-being unavailable (503, naming the service, never the connection URL). A
-statement cancelled by the service's ``statement_timeout`` is a 504. Anything
+being unavailable (503, naming the service, never the connection URL); so is
+an SQLite database that another writer kept locked past the busy timeout
+(``app.sqlite_locking``). A statement cancelled by the service's
+``statement_timeout`` is a 504. Anything
 else the database refuses (constraints, types, values) is the client's
 request: a 400 carrying the driver's message, as DreamFactory does, with
 unique violations always saying "duplicate".
@@ -20,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.errors import ApiError, BadRequest, GatewayTimeout, ServiceUnavailable
+from app.sqlite_locking import is_busy
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,13 @@ def unavailable(service_name: str) -> ServiceUnavailable:
     )
 
 
+def busy(service_name: str) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"Database service '{service_name}' is busy: another write kept its database locked "
+        "past the lock timeout. Try again later."
+    )
+
+
 def timed_out(service_name: str) -> GatewayTimeout:
     return GatewayTimeout(
         f"Database service '{service_name}' did not answer within its statement timeout."
@@ -81,6 +91,9 @@ def translate(exc: Exception, service_name: str) -> ApiError:
     if isinstance(exc, DBAPIError):
         if is_timeout(exc):
             return timed_out(service_name)
+        if is_busy(exc):
+            logger.warning("service=%s database locked past the busy timeout", service_name)
+            return busy(service_name)
         if is_disconnect(exc):
             logger.warning("service=%s database connection lost: %s", service_name, exc.orig)
             return unavailable(service_name)

@@ -81,7 +81,7 @@ class SchemaResource(Resource):
         handler = getattr(self, f"{request.method.lower()}_schema", None)
         if handler is None:
             raise unsupported_verb(request, self.service.name)
-        with self.service.connect() as connection:
+        with self.service.connect(writes=request.method != "GET") as connection:
             if request.method == "GET":
                 refresh = to_bool(request.option("refresh"))
                 return handler(request, connection, rest, self.service.schema(connection, refresh))

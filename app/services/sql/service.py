@@ -15,7 +15,7 @@ from app.records.clauses import to_bool
 from app.services.base import BaseService, Resource
 from app.services.sql import errors
 from app.services.sql.config import DEFAULT_MAX_RECORDS
-from app.services.sql.engines import engine_for
+from app.services.sql.engines import WRITES, engine_for
 from app.services.sql.schema import DbSchema
 from app.services.sql.schema_resource import SchemaResource
 from app.services.sql.tables import TableResource
@@ -75,16 +75,21 @@ class SqlService(BaseService):
         return engine_for(self.info)
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[sa.Connection]:
+    def connect(self, read_only: bool = False, writes: bool = False) -> Iterator[sa.Connection]:
         """A pooled connection whose failures come out as 503/504/400 envelopes.
 
         ``read_only`` (GET requests) runs PostgreSQL statements in autocommit:
         under its READ COMMITTED default each statement sees its own snapshot
         either way, and no BEGIN/ROLLBACK round trips are spent on a read.
+        ``writes`` (any other verb) makes SQLite transactions take the write
+        lock when they begin, so concurrent writers queue for it
+        (``app.sqlite_locking``).
         """
         with errors.connect(self.engine(), self.name) as connection:
             if read_only and connection.dialect.name == "postgresql":
                 connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            elif writes and connection.dialect.name == "sqlite":
+                connection = connection.execution_options(**{WRITES: True})
             yield connection
 
     def translate(self, exc: Exception) -> ApiError:

@@ -80,7 +80,8 @@ class TableResource(Resource):
         read_only = request.method == "GET" and not (
             rest and len(rest) == 1 and reader.may_stream(request, self.service.max_records())
         )
-        with self.service.connect(read_only=read_only) as connection:
+        writes = request.method != "GET"
+        with self.service.connect(read_only=read_only, writes=writes) as connection:
             schema = self.service.schema(connection, refresh=refresh)
             if not rest:
                 return self.list_tables(request, schema)

@@ -3,8 +3,8 @@
 The Flask test client hands the app a finished body and reads the whole
 answer; sockets closed half-way, chunked transfers cut short and worker
 memory only show under a real server. ``gunicorn_server`` starts one (1
-worker, 2 threads, ``gthread`` as deployed) on a seeded SQLite store in the
-test's temp dir and stops its whole process group afterwards.
+worker unless asked for more, 2 threads, ``gthread`` as deployed) on a seeded
+SQLite store in the test's temp dir and stops its whole process group afterwards.
 """
 
 from __future__ import annotations
@@ -71,8 +71,13 @@ def worker_pid(master: int) -> int:
 
 
 @contextmanager
-def gunicorn_server(url: str, tmp_path: Path, sample_db: str) -> Iterator[Served]:
-    """gunicorn on the SQLite store ``url`` (emptied and seeded) with storage in ``tmp_path``."""
+def gunicorn_server(
+    url: str, tmp_path: Path, sample_db: str, workers: int = 1, threads: int = 2, **settings: str
+) -> Iterator[Served]:
+    """gunicorn on the SQLite store ``url`` (emptied and seeded) with storage in ``tmp_path``.
+
+    ``settings`` are more ``DF_*`` variables for the server (``DF_`` left off).
+    """
     storage = tmp_path / "storage"
     place_sample(sample_db, storage)
     application = seeded_app(url, str(storage))
@@ -89,9 +94,11 @@ def gunicorn_server(url: str, tmp_path: Path, sample_db: str) -> Iterator[Served
         DF_JWT_SECRET=application.config["JWT_SECRET"],
         DF_PASSWORD_TIME_COST="1",
         DF_PASSWORD_MEMORY_COST="64",
+        **{f"DF_{name}": value for name, value in settings.items()},
     )
     command = [
-        sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "2", "-k", "gthread",
+        sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
+        "-k", "gthread",
         "-b", f"127.0.0.1:{port}", "--timeout", "300", "--error-logfile", "-",
         "--no-control-socket", "wsgi:app",
     ]  # fmt: skip
@@ -108,7 +115,7 @@ def gunicorn_server(url: str, tmp_path: Path, sample_db: str) -> Iterator[Served
     try:
         deadline = time.monotonic() + 120
         while True:
-            with suppress(requests.ConnectionError):
+            with suppress(requests.ConnectionError, requests.Timeout):  # still booting
                 if requests.get(f"{base}/status", timeout=10).status_code == 200:
                     break
             assert process.poll() is None, "gunicorn exited"
