@@ -52,7 +52,7 @@ class Config:
     """Seconds after its timeout that a job whose worker died counts as abandoned."""
 
     QUEUE_MAINTENANCE_INTERVAL = 60
-    """Seconds between a worker's sweeps for abandoned jobs (also done when it starts)."""
+    """Seconds between a worker's sweeps for abandoned jobs, idle or busy (and at its start)."""
 
     SCHEDULE_FILE: str | None = None
     """Path of the cron-style schedule file read by ``flask scheduler run``; optional."""
