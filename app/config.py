@@ -176,7 +176,8 @@ class Config:
     egress proxy connection)."""
 
     SCRIPT_STATS_FLUSH = 2
-    """Seconds a process keeps script run counts before adding them to the shared totals."""
+    """Seconds a process keeps script run counts before adding them to the shared totals
+    (the longest a run takes to show on another node; 0: at once)."""
 
     SCRIPT_TIMEOUT = 5.0
     """Wall-clock seconds a script may run (its ``platform.api`` calls included)."""
