@@ -52,7 +52,7 @@ class Config:
     """Seconds after its timeout that a job whose worker died counts as abandoned."""
 
     QUEUE_MAINTENANCE_INTERVAL = 60
-    """Seconds between a worker's sweeps for abandoned jobs (also done when it starts)."""
+    """Seconds between a worker's sweeps for abandoned jobs, idle or busy (and at its start)."""
 
     SCHEDULE_FILE: str | None = None
     """Path of the cron-style schedule file read by ``flask scheduler run``; optional."""
@@ -180,7 +180,8 @@ class Config:
     egress proxy connection)."""
 
     SCRIPT_STATS_FLUSH = 2
-    """Seconds a process keeps script run counts before adding them to the shared totals."""
+    """Seconds a process keeps script run counts before adding them to the shared totals
+    (the longest a run takes to show on another node; 0: at once)."""
 
     SCRIPT_TIMEOUT = 5.0
     """Wall-clock seconds a script may run (its ``platform.api`` calls included)."""

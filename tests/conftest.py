@@ -137,6 +137,18 @@ def make_app(url: str, storage: str, **extra: Any):
     return create_app(test_config(url, storage, **extra))
 
 
+def release(application) -> None:
+    """Close what a test's app holds: its script counts (added to the store now, not in some
+    later test's), its session and its database connections."""
+    from app.extensions import db
+    from app.scripting import stats
+
+    stats.close_recorder(application)
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def spare_app():
     """``make_app`` for more apps in a test (another server, other settings).
@@ -144,8 +156,6 @@ def spare_app():
     Their engines are closed after the test: a pooled connection left to the
     garbage collector would raise a ResourceWarning in some later test.
     """
-    from app.extensions import db
-
     made: list[Any] = []
 
     def build(url: str, storage: str, **extra: Any):
@@ -155,9 +165,7 @@ def spare_app():
 
     yield build
     for application in made:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        release(application)
 
 
 @pytest.fixture(scope="session")
@@ -201,14 +209,10 @@ def seeded_app(url: str, storage: str, **extra: Any):
 @pytest.fixture
 def app(backend, stores, tmp_path, sample_db):
     """A seeded app with one admin, on a freshly emptied store of ``backend``."""
-    from app.extensions import db
-
     place_sample(sample_db, tmp_path / "storage")
     application = seeded_app(stores(backend), str(tmp_path / "storage"))
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    release(application)
 
 
 @pytest.fixture

@@ -139,8 +139,8 @@ def work_command(connection, queue, burst, max_jobs) -> None:
 @click.option(
     "--sleep",
     type=click.IntRange(min=1),
-    help="Seconds an idle worker waits for a job before its housekeeping "
-    "(jobs are taken the moment they arrive).",
+    help="Seconds an idle worker waits for a job before its housekeeping, at most "
+    "DF_QUEUE_MAINTENANCE_INTERVAL (jobs are taken the moment they arrive).",
 )
 @click.option(
     "--tries",

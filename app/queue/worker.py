@@ -13,8 +13,11 @@ time) with what the app needs around it:
 - a job abandoned by a worker that died (SIGKILL, OOM, a lost machine) is
   noticed ``DF_QUEUE_HEARTBEAT_GRACE`` seconds after its timeout instead of
   RQ's fixed 60, by the next worker's registry sweep (at its start and every
-  ``DF_QUEUE_MAINTENANCE_INTERVAL`` seconds), and is retried if it has
-  attempts left or moved to the failed list otherwise;
+  ``DF_QUEUE_MAINTENANCE_INTERVAL`` seconds, idle or not: an idle worker waits
+  for a job at most that long before it sweeps, where RQ would wait
+  ``worker_ttl - 15`` = 405 s), and is retried if it has attempts left or
+  moved to the failed list otherwise;
+- its scheduler child dies with it, even of SIGKILL (``app.queue.lifeline``);
 - ``default_tries``/``default_timeout`` (``flask queue listen --tries
   --timeout``) apply to jobs whose script did not set its own;
 - each failure is logged as a ``key=value`` line before RQ records it.
@@ -29,10 +32,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from rq import Queue, SimpleWorker
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.serializers import JSONSerializer
 
 from app.queue import jobs
 from app.queue.guard import AppJob, disarm
+from app.queue.lifeline import LinkedScheduler
 from app.queue.options import rq_intervals
 from app.queue.producer import FAILURE_TTL, TIMEOUT_GRACE
 
@@ -80,6 +85,40 @@ class AppWorker(SimpleWorker):
                 config.get("QUEUE_HEARTBEAT_GRACE", DEFAULT_HEARTBEAT_GRACE)
             )
         return self._heartbeat_grace
+
+    @property
+    def dequeue_timeout(self) -> int:
+        """Seconds an idle worker waits for a job before its next round (sweep included)."""
+        return max(1, min(self.worker_ttl - 15, int(self.maintenance_interval)))
+
+    def _start_scheduler(
+        self,
+        burst: bool = False,
+        logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        """RQ's, with a scheduler that dies with this worker (``LinkedScheduler``)."""
+        self.scheduler = LinkedScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()
+        if not self.scheduler.acquired_locks:
+            return  # another worker's scheduler has them; the sweeps try again
+        if not burst:
+            self.scheduler.start()
+            return
+        try:  # a burst worker moves what is due now, in its own process
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()
+        finally:
+            self.scheduler.release_locks()
+            self.scheduler.register_death()
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         """How long the job's entry in the started registry lives without a heartbeat.

@@ -1,24 +1,32 @@
 """Run count, errors and time of every script, totalled across processes.
 
 Each process counts runs in memory (``record`` costs a dict update under a
-lock) and adds what it counted to the shared totals at most every
-``SCRIPT_STATS_FLUSH`` seconds, on the next run after that time, and
-whenever the totals are read. The shared totals live in Redis when
-``REDIS_URL`` is set (one hash per script, ``HINCRBY``), else in the system
-store's ``script_stat`` table (one atomic upsert per script per flush). A
-process that dies loses at most its last few seconds of counts. If the
-shared store cannot be reached the counts are logged and dropped: statistics
-never fail a request.
+lock) and adds what it counted to the shared totals ``SCRIPT_STATS_FLUSH``
+seconds after the first run it has not yet added (a timer thread, so a burst
+of runs followed by silence is not left behind), when the process exits
+(``atexit``), and whenever the totals are read, so a process always reads
+its own runs. A run therefore shows on every node, through every process, at
+most ``SCRIPT_STATS_FLUSH`` seconds (plus the write) after it ended. The
+shared totals live in Redis when ``REDIS_URL`` is set (one hash per script,
+``HINCRBY``), else in the system store's ``script_stat`` table (one atomic
+upsert per script per flush). A process that is killed loses at most its
+last ``SCRIPT_STATS_FLUSH`` seconds of counts; a forked child starts with
+none of its parent's. If the shared store cannot be reached the counts are
+logged and dropped: statistics never fail a request.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 import sqlalchemy as sa
@@ -28,6 +36,9 @@ from app import redis_errors
 from app.errors import ServiceUnavailable
 from app.extensions import db
 from app.models.script import ScriptStat
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +59,21 @@ class Delta:
 class StatsRecorder:
     """This process's uncounted runs, and the shared store they are added to."""
 
-    def __init__(self, redis_url: str | None, prefix: str) -> None:
+    def __init__(
+        self, redis_url: str | None, prefix: str, interval: float, engine: sa.Engine
+    ) -> None:
         self._lock = threading.Lock()
         self._pending: dict[str, Delta] = {}
-        self._last_flush = time.monotonic()
+        self._timer: threading.Timer | None = None
+        self._interval = interval
+        self._engine = engine
         self._redis = None
         self._prefix = prefix
         if redis_url:
             self._redis = redis.Redis.from_url(redis_url)
+        _remember(self)
 
-    def record(self, name: str, elapsed: float, error: str | None, interval: float) -> None:
+    def record(self, name: str, elapsed: float, error: str | None) -> None:
         with self._lock:
             delta = self._pending.setdefault(name, Delta())
             delta.runs += 1
@@ -66,23 +82,37 @@ class StatsRecorder:
             if error is not None:
                 delta.errors += 1
                 delta.last_error = error[:ERROR_CHARS]
-            due = time.monotonic() - self._last_flush >= interval
-        if due:
+            now = self._interval <= 0
+            if not now and self._timer is None:
+                self._timer = threading.Timer(self._interval, self._flush_on_time)
+                self._timer.daemon = True
+                self._timer.start()
+        if now:
             self.flush()
+
+    def _flush_on_time(self) -> None:
+        with self._lock:
+            self._timer = None  # a run from now on starts the next delay
+        self.flush()
 
     def flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
-            self._last_flush = time.monotonic()
         if not pending:
             return
         try:
             if self._redis is not None:
                 self._flush_redis(pending)
             else:
-                _flush_sql(pending)
+                _flush_sql(self._engine, pending)
         except Exception:  # statistics must never fail the request that ran the script
             logger.exception("script stats not saved: %d script(s) dropped", len(pending))
+
+    def forget_inherited(self) -> None:
+        """In a forked child: the parent's counts and timer are the parent's to add."""
+        self._lock = threading.Lock()
+        self._pending = {}
+        self._timer = None
 
     def _flush_redis(self, pending: dict[str, Delta]) -> None:
         pipe = self._redis.pipeline(transaction=False)
@@ -107,7 +137,7 @@ class StatsRecorder:
             query = sa.select(table).order_by(table.c.name)
             if name is not None:
                 query = query.where(table.c.name == name)
-            with db.engine.connect() as connection:
+            with self._engine.connect() as connection:
                 rows = [dict(r._mapping) for r in connection.execute(query)]
         return [_shape(row) for row in rows]
 
@@ -146,7 +176,7 @@ class StatsRecorder:
         statement = sa.delete(ScriptStat)
         if name is not None:
             statement = statement.where(ScriptStat.name == name)
-        with db.engine.begin() as connection:
+        with self._engine.begin() as connection:
             connection.execute(statement)
 
     def _reset_redis(self, name: str | None) -> None:
@@ -168,6 +198,14 @@ class StatsRecorder:
             raise ServiceUnavailable(message) from None
 
     def close(self) -> None:
+        """Add what is left to the totals and let go of Redis (an app's last act)."""
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            if timer is not threading.current_thread():
+                timer.join()  # a flush under way ends before its client is closed
+        self.flush()
         if self._redis is not None:
             self._redis.close()
 
@@ -187,10 +225,10 @@ def _shape(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _flush_sql(pending: dict[str, Delta]) -> None:
+def _flush_sql(engine: sa.Engine, pending: dict[str, Delta]) -> None:
     """Add each script's counts with one atomic upsert, in name order (no deadlocks)."""
     table = ScriptStat.__table__
-    with db.engine.begin() as connection:
+    with engine.begin() as connection:
         for name in sorted(pending):
             delta = pending[name]
             values = {
@@ -238,16 +276,55 @@ def get_recorder() -> StatsRecorder:
     """This app's recorder, built on first use."""
     recorder = current_app.extensions.get(EXTENSION_KEY)
     if recorder is None:
+        config = current_app.config
         recorder = current_app.extensions.setdefault(
             EXTENSION_KEY,
             StatsRecorder(
-                current_app.config.get("REDIS_URL"), current_app.config.get("REDIS_PREFIX", "df:")
+                config.get("REDIS_URL"),
+                config.get("REDIS_PREFIX", "df:"),
+                float(config.get("SCRIPT_STATS_FLUSH", 2)),
+                db.engine,
             ),
         )
     return recorder
 
 
+def close_recorder(app: Flask) -> None:
+    """Add an app's last counts to the totals and close its Redis client (the app is done)."""
+    recorder = app.extensions.pop(EXTENSION_KEY, None)
+    if recorder is not None:
+        recorder.close()
+
+
 def record(name: str, elapsed: float, error: str | None) -> None:
     """Count one run of ``name`` (``error`` is its message when it failed)."""
-    interval = float(current_app.config.get("SCRIPT_STATS_FLUSH", 2))
-    get_recorder().record(name, elapsed, error, interval)
+    get_recorder().record(name, elapsed, error)
+
+
+# -- every recorder of this process ----------------------------------------------------
+
+_RECORDERS: weakref.WeakSet[StatsRecorder] = weakref.WeakSet()
+
+
+def _remember(recorder: StatsRecorder) -> None:
+    _RECORDERS.add(recorder)
+    _install_process_hooks()
+
+
+@functools.cache
+def _install_process_hooks() -> None:
+    """Once per process: flush at exit, forget the parent's counts in a forked child."""
+    atexit.register(flush_all)
+    os.register_at_fork(after_in_child=forget_inherited_counts)
+
+
+def flush_all() -> None:
+    """Add every recorder's counts to the shared totals (at exit)."""
+    for recorder in list(_RECORDERS):
+        recorder.flush()
+
+
+def forget_inherited_counts() -> None:
+    """After a fork, in the child: counts of the parent are not ours to add."""
+    for recorder in list(_RECORDERS):
+        recorder.forget_inherited()

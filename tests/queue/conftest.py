@@ -28,7 +28,7 @@ import pytest
 import redis
 
 from tests import redis_server
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, place_sample, seeded_app
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, place_sample, release, seeded_app
 from tests.queue.jobs import NAMES as TEST_JOBS
 from tests.redis_server import free_port, start_redis
 
@@ -119,13 +119,11 @@ def rclient(redis_url) -> Iterator[redis.Redis]:
 
 
 def close_app(application) -> None:
-    from app.extensions import db
     from app.queue import connections
 
     with application.app_context():
         connections.get_connections().close()
-        db.session.remove()
-        db.engine.dispose()
+    release(application)
 
 
 def build_app(backend, stores, tmp_path, sample_db, **extra: Any):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Api, assert_error
+from tests.queue.conftest import wait_for
 from tests.scripting.helpers import create_script_service, save_script
 
 NAME = "db._table.todo.get.pre_process"
@@ -66,8 +70,6 @@ def redis_prefix(redis_space):
 def test_totals_in_redis(
     app, admin, spare_app, stores, backend, tmp_path, redis_space, redis_prefix
 ):
-    from app.scripting import stats
-
     settings = {"REDIS_URL": redis_space.url, "REDIS_PREFIX": redis_prefix}
     first, one = _second_app(spare_app, stores, backend, tmp_path, **settings)
     second, two = _second_app(spare_app, stores, backend, tmp_path, **settings)
@@ -81,7 +83,106 @@ def test_totals_in_redis(
         one.delete("system/script_stats")
         assert two.get("system/script_stats").get_json() == {"resource": []}
     finally:
-        for application in (first, second):
-            recorder = application.extensions.get(stats.EXTENSION_KEY)
-            if recorder is not None:
-                recorder.close()
+        _close(first, second)
+
+
+# Two nodes (two apps on one store, or one Redis): what one counts, the other reads -----------
+
+FLUSH = 1
+"""Seconds: ``DF_SCRIPT_STATS_FLUSH`` of the nodes below."""
+
+MARGIN = 10
+"""Seconds of slack on a loaded machine, beyond ``FLUSH``."""
+
+
+def _node(spare_app, stores, tmp_path, **extra):
+    return spare_app(stores("sqlite"), str(tmp_path / "storage"), SCRIPT_STATS_FLUSH=FLUSH, **extra)
+
+
+def _runs(application, name: str = NAME) -> int:
+    from app.scripting import stats
+
+    with application.app_context():
+        rows = stats.get_recorder().totals(name)
+    return rows[0]["runs"] if rows else 0
+
+
+def _record(application, times: int, name: str = NAME) -> None:
+    from app.scripting import stats
+
+    with application.app_context():
+        for _ in range(times):
+            stats.record(name, 0.001, None)
+
+
+def _close(*applications) -> None:
+    from app.scripting import stats
+
+    for application in applications:
+        stats.close_recorder(application)
+
+
+@pytest.fixture(params=["store", "redis"])
+def node_settings(request):
+    """The shared totals of the nodes: in the system store, or in Redis."""
+    if request.param == "store":
+        return {}
+    space = request.getfixturevalue("redis_space")
+    return {"REDIS_URL": space.url, "REDIS_PREFIX": request.getfixturevalue("redis_prefix")}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_runs_on_one_node_show_on_another_within_the_flush_delay(
+    app, spare_app, stores, tmp_path, node_settings
+):
+    first = _node(spare_app, stores, tmp_path, **node_settings)
+    second = _node(spare_app, stores, tmp_path, **node_settings)
+    try:
+        _record(first, 30)  # a burst, then nothing more on that node
+        assert _runs(second) <= 30
+        wait_for(lambda: _runs(second) == 30, timeout=FLUSH + MARGIN)
+        _record(first, 9)
+        wait_for(lambda: _runs(second) == 39, timeout=FLUSH + MARGIN)
+    finally:
+        _close(first, second)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_node_reads_its_own_runs_at_once(app, spare_app, stores, tmp_path, node_settings):
+    first = spare_app(
+        stores("sqlite"), str(tmp_path / "storage"), SCRIPT_STATS_FLUSH=3600, **node_settings
+    )
+    try:
+        _record(first, 7)
+        assert _runs(first) == 7
+    finally:
+        _close(first)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_process_adds_its_counts_when_it_exits(app, spare_app, stores, tmp_path, node_settings):
+    """A process that stops (a gunicorn worker recycled, a queue worker stopped) loses nothing."""
+    from tests.queue.conftest import ROOT, app_env
+
+    reader = _node(spare_app, stores, tmp_path, **node_settings)
+    code = (
+        "from app import create_app\n"
+        "from app.scripting import stats\n"
+        "application = create_app()\n"
+        "with application.app_context():\n"
+        f"    for _ in range(5): stats.record({NAME!r}, 0.001, None)\n"
+    )
+    try:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=app_env(reader, DF_SCRIPT_STATS_FLUSH="3600"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert _runs(reader) == 5
+    finally:
+        _close(reader)
