@@ -48,6 +48,7 @@ def test_config(url: str, storage: str, **extra: Any) -> dict[str, Any]:
     """App config for tests; the instance folder sits next to ``storage``, never in the repo."""
     return {
         "TESTING": True,
+        "SQLALCHEMY_ENGINE_OPTIONS": dbservers.pool_options(url),
         "SYSTEM_DATABASE_URL": url,
         "STORAGE_PATH": storage,
         "INSTANCE_PATH": os.path.join(os.path.dirname(os.path.abspath(storage)), "instance"),

@@ -49,6 +49,49 @@ def missing_tool(name: str) -> None:
     pytest.skip(message)
 
 
+SHARE_OF_SERVER = 0.5
+"""Share of a server's connections the whole test run may hold (the rest is the machine's)."""
+
+APPS_AT_ONCE = 2
+"""Apps of one test process whose pools may be open at the same time (a test and its spares)."""
+
+_budgets: dict[str, int] = {}
+
+
+def pool_options(url: str) -> dict[str, int]:
+    """Pool sizes for a test app's store on a database server, within the server's limit.
+
+    Every test process (xdist worker) holds apps whose pools connect to the same
+    server, so their sum is kept to ``SHARE_OF_SERVER`` of its ``max_connections``;
+    a busy test waits for a pooled connection rather than meeting "too many clients".
+    """
+    kind = sa.make_url(url).get_backend_name()
+    if kind == "sqlite":
+        return {}
+    if kind not in _budgets:
+        _budgets[kind] = _server_connections(kind)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    per_app = max(2, int(_budgets[kind] * SHARE_OF_SERVER) // (workers * APPS_AT_ONCE))
+    size = min(5, per_app)
+    return {"pool_size": size, "max_overflow": per_app - size, "pool_timeout": 60}
+
+
+def _server_connections(kind: str) -> int:
+    """``max_connections`` of the server less the superuser's reserve."""
+    engine = _admin_engine(kind)
+    try:
+        with engine.connect() as conn:
+            if kind == "postgresql":
+                total = int(conn.execute(sa.text("SHOW max_connections")).scalar_one())
+                reserved = conn.execute(sa.text("SHOW superuser_reserved_connections"))
+                return total - int(reserved.scalar_one())
+            return int(conn.execute(sa.text("SELECT @@max_connections")).scalar_one())
+    except sa.exc.OperationalError as exc:
+        unavailable(kind, str(exc.orig))
+    finally:
+        engine.dispose()
+
+
 def _admin_engine(kind: str) -> sa.Engine:
     return sa.create_engine(SERVER_URLS[kind], isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
 
