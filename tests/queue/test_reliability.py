@@ -14,6 +14,7 @@ from __future__ import annotations
 import signal
 import time
 
+import pytest
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -22,6 +23,10 @@ from tests.queue.conftest import free_port, start_redis, wait_for
 from tests.queue.jobs import NAMES as TEST_JOBS
 from tests.queue.jobs import lines
 from tests.queue.test_worker import enqueue
+
+# One system store is enough: killed workers and a restarted Redis do not depend on it
+# (test_scheduler_run and test_queued_scripts cover the queue with every store).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 JOB_TIMEOUT = 2
 """Seconds; the killed job's ``timeout`` (its started entry lives this + 5 + 1 s)."""

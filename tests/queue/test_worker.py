@@ -13,12 +13,17 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from tests.queue.conftest import ROOT, app_env, wait_for
 from tests.queue.jobs import lines
 from tests.queue.test_scheduler_api import create_task, script_role
+
+# One system store is enough: a worker's handling of jobs does not depend on it
+# (test_scheduler_run and test_queued_scripts cover the queue with every store).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def enqueue(application, func: str, kwargs: dict, **options) -> str:
