@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from app.errors import ApiError, BadRequest, BatchError, error_dict
+from app.disconnects import is_unavailable
+from app.errors import ApiError, BadRequest, BatchError, StoreUnavailable, error_dict
 from app.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -34,9 +35,14 @@ ACTIONS = {
 
 
 def as_api_error(exc: Exception) -> ApiError:
-    """A client-readable error for a failure while writing one record (others propagate)."""
+    """A client-readable error for a failure while writing one record (others propagate).
+
+    A store that went away is no record's fault: the whole request is a 503.
+    """
     if isinstance(exc, ApiError):
         return exc
+    if is_unavailable(exc):
+        raise StoreUnavailable() from exc
     if isinstance(exc, IntegrityError):
         detail = str(exc.orig).splitlines()[0] if exc.orig is not None else "constraint violated"
         return BadRequest(f"Duplicate entry or constraint violation: {detail}")
