@@ -3,11 +3,11 @@
 A failure to connect, or a connection lost mid-statement, is the service
 being unavailable (503, naming the service, never the connection URL): the
 pool has then been renewed (``app.pooling``), and a read is run once more
-(``app.read_retry``). A
-statement cancelled by the service's ``statement_timeout`` is a 504. Anything
-else the database refuses (constraints, types, values) is the client's
-request: a 400 carrying the driver's message, as DreamFactory does, with
-unique violations always saying "duplicate".
+(``app.read_retry``). A statement cancelled by the service's
+``statement_timeout`` is a 504. Anything else the database refuses
+(constraints, types, values) is the client's request: a 400 carrying the
+driver's message, as DreamFactory does, with unique violations always saying
+"duplicate".
 """
 
 from __future__ import annotations
