@@ -26,7 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     _derive_settings(app)
 
-    from app import cache, cli, errors, extensions, queue, services
+    from app import cache, cli, errors, extensions, queue, read_retry, services
     from app.access import init_app as init_access
     from app.blueprints import register_blueprints
     from app.blueprints.api_request import ApiRequest
@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.request_class = ApiRequest
     extensions.db.init_app(app)
     extensions.tune_system_engine(app)
+    extensions.release_sessions_safely(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     cache.install_listeners()
     errors.register_error_handlers(app)
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_access(app)
     register_blueprints(app)
     cli.init_app(app)
+    app.wsgi_app = read_retry.RetryReads(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = _behind_proxies(app)  # type: ignore[method-assign]
     return app
 

@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.disconnects import is_unavailable
 from app.sqlite_locking import is_busy
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,12 @@ class ServiceUnavailable(ApiError):
     default_message = "Service unavailable."
 
 
+class StoreUnavailable(ServiceUnavailable):
+    """The system store cannot be reached or dropped the connection (e.g. it is restarting)."""
+
+    default_message = "The system database is unavailable. Try again in a few seconds."
+
+
 class GatewayTimeout(ApiError):
     status = 504
     default_message = "Gateway timeout."
@@ -214,13 +221,21 @@ def render_store_error(error: OperationalError):
 
 
 def render_unexpected(error: Exception):
-    """Log the traceback, roll the session back and answer a 500 without leaking it."""
+    """Log the traceback, roll the session back and answer a 500 without leaking it.
+
+    A database that is away (restarting, unreachable: ``app.disconnects``) is
+    no bug but a 503, logged in one line.
+    """
     from app.extensions import db
 
     try:
         db.session.rollback()
-    except Exception:  # the session may be unusable; the 500 must still go out
+    except Exception:  # the session may be unusable; the answer must still go out
         logger.exception("rollback after an unexpected error failed")
+    if is_unavailable(error):
+        cause = " ".join(str(getattr(error, "orig", None) or error).split())[:300]
+        logger.warning("system database unavailable: %s", cause)
+        return _render(StoreUnavailable())
     logger.error("unexpected error: %s", error, exc_info=error)
     trace = None
     if current_app.config.get("DEBUG"):

@@ -8,8 +8,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 
-from app import sendable
-from app.pooling import install_idle_ping
+from app import pooling, sendable
+from app.disconnects import is_unavailable
 from app.sqlite_locking import use_wal
 
 NAMING_CONVENTION = {
@@ -36,6 +36,28 @@ def release_failed_flush() -> None:
         db.session.rollback()
 
 
+def release_sessions_safely(app: Flask) -> None:
+    """End each request's session even when its connection died with the store.
+
+    Flask-SQLAlchemy's own teardown closes the session, which rolls back on
+    the connection; if the server went away since the request's last
+    statement, that rollback fails after the answer was made, and an error in
+    a teardown reaches the WSGI server as a bare 500. Registered after
+    ``db.init_app``, this teardown runs first: a lost connection is dropped
+    with its session (SQLAlchemy has already given it back to the pool,
+    invalidated), anything else still raises.
+    """
+
+    @app.teardown_appcontext
+    def release_session(_exc: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            db.session.registry.clear()
+
+
 def _sqlite_setup(dbapi_connection, connection_record) -> None:
     """Foreign keys on, like the servers; the WAL journal for concurrent workers."""
     cursor = dbapi_connection.cursor()
@@ -45,12 +67,12 @@ def _sqlite_setup(dbapi_connection, connection_record) -> None:
 
 
 def tune_system_engine(app: Flask) -> None:
-    """Idle-only pings on the store's pool; SQLite set up for several writers
+    """The store's pool hygiene (``app.pooling``); SQLite set up for several writers
     (``app.sqlite_locking``, with the IMMEDIATE writes ``create_app`` configures); text
     PostgreSQL cannot store refused before it is sent (``app.sendable``)."""
     with app.app_context():
         engine: sa.Engine = db.engine
-        install_idle_ping(engine)
+        pooling.install(engine)
         sendable.install(engine)
         if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_setup):
             event.listen(engine, "connect", _sqlite_setup)

@@ -11,7 +11,8 @@ For the client this is exactly "each record on its own" (what succeeded
 stays), at the cost of one commit instead of one per record. Any failure
 raises ``BatchError`` whose context lists the failing indexes and, per
 record, its result or its error object (``context.resource``), ending at the
-last record processed.
+last record processed. A connection lost on the way is no record's failure:
+the batch ends there, uncommitted, and the request is a 503.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from app.disconnects import is_unavailable
 from app.errors import ApiError, BadRequest, BatchError, error_dict
 
 T = TypeVar("T")
@@ -67,6 +69,8 @@ def run_batch(
                 if savepoint is not None:
                     savepoint.commit()
             except Exception as exc:  # noqa: BLE001 - every failure becomes a batch entry
+                if is_unavailable(exc):
+                    raise  # the database went away: no record's fault, the request is a 503
                 if savepoint is not None and savepoint.is_active:
                     savepoint.rollback()
                 error = translate(exc)

@@ -5,8 +5,8 @@ service id and a hash of the service's type and config. A request for a
 service whose config changed builds a new engine and disposes the old one;
 whenever the list of services moves (any write to the ``service`` table), the
 registry sweeps out engines of services that were deleted or changed. Engines
-are small pools whose connections are pinged only after sitting idle
-(``app.pooling``).
+are small pools whose connections are pinged only after sitting idle, and
+renewed all at once when one turns out dead (``app.pooling``).
 
 On every new connection the engine applies the service's session setup: the
 statement timeout (PostgreSQL ``statement_timeout``, MariaDB
@@ -35,8 +35,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
 
+from app import pooling
 from app.errors import ServiceUnavailable
-from app.pooling import install_idle_ping
 from app.sqlite_locking import use_wal
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def create_engine(info: ServiceInfo) -> sa.Engine:
         pool_timeout=POOL_TIMEOUT,
         pool_recycle=POOL_RECYCLE,
     )
-    install_idle_ping(engine)
+    pooling.install(engine)
     timeout = config.get("statement_timeout") or None
     statements = list(config.get("statements") or [])
     if info.type == "sqlite":

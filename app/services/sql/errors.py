@@ -1,13 +1,14 @@
 """Database failures as client errors: 503 when the server is away, 504 on a timeout, else 400.
 
 A failure to connect, or a connection lost mid-statement, is the service
-being unavailable (503, naming the service, never the connection URL); so is
-an SQLite database that another writer kept locked past the busy timeout
-(``app.sqlite_locking``). A statement cancelled by the service's
-``statement_timeout`` is a 504. Anything
-else the database refuses (constraints, types, values) is the client's
-request: a 400 carrying the driver's message, as DreamFactory does, with
-unique violations always saying "duplicate".
+being unavailable (503, naming the service, never the connection URL): the
+pool has then been renewed (``app.pooling``), and a read is run once more
+(``app.read_retry``). So is an SQLite database that another writer kept
+locked past the busy timeout (``app.sqlite_locking``). A statement cancelled
+by the service's ``statement_timeout`` is a 504. Anything else the database
+refuses (constraints, types, values) is the client's request: a 400 carrying
+the driver's message, as DreamFactory does, with unique violations always
+saying "duplicate".
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from app.disconnects import is_unavailable
 from app.errors import ApiError, BadRequest, GatewayTimeout, ServiceUnavailable
 from app.sqlite_locking import is_busy
 
@@ -31,9 +33,6 @@ MAX_MESSAGE = 500
 
 MYSQL_TIMEOUTS = frozenset({1317, 1969, 3024})
 """Interrupted, MariaDB ``max_statement_time`` exceeded, MySQL ``max_execution_time`` exceeded."""
-
-MYSQL_GONE = frozenset({2002, 2003, 2006, 2013, 2055})
-"""Client errors meaning the server cannot be reached or went away."""
 
 
 def _code(exc: DBAPIError) -> int | None:
@@ -48,13 +47,6 @@ def is_timeout(exc: DBAPIError) -> bool:
     if isinstance(orig, sqlite3.OperationalError) and "interrupted" in str(orig):
         return True
     return _code(exc) in MYSQL_TIMEOUTS
-
-
-def is_disconnect(exc: DBAPIError) -> bool:
-    if exc.connection_invalidated:
-        return True
-    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
-    return sqlstate.startswith("08") or _code(exc) in MYSQL_GONE
 
 
 def driver_message(exc: DBAPIError) -> str:
@@ -94,7 +86,7 @@ def translate(exc: Exception, service_name: str) -> ApiError:
         if is_busy(exc):
             logger.warning("service=%s database locked past the busy timeout", service_name)
             return busy(service_name)
-        if is_disconnect(exc):
+        if is_unavailable(exc):
             logger.warning("service=%s database connection lost: %s", service_name, exc.orig)
             return unavailable(service_name)
         message = driver_message(exc)

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from app.errors import ApiError, BadRequest, BatchError, error_dict, store_busy
+from app.disconnects import is_unavailable
+from app.errors import ApiError, BadRequest, BatchError, StoreUnavailable, error_dict, store_busy
 from app.extensions import db
 from app.sqlite_locking import is_busy
 
@@ -37,13 +38,15 @@ ACTIONS = {
 def as_api_error(exc: Exception) -> ApiError:
     """A client-readable error for a failure while writing one record (others propagate).
 
-    A store that stayed locked is no fault of the record: the whole request
-    fails with a 503 (records committed before it stay written).
+    A store that stayed locked or went away is no fault of the record: the
+    whole request fails with a 503 (records committed before it stay written).
     """
     if isinstance(exc, ApiError):
         return exc
     if is_busy(exc):
         raise store_busy() from exc
+    if is_unavailable(exc):
+        raise StoreUnavailable() from exc
     if isinstance(exc, IntegrityError):
         detail = str(exc.orig).splitlines()[0] if exc.orig is not None else "constraint violated"
         return BadRequest(f"Duplicate entry or constraint violation: {detail}")
