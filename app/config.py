@@ -222,10 +222,5 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
 
-class TestConfig(Config):
-    TESTING = True
-    JWT_SECRET = "test-secret-not-for-production-use-0123456789"  # noqa: S105
-
-
 def instance_default(app_instance_path: str) -> str:
     return "sqlite:///" + os.path.join(app_instance_path, "df.sqlite")

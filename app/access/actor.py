@@ -38,9 +38,5 @@ class Actor:
             and not (self.app is not None and user_has_app_roles(self.user.id))
         )
 
-    @property
-    def has_credentials(self) -> bool:
-        return bool(self.api_key or self.session_token or self.user)
-
 
 ANONYMOUS = Actor()
