@@ -3,15 +3,15 @@
 The pool stops its workers itself (time limits, shutdown at exit), but an app
 process killed with SIGKILL (an RQ worker, a gunicorn worker past its timeout)
 runs none of that, and a worker blocked in a sleeping script would live on. So
-every worker asks the kernel for SIGKILL when its parent ends:
-
-- in the forked child, after subprocess's switch to the script user (that
-  switch would clear the setting) and before ``exec``, ``die_with_parent``'s
-  hook sets it, then checks that its parent is still the app: if the app died
-  before the setting, the child exits at once. The setting survives the
-  ``exec`` of ``prlimit`` and the worker program;
-- ``confine.py`` sets it again, with the same check, after its own switch to the
-  script user (``PARENT_PID_VARIABLE`` names the app's pid).
+every worker is started through ``confine.py`` (``app.scripting.hiding``), which,
+as its last step before ``exec``, asks the kernel for SIGKILL when its parent
+ends and then checks that its parent is still the app, whose pid it gets in
+``PARENT_PID_VARIABLE``: if the app died before that, it exits at once. Last,
+because a switch of user (its ``--user``) clears the setting; the ``exec`` of the
+worker program keeps it. It is not set in the forked child before ``exec``
+(``preexec_fn``): that runs every ``os.register_at_fork`` hook in the child, and
+one that waits on a lock another thread held at the fork would hang the child,
+and the ``Popen`` waiting for its ``exec``, for good.
 
 The kernel sends the signal when the *thread* that forked the child ends, not
 its process, and workers are needed by whatever thread runs a script (the
@@ -19,52 +19,28 @@ development server's request threads end after each request). So every start
 runs on one long-lived daemon thread per process (``spawn``), which ends only
 with its process. A forked child has no such thread and starts its own.
 
-Not covered: what a worker started itself (a script's subprocess; PHP scripts
-cannot start one). The pool kills those with their worker when it stops it,
-but once the app is gone nobody does: they are reparented to the nearest
-subreaper or init and live until they end (under the worker's CPU and process
-limits).
+Not covered: what a worker started itself (a script's subprocess in Python or
+Node.js; PHP scripts cannot start one). The pool kills those with their worker
+when it stops it, but once the app is gone nobody does: they are reparented to
+the nearest subreaper or init and live until they end (within the CPU limit).
+Nor is a worker whose user cannot run any Python for ``confine.py`` (the log
+says so).
 """
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import os
 import queue
-import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
 
-from app.scripting.launcher.confine import PARENT_PID_VARIABLE, PR_SET_PDEATHSIG
+from app.scripting.launcher.confine import PARENT_PID_VARIABLE
 
 T = TypeVar("T")
 
-__all__ = ["PARENT_PID_VARIABLE", "die_with_parent", "spawn"]
-
-
-@functools.cache
-def _prctl() -> Callable[..., int]:
-    return ctypes.CDLL(None, use_errno=True).prctl
-
-
-def die_with_parent() -> Callable[[], None]:
-    """A ``preexec_fn`` that makes the child die when this process (its spawning thread) ends.
-
-    Everything it needs is resolved here, before the fork, so the child runs as
-    little Python as it can. It exits the child when the setting fails or the
-    parent is already gone.
-    """
-    prctl, getppid, leave = _prctl(), os.getppid, os._exit
-    parent, kill = os.getpid(), int(signal.SIGKILL)
-
-    def arm() -> None:
-        if prctl(PR_SET_PDEATHSIG, kill, 0, 0, 0) != 0 or getppid() != parent:
-            leave(1)
-
-    return arm
+__all__ = ["PARENT_PID_VARIABLE", "spawn"]
 
 
 class _Spawner:

@@ -17,8 +17,8 @@ A worker is confined the same way whatever its language, by the parent:
   missing, before the worker is given any script): data segment (``RLIMIT_DATA``, which unlike an
   address-space limit lets V8 and the JVM reserve address space), CPU seconds
   over its whole life, processes, written file size, no core files;
-- it dies with the app process (``app.scripting.lifeline``): the kernel kills
-  it when the app ends, even by SIGKILL;
+- it dies with the app process, even one killed with SIGKILL: the wrapper
+  asks the kernel for that (``app.scripting.lifeline``);
 - its standard output and error go to a pipe the pool drains while a script
   runs (lines become the run's output); the protocol has its own pipe pair,
   whose worker ends are passed as the two last command-line arguments
@@ -229,7 +229,6 @@ class WorkerProcess:
                     cwd=home,
                     env=environment,
                     process_group=0,
-                    preexec_fn=lifeline.die_with_parent(),
                     **ids,
                 )
             )

@@ -49,7 +49,7 @@ _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
 _PR_SET_NO_NEW_PRIVS = 38
-PR_SET_PDEATHSIG = 1
+_PR_SET_PDEATHSIG = 1
 
 _FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
 """Rights that apply to a file (execute, write, read, truncate, ioctl on devices); a rule
@@ -269,7 +269,7 @@ def confine(options: dict) -> None:
 def die_with(parent: str) -> None:
     """Ask for SIGKILL when this process's parent ends; ``OSError`` when the parent is not
     (or no longer) the process ``parent`` names."""
-    if _libc().prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0):
+    if _libc().prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0):
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
     if not parent.isdigit() or os.getppid() != int(parent):
         raise OSError(f"the app process that started this worker ({parent}) has ended")
