@@ -1,5 +1,6 @@
 """The launcher command of a pool's workers: which of the app's files they may not open, and
-whether they get a network of their own (``app.scripting.isolation``).
+whether they get a network of their own (``app.scripting.isolation``); every worker dies
+with the app through it (``app.scripting.lifeline``).
 
 Workers that share the app's user (the app does not run as root) could
 otherwise read whatever it can: the instance folder (``df.sqlite``,
@@ -44,20 +45,28 @@ def wrapper(
     identity: Identity | None,
     network: bool = False,
 ) -> tuple[str, ...]:
-    """The launcher to put before ``command`` so ``hidden`` stays out of reach (() for none).
+    """The launcher to put before ``command`` so ``hidden`` stays out of reach.
 
     ``network``: the worker also gets a network of its own (``confine.py --net``) and,
-    as root, becomes ``identity`` only after the launcher made it.
+    as root, becomes ``identity`` only after the launcher made it. With nothing to hide
+    or cut off, the launcher is still there to make the worker die with the app
+    (``app.scripting.lifeline``); only when no interpreter can run it is it left out
+    (``()``), with a warning.
     """
     kept = _hideable(hidden, command, identity) if hidden else []
-    if not kept and not network:
-        return ()
     options = [part for path in kept for part in ("--hide", path)]
     if network:
         options = ["--net", *options]
         if identity is not None:
             options = [*options, "--user", f"{identity.uid}:{identity.gid}"]
-    return (_launcher_python(identity), "-I", "-S", str(CONFINE), *options, "--")
+    try:
+        python = _launcher_python(identity)
+    except OSError as exc:
+        if options:
+            raise
+        _warn_once(f"script workers will outlive an app process killed with SIGKILL: {exc}")
+        return ()
+    return (python, "-I", "-S", str(CONFINE), *options, "--")
 
 
 def _hideable(hidden: tuple[str, ...], command: list[str], identity: Identity | None) -> list[str]:

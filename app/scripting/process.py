@@ -17,6 +17,8 @@ A worker is confined the same way whatever its language, by the parent:
   missing, before the worker is given any script): data segment (``RLIMIT_DATA``, which unlike an
   address-space limit lets V8 and the JVM reserve address space), CPU seconds
   over its whole life, processes, written file size, no core files;
+- it dies with the app process, even one killed with SIGKILL: the wrapper
+  asks the kernel for that (``app.scripting.lifeline``);
 - its standard output and error go to a pipe the pool drains while a script
   runs (lines become the run's output); the protocol has its own pipe pair,
   whose worker ends are passed as the two last command-line arguments
@@ -43,6 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.scripting import lifeline
 from app.scripting.launcher.confine import EGRESS_FD_VARIABLE
 
 logger = logging.getLogger(__name__)
@@ -212,18 +215,22 @@ class WorkerProcess:
             egress_ours, egress_theirs = socket.socketpair()
             passed.append(egress_theirs.fileno())
             environment[EGRESS_FD_VARIABLE] = str(egress_theirs.fileno())
+        if wrapper:
+            environment[lifeline.PARENT_PID_VARIABLE] = str(os.getpid())
         launcher = _prlimit_command(limits)
         try:
-            proc = subprocess.Popen(  # noqa: S603 - our own worker program, no shell
-                [*launcher, *wrapper, *command, str(request_read), str(reply_write)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=tuple(passed),
-                cwd=home,
-                env=environment,
-                process_group=0,
-                **ids,
+            proc = lifeline.spawn(
+                lambda: subprocess.Popen(  # noqa: S603 - our own worker program, no shell
+                    [*launcher, *wrapper, *command, str(request_read), str(reply_write)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=tuple(passed),
+                    cwd=home,
+                    env=environment,
+                    process_group=0,
+                    **ids,
+                )
             )
         except BaseException:
             for fd in (request_read, request_write, reply_read, reply_write):

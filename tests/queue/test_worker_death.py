@@ -22,6 +22,7 @@ from tests.queue.conftest import wait_for
 from tests.queue.jobs import lines
 from tests.queue.test_reliability import status
 from tests.queue.test_worker import enqueue
+from tests.scripting.pyrun import worker_children
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -123,3 +124,30 @@ def test_a_killed_idle_workers_scheduler_dies_and_a_new_worker_takes_over(
     mark = str(tmp_path / "mark")
     enqueue(qapp, "touch", {"path": mark}, delay=1)  # only a scheduler moves it to the queue
     wait_for(lambda: lines(mark), timeout=30)
+
+
+def test_a_killed_workers_running_script_dies_with_it(qadmin, cli):
+    body = {
+        "name": "nap",
+        "label": "Nap",
+        "type": "python",
+        "is_active": True,
+        "config": {"content": "import time\ntime.sleep(60)", "queued": True},
+    }
+    assert qadmin.post("system/service", json=body).status_code == 201
+    assert qadmin.post("nap", json={}).status_code == 202
+    first = cli.start("queue", "work")
+    workers: list[int] = []
+    try:
+        workers = wait_for(lambda: worker_children(first.pid), timeout=60)
+
+        kill_alone(first)
+
+        wait_for(lambda: not any(alive(pid) for pid in workers), timeout=10)
+    finally:
+        kill_group(first)
+        for pid in workers:  # a test that failed leaves them: they have groups of their own
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

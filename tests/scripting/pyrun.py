@@ -128,11 +128,12 @@ def gone(pid: int, start: int, seconds: float = 10.0) -> bool:
     return True
 
 
-def worker_children() -> list[int]:
-    """This process's live child processes running a script worker program."""
+def worker_children(parent: int | None = None) -> list[int]:
+    """The live child processes of ``parent`` (default: this one) running a script worker."""
+    parent = os.getpid() if parent is None else parent
     mine = []
     for pid, ppid, _group, state, _start in processes():
-        if ppid != os.getpid() or state == "Z":
+        if ppid != parent or state == "Z":
             continue
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as cmdline:

@@ -15,6 +15,11 @@ this process and everything it runs may do, then replaces itself with
 - ``--probe-net``: only say whether a namespace can be made here (exit 0, or 1
   with the reason), for the app to decide whether network-isolated engines run.
 
+Last, when the environment names ``CONFINE_PARENT_PID`` (the app's pid), it asks
+for SIGKILL when its parent ends (``PR_SET_PDEATHSIG``: the switch to the script
+user cleared the app's setting) and exits if its parent is no longer the app
+(``app.scripting.lifeline``).
+
 Landlock grants rather than denies: every entry of ``/`` is granted all file
 rights, except that a folder on the way to a hidden path is not granted as a
 whole but entry by entry, one level down, until the hidden path itself is left
@@ -35,6 +40,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
 import sys
 
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446
@@ -43,6 +49,7 @@ _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_PDEATHSIG = 1
 
 _FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
 """Rights that apply to a file (execute, write, read, truncate, ioctl on devices); a rule
@@ -193,6 +200,10 @@ def restrict(hidden: list[str], connect_port: int | None = None) -> None:
 EGRESS_FD_VARIABLE = "CONFINE_EGRESS_FD"
 """Environment variable naming the fd the egress listener goes down (removed before exec)."""
 
+PARENT_PID_VARIABLE = "CONFINE_PARENT_PID"
+"""Environment variable naming the app's pid, whose end the worker is to die with (removed
+before exec)."""
+
 
 def _siblings() -> tuple:
     """``netns`` and ``syscalls``, loaded from this file's folder (no app import)."""
@@ -236,6 +247,7 @@ def confine(options: dict) -> None:
     """Apply ``options`` to this process (see the module's docstring); ``OSError`` if not all."""
     netns = syscalls = None
     egress_fd = os.environ.pop(EGRESS_FD_VARIABLE, None)
+    parent = os.environ.pop(PARENT_PID_VARIABLE, None)
     if options["net"]:
         netns, syscalls = _siblings()
         netns.enter_new_namespace()
@@ -250,6 +262,17 @@ def confine(options: dict) -> None:
         restrict(options["hide"], port)
     if syscalls is not None:
         syscalls.install()
+    if parent is not None:
+        die_with(parent)
+
+
+def die_with(parent: str) -> None:
+    """Ask for SIGKILL when this process's parent ends; ``OSError`` when the parent is not
+    (or no longer) the process ``parent`` names."""
+    if _libc().prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0):
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if not parent.isdigit() or os.getppid() != int(parent):
+        raise OSError(f"the app process that started this worker ({parent}) has ended")
 
 
 def main(argv: list[str]) -> int:
