@@ -19,7 +19,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -39,21 +38,6 @@ ALL = "all"
 MAX_ENTRIES = 10_000
 """Entries one process keeps (least recently used go first): unknown API keys are
 cached as misses too, and must not grow memory without bound."""
-
-
-@dataclass(frozen=True)
-class ServiceInfo:
-    """A service row as plain values, safe to keep between requests."""
-
-    id: int
-    name: str
-    label: str | None
-    description: str | None
-    type: str
-    is_active: bool
-    mutable: bool
-    deletable: bool
-    config: dict[str, Any] = field(default_factory=dict)
 
 
 _STAMPS = sa.select(CacheStamp.__table__.c.key, CacheStamp.__table__.c.version)

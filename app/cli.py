@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.errors import ValidationFailed
+from app.vocabulary.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from flask import Flask

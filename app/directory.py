@@ -7,15 +7,30 @@ safely between threads and never go stale across workers (see ``app.cache``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from app.cache import ServiceInfo, get_cache
-from app.errors import NotFound
+from app.cache import get_cache
 from app.extensions import db
 from app.models import App, Lookup, Role, RoleServiceAccess, Service, User
+from app.vocabulary.errors import NotFound
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A service row as plain values, safe to keep between requests."""
+
+    id: int
+    name: str
+    label: str | None
+    description: str | None
+    type: str
+    is_active: bool
+    mutable: bool
+    deletable: bool
+    config: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -153,8 +153,8 @@ def create_admin(
     from marshmallow import EXCLUDE, ValidationError
 
     from app.access import passwords
-    from app.errors import ValidationFailed
     from app.schemas.user import UserSchema
+    from app.vocabulary.errors import ValidationFailed
 
     data = {
         "email": email,

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from app.errors import BadRequest
+from app.vocabulary.errors import BadRequest
 
 
 def unsendable_reason(value: Any) -> str | None:

@@ -24,10 +24,10 @@ from sqlalchemy import event
 
 from app import pooling
 from app.disconnects import driver_lost
-from app.errors import StoreUnavailable
 from app.extensions import db
 from app.models import CacheStamp
 from app.read_retry import note_disconnect
+from app.vocabulary.errors import StoreUnavailable
 
 _STAMPS = sa.select(CacheStamp.__table__.c.key, CacheStamp.__table__.c.version)
 _LOCK = threading.Lock()

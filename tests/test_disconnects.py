@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.disconnects import driver_lost, is_unavailable
-from app.errors import StoreUnavailable
 from app.services.system.batch import as_api_error
+from app.vocabulary.errors import StoreUnavailable
 from tests.dbservers import SERVER_URLS, unavailable
 from tests.private_servers import free_port
 

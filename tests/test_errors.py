@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from app.access import authz
 from app.services import SERVICE_TYPES
-from app.services.base import BaseService, ServiceRequest
+from app.services.base import BaseService
+from app.vocabulary.calls import ServiceRequest
 from tests import dbservers
 from tests.conftest import (
     ADMIN_KEY,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app.access import check_call
-from app.errors import BadRequest, Forbidden, MethodNotAllowed
 from app.services import SERVICE_TYPES
-from app.services.base import Requestor, ServiceRequest, parse_api_path
+from app.vocabulary.calls import Requestor, ServiceRequest
+from app.vocabulary.errors import BadRequest, Forbidden, MethodNotAllowed
+from app.vocabulary.paths import parse_api_path
 from tests.conftest import (
     ADMIN_KEY,
     Api,

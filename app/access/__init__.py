@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Flask
 
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
 
 def api_endpoint(view):

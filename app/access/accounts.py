@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.access import passwords, sessions, tokens
-from app.errors import BadRequest, Unauthorized
 from app.extensions import db
 from app.models import App, User, utcnow
 from app.records.clauses import to_bool
+from app.vocabulary.errors import BadRequest, Unauthorized
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
@@ -175,8 +175,8 @@ def update_profile(actor: Actor | None, payload: Any) -> dict[str, Any]:
     """Update the caller's own profile; changing the e-mail needs the current password."""
     from marshmallow import EXCLUDE, ValidationError
 
-    from app.errors import ValidationFailed
     from app.schemas.user import UserSchema
+    from app.vocabulary.errors import ValidationFailed
 
     user = _session_user(actor)
     payload = payload if isinstance(payload, dict) else {}
@@ -215,7 +215,7 @@ def update_profile(actor: Actor | None, payload: Any) -> dict[str, Any]:
 
 def check_profile_references(user: User, data: dict[str, Any]) -> None:
     """A 400 (not a database error) for a default app that does not exist or a taken username."""
-    from app.errors import ValidationFailed
+    from app.vocabulary.errors import ValidationFailed
 
     app_id = data.get("default_app_id")
     if app_id is not None and db.session.get(App, app_id) is None:

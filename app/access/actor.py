@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.directory import AppInfo, RoleInfo, UserInfo, user_has_app_roles
-from app.services.base import Requestor
+from app.vocabulary.calls import Requestor
 
 
 @dataclass

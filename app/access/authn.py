@@ -23,9 +23,9 @@ from flask import Request
 from app import directory
 from app.access import passwords, throttle, tokens
 from app.access.actor import Actor
-from app.errors import Forbidden, Unauthorized
 from app.extensions import db
 from app.models import User
+from app.vocabulary.errors import Forbidden, Unauthorized
 
 LOGIN_PATHS = ("v2/user/session", "v2/system/admin/session")
 """Where ``POST`` ignores any token (login) and ``PUT`` refreshes it unvalidated."""

@@ -23,27 +23,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from app.errors import BadRequest, Forbidden, Unauthorized
-from app.services.base import Requestor
+from app.vocabulary import verbs
+from app.vocabulary.calls import Requestor
+from app.vocabulary.errors import BadRequest, Forbidden, Unauthorized
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
     from app.directory import RoleInfo
-
-VERB_MASKS = {
-    "GET": 1,
-    "POST": 2,
-    "PUT": 4,
-    "PATCH": 8,
-    "DELETE": 16,
-    "OPTIONS": 32,
-    "HEAD": 64,
-    "COPY": 128,
-    "TRACE": 256,
-    "CONNECT": 512,
-}
-ALL_VERBS = 31
-"""GET | POST | PUT | PATCH | DELETE: what DreamFactory's UI calls "all"."""
 
 EXACT, WILDCARD, SERVICE, ALL = 4, 3, 2, 1
 
@@ -119,7 +105,7 @@ def best_access_row(role: RoleInfo, verb: str, service: str, component: str, req
     """The most specific row that allows ``verb`` (its filters apply to the call), or None."""
     if not role.is_active:
         return None
-    bit = VERB_MASKS.get(verb.upper(), 0)
+    bit = verbs.bit(verb)
     service = service.lower()
     component = normalize_component(component).strip("/")
     best, chosen = 0, None
@@ -134,19 +120,19 @@ def best_access_row(role: RoleInfo, verb: str, service: str, component: str, req
 
 def verb_mask(actor: Actor, service: str, component: str) -> int:
     if actor.is_sys_admin:
-        return ALL_VERBS | VERB_MASKS["OPTIONS"] | VERB_MASKS["HEAD"]
+        return verbs.SERVICE_VERBS
     if actor.role is None:
         return 0
     return role_verb_mask(actor.role, service, component, int(actor.requestor))
 
 
 def can(actor: Actor, verb: str, service: str, component: str = "") -> bool:
-    return bool(verb_mask(actor, service, component) & VERB_MASKS.get(verb.upper(), 0))
+    return bool(verb_mask(actor, service, component) & verbs.bit(verb))
 
 
 def is_access_exception(exceptions: dict[str, int], verb: str, component: str) -> bool:
     mask = exceptions.get(normalize_component(component).strip("/"), 0)
-    return bool(mask & VERB_MASKS.get(verb.upper(), 0))
+    return bool(mask & verbs.bit(verb))
 
 
 def require(

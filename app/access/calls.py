@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING
 from app import directory
 from app.access import authz
 from app.access.actor import ANONYMOUS
-from app.errors import MethodNotAllowed
 from app.services import SERVICE_TYPES
+from app.vocabulary.errors import MethodNotAllowed
+from app.vocabulary.verbs import Verb
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
-KNOWN_VERBS = frozenset(authz.VERB_MASKS)
+KNOWN_VERBS = frozenset(Verb.__members__)
 
 
 def normalize_verb(method: str) -> str:

@@ -27,13 +27,12 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, request
 
 from app.cache import get_cache
-from app.errors import MethodNotAllowed
 from app.extensions import db
 from app.models import CorsConfig
+from app.vocabulary import verbs
+from app.vocabulary.errors import MethodNotAllowed
 
 logger = logging.getLogger(__name__)
-
-VERB_BITS = {"GET": 1, "POST": 2, "PUT": 4, "PATCH": 8, "DELETE": 16, "OPTIONS": 32, "HEAD": 64}
 
 
 @dataclass(frozen=True)
@@ -63,11 +62,11 @@ class CorsRule:
         method = method.upper()
         if method == "HEAD":
             method = "GET"
-        return bool(self.method_mask & VERB_BITS.get(method, 0))
+        return bool(self.method_mask & verbs.bit(method))
 
     @property
     def methods(self) -> list[str]:
-        return [v for v, bit in VERB_BITS.items() if self.method_mask & bit]
+        return verbs.names(self.method_mask)
 
 
 def _split(value: str | None) -> tuple[str, ...]:

@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING
 from flask import after_this_request, g, request
 
 from app import directory
-from app.errors import TooManyRequests, render_api_error
+from app.errors import render_api_error
 from app.limits import windows
 from app.limits.counters import Tally, get_counter_store, peek_event
 from app.limits.rules import Call, LimitInfo, active_limits, applicable
-from app.services.base import Requestor, parse_api_path
+from app.vocabulary.calls import Requestor
+from app.vocabulary.errors import TooManyRequests
+from app.vocabulary.paths import parse_api_path
 
 if TYPE_CHECKING:
     from app.access.actor import Actor

@@ -40,9 +40,9 @@ import sqlalchemy as sa
 from flask import after_this_request, current_app, has_request_context, request
 
 from app import directory
-from app.errors import ApiError, ServiceUnavailable
 from app.extensions import db
 from app.models import EmailTemplate, SystemConfig, User, utcnow
+from app.vocabulary.errors import ApiError, ServiceUnavailable
 
 if TYPE_CHECKING:
     from email.message import EmailMessage

@@ -19,8 +19,8 @@ from app.access.actor import ANONYMOUS
 from app.access.calls import normalize_verb, require_access
 from app.access.cors import apply_cors
 from app.access.limits import enforce_limits
-from app.errors import ServiceUnavailable
-from app.services.base import parse_api_path
+from app.vocabulary.errors import ServiceUnavailable
+from app.vocabulary.paths import parse_api_path
 
 TUNNEL_HEADERS = ("X-HTTP-Method", "X-HTTP-Method-Override", "X-Method-Override")
 """Headers a POST may carry another verb in, in order of precedence (then ``?method=``)."""

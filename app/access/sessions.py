@@ -18,10 +18,10 @@ from flask import current_app, has_request_context, request
 
 from app import directory
 from app.access import passwords, throttle, tokens
-from app.errors import BadRequest, Forbidden, Unauthorized
 from app.extensions import db
 from app.models import User, utcnow
 from app.records.clauses import to_bool
+from app.vocabulary.errors import BadRequest, Forbidden, Unauthorized
 
 if TYPE_CHECKING:
     from app.access.actor import Actor

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from app.errors import ServiceUnavailable, TooManyRequests
 from app.limits import windows
 from app.limits.slots import Hold, Slot, take_slots
+from app.vocabulary.errors import ServiceUnavailable, TooManyRequests
 
 logger = logging.getLogger(__name__)
 

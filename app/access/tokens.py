@@ -21,9 +21,9 @@ import jwt
 import sqlalchemy as sa
 from flask import current_app
 
-from app.errors import Forbidden, Unauthorized
 from app.extensions import db
 from app.models import TokenMap
+from app.vocabulary.errors import Forbidden, Unauthorized
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["iat", "exp", "sub", "user_id", "forever", "jti"]

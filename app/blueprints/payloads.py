@@ -22,8 +22,8 @@ from defusedxml.ElementTree import fromstring as parse_untrusted_xml
 from flask import Request, current_app
 
 from app import directory
-from app.errors import BadRequest, InvalidJson
 from app.services import SERVICE_TYPES
+from app.vocabulary.errors import BadRequest, InvalidJson
 
 TEXT_TYPES = ("text/plain", "text/html")
 SMALL_JSON = 1_000_000

@@ -24,7 +24,8 @@ from app.access.pipeline import TUNNEL_PARAM
 from app.blueprints.payloads import parse_payload, takes_raw_body
 from app.responses import render
 from app.services import dispatch
-from app.services.base import ServiceRequest, parse_api_path
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.paths import parse_api_path
 
 if TYPE_CHECKING:
     from flask import Response

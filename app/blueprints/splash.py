@@ -7,14 +7,14 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from app import seed
 from app.access import authn
-from app.errors import ApiError, ServiceUnavailable, ValidationFailed
 from app.extensions import db
 from app.models import App, Role, Service, User
 from app.responses import render
-from app.services.base import ServiceRequest
 from app.services.system.environment import visible_apps
 from app.setup_lock import SetupLockTimeout, setup_lock
 from app.version import __version__
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import ApiError, ServiceUnavailable, ValidationFailed
 
 bp = Blueprint("splash", __name__)
 

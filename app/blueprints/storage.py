@@ -19,10 +19,10 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from app import directory
-from app.errors import BadRequest
 from app.services import SERVICE_TYPES, build_service, dispatch
-from app.services.base import ServiceRequest
 from app.services.files import LocalFileService
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import BadRequest
 
 bp = Blueprint("storage", __name__)
 

@@ -21,7 +21,7 @@ from typing import IO
 
 from werkzeug.exceptions import ClientDisconnected, HTTPException
 
-from app.errors import ApiError, BadRequest
+from app.vocabulary.errors import ApiError, BadRequest
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ one user's counter.
 from __future__ import annotations
 
 from app.limits.windows import PERIODS
+from app.vocabulary.verbs import DATA_VERB_NAMES
 
 LIMIT_TYPES = (
     "instance",
@@ -26,7 +27,7 @@ LIMIT_TYPES = (
     "instance.role",
 )
 
-LIMIT_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+LIMIT_VERBS = DATA_VERB_NAMES
 """Verbs a limit may be restricted to (none means every verb)."""
 
 

@@ -26,9 +26,9 @@ import time
 import redis
 
 from app import redis_errors
-from app.errors import ServiceUnavailable
 from app.limits import windows
 from app.limits.counters import Counter, CounterStoreDown
+from app.vocabulary.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.errors import ServiceUnavailable
 from app.limits.counters import (
     CounterStore,
     CounterStoreDown,
@@ -31,6 +30,7 @@ from app.limits.counters import (
     get_fallback_store,
 )
 from app.limits.windows import Window, window_for
+from app.vocabulary.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
-from app.errors import BadRequest
 from app.extensions import db
 from app.limits import keys
 from app.limits.windows import PERIODS
 from app.models import Limit, Role, Service, User
 from app.schemas.common import flag, ref, required_text, text
+from app.vocabulary.errors import BadRequest
 
 DUPLICATE = "A limit already exists with those parameters. No records added."
 SCOPE_FIELDS = ("type", "rate", "period", "user_id", "role_id", "service_id", "endpoint", "verb")

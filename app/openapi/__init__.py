@@ -30,7 +30,8 @@ from app.openapi.document import Spec
 from app.records.clauses import to_bool
 
 if TYPE_CHECKING:
-    from app.services.base import BaseService, ServiceRequest
+    from app.services.base import BaseService
+    from app.vocabulary.calls import ServiceRequest
 
 Builder = Callable[["BaseService", Spec, Reach], None]
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.access.authz import VERB_MASKS, normalize_component, verb_mask
+from app.access.authz import normalize_component, verb_mask
+from app.vocabulary import verbs
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
-
-EVERYTHING = sum(VERB_MASKS.values())
 
 
 @dataclass(frozen=True)
@@ -43,17 +42,17 @@ class Reach:
         return f"role:{role}:{int(actor.requestor)}"
 
     def mask(self, component: str) -> int:
-        """The verbs (``VERB_MASKS`` bits) the caller may use on ``component``."""
+        """The verbs (``app.vocabulary.verbs`` bits) the caller may use on ``component``."""
         if self.is_admin:
-            return EVERYTHING
+            return verbs.EVERY_VERB
         assert self.actor is not None
         found = verb_mask(self.actor, self.service, component)
         return found | self.exceptions.get(normalize_component(component).strip("/"), 0)
 
     def allows(self, verb: str, component: str) -> bool:
-        return bool(self.mask(component) & VERB_MASKS.get(verb.upper(), 0))
+        return bool(self.mask(component) & verbs.bit(verb))
 
     def public(self, verb: str, component: str) -> bool:
         """Whether the call needs no credentials at all (an access exception)."""
         mask = self.exceptions.get(normalize_component(component).strip("/"), 0)
-        return bool(mask & VERB_MASKS.get(verb.upper(), 0))
+        return bool(mask & verbs.bit(verb))

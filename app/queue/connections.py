@@ -24,7 +24,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from app import redis_errors
-from app.errors import ServiceUnavailable
+from app.vocabulary.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from app.errors import ApiError
+from app.vocabulary.errors import ApiError
 
 if TYPE_CHECKING:
     from flask import Flask

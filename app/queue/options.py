@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.errors import ValidationFailed
+from app.vocabulary.errors import ValidationFailed
 
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 OPTION_NAMES = ("queue", "connection", "delay", "tries", "timeout", "backoff")

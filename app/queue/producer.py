@@ -30,8 +30,8 @@ from flask import current_app
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from app.errors import ServiceUnavailable, ValidationFailed
 from app.queue import connections, options, signing
+from app.vocabulary.errors import ServiceUnavailable, ValidationFailed
 
 logger = logging.getLogger(__name__)
 

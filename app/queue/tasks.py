@@ -24,11 +24,11 @@ import orjson
 import sqlalchemy as sa
 
 from app import directory
-from app.errors import ApiError, error_body
 from app.extensions import db
 from app.models.scheduler import SchedulerTask, TaskLog, utcnow
 from app.responses import dumps
-from app.services.base import Requestor, ServiceRequest
+from app.vocabulary.calls import Requestor, ServiceRequest
+from app.vocabulary.errors import ApiError, error_body
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.records.values import TRUE_WORDS
+from app.vocabulary.errors import BadRequest
 
 NATIVE_NULLS_ORDER = frozenset({"postgresql", "sqlite", "oracle"})
 """Dialect names whose SQL has ``NULLS FIRST`` / ``NULLS LAST``."""

@@ -52,9 +52,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.records.tokens import Token, tokenize, unparsable
 from app.records.values import coerce_pattern, coerce_value, is_text_column
+from app.vocabulary.errors import BadRequest
 
 MAX_DEPTH = 64
 """Deepest nesting of parentheses and NOTs accepted, in levels."""

@@ -17,8 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.records.values import coerce_pattern, coerce_value, is_text_column
+from app.vocabulary.errors import BadRequest
 
 COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "=": operator.eq,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.errors import BadRequest
+from app.vocabulary.errors import BadRequest
 
 SYMBOLS = ("&&", "||", ">=", "<=", "!=", "<>", "=", ">", "<")
 """Operator symbols, longest first so ``>=`` wins over ``>``."""

@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.sendable import unsendable_reason
+from app.vocabulary.errors import BadRequest
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t", "on"})
 """Spellings read as true (compared lower-cased), as DreamFactory's ``to_bool``."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.schemas.common import MAX_ID, flag, required_text, text
+from app.vocabulary.verbs import SERVICE_VERB_NAMES
 
-CORS_VERBS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+CORS_VERBS = list(SERVICE_VERB_NAMES)
 
 
 class CorsSchema(Schema):

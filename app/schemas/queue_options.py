@@ -13,8 +13,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from app.errors import ValidationFailed
 from app.queue import options
+from app.vocabulary.errors import ValidationFailed
 
 
 def check_options(config: dict[str, Any], queued: bool, prefix: str = "") -> None:

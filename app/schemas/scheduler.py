@@ -5,8 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.schemas.common import flag, ref, required_text, text
+from app.vocabulary.verbs import DATA_VERB_NAMES
 
-TASK_VERBS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+TASK_VERBS = list(DATA_VERB_NAMES)
 
 
 class SchedulerTaskSchema(Schema):

@@ -38,14 +38,15 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.errors import ApiError
 from app.scripting import queueing, runner, shapes
 from app.scripting.scripts import ScriptInfo, forget_linked_files, get_index
+from app.vocabulary.errors import ApiError
 
 if TYPE_CHECKING:
-    from app.cache import ServiceInfo
+    from app.directory import ServiceInfo
     from app.scripting.engine import ScriptResult
-    from app.services.base import BaseService, ServiceRequest, ServiceResponse
+    from app.services.base import BaseService
+    from app.vocabulary.calls import ServiceRequest, ServiceResponse
 
 PRE, POST, QUEUED, FINAL = "pre_process", "post_process", "queued", ""
 

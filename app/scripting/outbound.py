@@ -23,7 +23,7 @@ import requests
 from flask import current_app
 
 from app import outbound_http
-from app.errors import ApiError, BadGateway, BadRequest, Forbidden, GatewayTimeout
+from app.vocabulary.errors import ApiError, BadGateway, BadRequest, Forbidden, GatewayTimeout
 
 logger = logging.getLogger(__name__)
 

@@ -34,19 +34,21 @@ import orjson
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from app.errors import ApiError, BadRequest, TooManyRequests, error_body
 from app.responses import dumps
-from app.services.base import Requestor, ServiceRequest, parse_api_path
 from app.version import __version__
+from app.vocabulary.calls import Requestor, ServiceRequest
+from app.vocabulary.errors import ApiError, BadRequest, TooManyRequests, error_body
+from app.vocabulary.paths import parse_api_path
+from app.vocabulary.verbs import DATA_VERB_NAMES
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
     from app.scripting.engine import ApiCallback
-    from app.services.base import ServiceResponse
+    from app.vocabulary.calls import ServiceResponse
 
 logger = logging.getLogger(__name__)
 
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+VERBS = DATA_VERB_NAMES
 MAX_RAW_CHARS = 10 * 1024 * 1024
 """Characters of a raw (non-JSON) answer handed to a script."""
 

@@ -39,7 +39,6 @@ import time
 import weakref
 from typing import Any
 
-from app.errors import ApiError
 from app.scripting import hiding
 from app.scripting.channel import (
     Channel,
@@ -58,6 +57,7 @@ from app.scripting.process import (
     WorkerProcess,
     protect_parent,
 )
+from app.vocabulary.errors import ApiError
 
 logger = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app.errors import ServiceUnavailable
+from app.vocabulary.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def run_queued(job: dict[str, Any]) -> None:
     from app.scripting import runner
     from app.scripting.scripts import get_index
     from app.services import build_service
-    from app.services.base import Requestor, ServiceRequest
+    from app.vocabulary.calls import Requestor, ServiceRequest
 
     actor = rebuild_actor(job.get("actor") or {})
     view = job.get("request") or (job.get("event") or {}).get("request") or {}

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
-from app.errors import ApiError, ServiceUnavailable
 from app.scripting import stats
 from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
+from app.vocabulary.errors import ApiError, ServiceUnavailable
 
 if TYPE_CHECKING:
     from app.scripting.engine import Engine
     from app.scripting.scripts import ScriptInfo
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
 logger = logging.getLogger(__name__)
 

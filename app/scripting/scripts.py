@@ -28,10 +28,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import directory
-from app.cache import ServiceInfo, bump_now, get_cache
-from app.errors import ApiError, InternalServerError
+from app.cache import bump_now, get_cache
+from app.directory import ServiceInfo
 from app.extensions import db
 from app.models import EventScript
+from app.vocabulary.errors import ApiError, InternalServerError
 
 SCRIPT_TYPES = ("python", "python3", "nodejs", "php", "v8js")
 """Service types that are scripted services (their config may link code from a file)."""
@@ -115,7 +116,7 @@ def code_of(script: ScriptInfo) -> str:
 
 def _read_linked(script: ScriptInfo) -> str:
     from app.services import dispatch
-    from app.services.base import Requestor, ServiceRequest
+    from app.vocabulary.calls import Requestor, ServiceRequest
 
     storage = directory.get_service_by_id(int(script.storage_service_id or 0))
     path = (script.storage_path or "").strip("/")

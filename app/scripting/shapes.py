@@ -26,9 +26,9 @@ from typing import Any
 import orjson
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.errors import ApiError, BadRequest, InternalServerError, error_body
 from app.responses import dumps
-from app.services.base import ServiceRequest, ServiceResponse
+from app.vocabulary.calls import ServiceRequest, ServiceResponse
+from app.vocabulary.errors import ApiError, BadRequest, InternalServerError, error_body
 
 DROPPED_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-encoding", "content-length"}

@@ -33,9 +33,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import redis_errors
-from app.errors import ServiceUnavailable
 from app.extensions import db
 from app.models.script import ScriptStat
+from app.vocabulary.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     from flask import Flask

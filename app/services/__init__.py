@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from app.errors import Forbidden, NotFound
+from app.vocabulary.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from app.cache import ServiceInfo
+    from app.directory import ServiceInfo
     from app.services.base import BaseService
 
 logger = logging.getLogger(__name__)

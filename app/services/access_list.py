@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from app.access.authz import verb_mask
 
 if TYPE_CHECKING:
-    from app.services.base import BaseService, ServiceRequest
+    from app.services.base import BaseService
+    from app.vocabulary.calls import ServiceRequest
 
 
 def components(resource: str, names: Iterable[str]) -> list[str]:

@@ -1,122 +1,25 @@
-"""The service request and response objects, and the base of every service type.
+"""The base of every service type: resources, verbs it answers, the listing of resources.
 
-Services never see Flask's request: the REST controller, scripts' inline
-``platform.api`` calls and queued jobs all build a ``ServiceRequest`` and take
-the same path (access control, then the service), so a service cannot tell
-them apart except by ``requestor``.
+Services never see Flask's request: they receive a ``ServiceRequest``
+(``app.vocabulary.calls``) however the call arrived.
 """
 
 from __future__ import annotations
 
-import enum
-import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from app.errors import BadRequest, NotFound
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import BadRequest, NotFound
+from app.vocabulary.verbs import SERVICE_VERB_NAMES
 
 if TYPE_CHECKING:
     from marshmallow import Schema
 
-    from app.access.actor import Actor
-    from app.cache import ServiceInfo
+    from app.directory import ServiceInfo
     from app.services.event_paths import EventTarget
 
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")
-
-
-class Requestor(enum.IntEnum):
-    """Who is calling: a client over HTTP or a server-side script (role ``requestor_mask`` bits)."""
-
-    API = 1
-    SCRIPT = 2
-
-
-@dataclass
-class ServiceRequest:
-    """One call to a service, independent of how it arrived."""
-
-    method: str
-    service: str
-    resource: str = ""
-    params: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    payload: Any = None
-    content: bytes = b""
-    content_type: str | None = None
-    requestor: Requestor = Requestor.API
-    actor: Actor | None = None
-    uri: str = ""
-    api_version: str = "2.0"
-    stream: Any = None
-    """A body left unread for services that stream uploads (``raw_body``): the input stream,
-    or for a multipart body its uploaded files (field name → werkzeug ``FileStorage``,
-    spooled to disk); None when the body was read into ``content``."""
-    remote_addr: str | None = None
-    """The client's address (after ProxyFix) for HTTP calls; None for internal ones."""
-    query: list[tuple[str, str]] | None = None
-    """Every query pair when a name repeats (``params`` holds each name's first value
-    only): names in order of first appearance, each with its values in the order sent;
-    None when ``params`` says it all."""
-    head: bool = False
-    """The client asked with HEAD: handled as GET (access, events, caching) and the body
-    dropped by the server; a service that proxies the call may send HEAD on instead."""
-
-    def __post_init__(self) -> None:
-        self.method = self.method.upper()
-        self.service = self.service.lower()
-        self.resource = self.resource.lstrip("/")
-        self.headers = {k.lower(): v for k, v in self.headers.items()}
-
-    @property
-    def segments(self) -> list[str]:
-        """The resource path split on ``/`` (a trailing slash yields no empty segment)."""
-        return [s for s in self.resource.split("/") if s != ""]
-
-    def param(self, name: str, default: Any = None) -> Any:
-        return self.params.get(name, default)
-
-    def option(self, name: str, default: Any = None) -> Any:
-        """A record option from the query, else from a JSON object body (as DreamFactory does)."""
-        if name in self.params:
-            return self.params[name]
-        if isinstance(self.payload, dict) and name in self.payload:
-            return self.payload[name]
-        return default
-
-    def to_event(self) -> dict[str, Any]:
-        """The ``event.request`` shape scripts receive."""
-        return {
-            "api_version": self.api_version,
-            "method": self.method,
-            "parameters": dict(self.params),
-            "headers": dict(self.headers),
-            "payload": self.payload,
-            "content": self.content.decode("utf-8", "replace") if self.content else "",
-            "content_type": self.content_type,
-            "uri": self.uri,
-            "service": self.service,
-            "resource": self.resource,
-        }
-
-
-@dataclass
-class ServiceResponse:
-    """What a service answers: data to serialize, or raw bytes / a stream with a content type."""
-
-    content: Any = None
-    status: int = 200
-    content_type: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def is_raw(self) -> bool:
-        return (
-            isinstance(self.content, bytes | bytearray)
-            or hasattr(self.content, "__iter__")
-            and (not isinstance(self.content, dict | list | str))
-        )
+VERBS = SERVICE_VERB_NAMES
 
 
 Handler = Callable[[ServiceRequest, list[str]], Any]
@@ -279,21 +182,3 @@ def list_resources(request: ServiceRequest, infos: Iterable[dict[str, Any]]) -> 
         return {"resource": infos}
     wanted = [f.strip() for f in fields.split(",") if f.strip()]
     return {"resource": [{k: i.get(k) for k in wanted if k in i} for i in infos]}
-
-
-_VERSION = re.compile(r"^v[0-9.]+$")
-
-
-def parse_api_path(path: str) -> tuple[str | None, str, str]:
-    """Split ``v2/db/_table/x/`` into (version, service, resource); the service may be ``""``.
-
-    A trailing slash stays on the resource (file services read it as "folder")
-    and ``..`` segments are dropped, as DreamFactory does.
-    """
-    parts = path.split("/")
-    version = None
-    if parts and _VERSION.match(parts[0]):
-        version = parts.pop(0)
-    service = parts.pop(0).lower() if parts else ""
-    resource = "/".join(p for p in parts if p != "..")
-    return version, service, resource

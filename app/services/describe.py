@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import EXCLUDE, ValidationError, fields
 
-from app.errors import ValidationFailed
 from app.schemas.common import flatten_messages
+from app.vocabulary.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from app.services.base import BaseService

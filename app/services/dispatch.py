@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, Any
 from flask import Response
 
 from app import directory
-from app.errors import ApiError
 from app.extensions import release_failed_flush
 from app.responses import render
 from app.scripting import events, scripts
 from app.services import SERVICE_TYPES, build_service
-from app.services.base import BaseService, ServiceRequest, ServiceResponse
+from app.services.base import BaseService
+from app.vocabulary.calls import ServiceRequest, ServiceResponse
+from app.vocabulary.errors import ApiError
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
-    from app.cache import ServiceInfo
+    from app.directory import ServiceInfo
 
 ROOT_FIELDS = ("id", "name", "label", "description", "type")
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from app import directory
-from app.errors import Forbidden, NotFound
 from app.records.clauses import to_bool
-from app.services.base import BaseService, ServiceRequest, unsupported_verb
+from app.services.base import BaseService, unsupported_verb
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import Forbidden, NotFound
 
 
 class ApiDocsService(BaseService):

@@ -33,14 +33,16 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.errors import ApiError
+from app.vocabulary.errors import ApiError
+from app.vocabulary.verbs import DATA_VERB_NAMES
 
 if TYPE_CHECKING:
-    from app.services.base import BaseService, Resource, ServiceRequest
+    from app.services.base import BaseService, Resource
+    from app.vocabulary.calls import ServiceRequest
 
 logger = logging.getLogger(__name__)
 
-VERBS = ("get", "post", "put", "patch", "delete")
+VERBS = tuple(verb.lower() for verb in DATA_VERB_NAMES)
 """Verbs events are named for (lower-case, as in ``db._table.todo.get.pre_process``)."""
 
 FILE_GROUP = "File"

@@ -11,10 +11,11 @@ import pytest
 from app.access import authz
 from app.access.actor import Actor
 from app.directory import AccessRow, AppInfo, RoleInfo, UserInfo
-from app.errors import BadRequest, Forbidden, Unauthorized
-from app.services.base import Requestor
+from app.vocabulary.calls import Requestor
+from app.vocabulary.errors import BadRequest, Forbidden, Unauthorized
+from app.vocabulary.verbs import DATA_VERBS, Verb
 
-V = authz.VERB_MASKS
+V = Verb.__members__
 API, SCRIPT = int(Requestor.API), int(Requestor.SCRIPT)
 
 
@@ -50,7 +51,7 @@ def check(r: RoleInfo, service=None, component=None, requestor=API) -> int:
 
 def test_sys_admin():
     admin = Actor(user=user(is_sys_admin=True))
-    assert authz.verb_mask(admin, "system", "*") & authz.ALL_VERBS == authz.ALL_VERBS
+    assert authz.verb_mask(admin, "system", "*") & DATA_VERBS == DATA_VERBS
     assert authz.verb_mask(Actor(user=user()), "system", "*") == 0
 
 

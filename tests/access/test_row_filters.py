@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from app.access.actor import Actor
 from app.access.row_filters import service_filters
 from app.directory import AccessRow, RoleInfo, UserInfo
-from app.errors import BadRequest
 from app.records.server_filters import record_allowed, to_condition
+from app.vocabulary.errors import BadRequest
 from tests import dbservers
 
 metadata = sa.MetaData()

@@ -104,7 +104,7 @@ def test_scripts_and_admins_are_exempt(world, clock):
     from app import directory
     from app.access.actor import Actor
     from app.access.limits import LimitExceeded, check_limits, require_within_limits
-    from app.services.base import Requestor
+    from app.vocabulary.calls import Requestor
 
     world.limit(type="instance.role", role_id=world.role_id, rate=1)
     with world.app.test_request_context():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import ValidationFailed
 from app.queue.options import parse
+from app.vocabulary.errors import ValidationFailed
 
 DEFAULTS = {"QUEUE_DEFAULT": "default", "QUEUE_TRIES": 1, "QUEUE_TIMEOUT": 60, "QUEUE_BACKOFF": 10}
 

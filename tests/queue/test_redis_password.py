@@ -104,9 +104,9 @@ def test_every_redis_client_uses_the_password_in_the_url(locked_app, locked_redi
 def test_a_wrong_or_missing_password_is_a_clear_error_that_never_shows_it(
     locked_app, locked_redis, tmp_path, caplog, monkeypatch, password, says
 ):
-    from app.errors import ServiceUnavailable
     from app.limits import redis_store
     from app.limits.counters import count_event
+    from app.vocabulary.errors import ServiceUnavailable
 
     application = locked_app(password)
     runner = Cli(application)

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.records.clauses import (
     parse_aggregate_fields,
     parse_fields,
@@ -18,6 +17,7 @@ from app.records.clauses import (
     parse_order,
     to_bool,
 )
+from app.vocabulary.errors import BadRequest
 from tests import dbservers
 
 ROWS = [

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.records.filters import MAX_CONDITIONS, parse_filter
+from app.vocabulary.errors import BadRequest
 from tests import dbservers
 
 ROWS = [

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.records.values import coerce_value, converter
+from app.vocabulary.errors import BadRequest
 
 COLUMNS = [
     sa.Column("n", sa.Integer),

@@ -12,11 +12,11 @@ import threading
 
 import pytest
 
-from app.errors import NotFound
 from app.scripting import isolation
 from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.nodejs import NODEJS, NodeJsEngine
 from app.scripting.pool import PoolSettings
+from app.vocabulary.errors import NotFound
 from tests.conftest import SCRIPT_USER, assert_error
 from tests.scripting.helpers import create_script_service, save_script
 from tests.scripting.pyrun import echo_api, leaders, run, wait_gone, worker_children

@@ -12,10 +12,10 @@ import threading
 
 import pytest
 
-from app.errors import ApiError
 from app.scripting.engines.python import PythonRuntime, choose_interpreter
 from app.scripting.pool import PoolSettings, WorkerPool
 from app.scripting.process import identity_for
+from app.vocabulary.errors import ApiError
 from tests.scripting.pyrun import gone, leaders, make_run, run, wait_gone, worker_children
 
 PYTHON = choose_interpreter(None, identity_for("nobody"))

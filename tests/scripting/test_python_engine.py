@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import NotFound
 from app.scripting import isolation
 from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.python import (
@@ -25,6 +24,7 @@ from app.scripting.engines.python import (
 )
 from app.scripting.pool import PoolSettings
 from app.scripting.process import accessible_to, identity_for
+from app.vocabulary.errors import NotFound
 from tests.scripting.pyrun import echo_api, leaders, run, wait_gone
 
 

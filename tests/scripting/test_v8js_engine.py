@@ -13,10 +13,10 @@ import threading
 
 import pytest
 
-from app.errors import NotFound
 from app.scripting.engines import ENGINES, get_engine
 from app.scripting.engines.v8js import V8JS, V8jsEngine
 from app.scripting.pool import PoolSettings
+from app.vocabulary.errors import NotFound
 from tests.conftest import assert_error
 from tests.scripting.pyrun import echo_api, leaders, make_run, wait_gone
 

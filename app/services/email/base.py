@@ -23,11 +23,12 @@ import sqlalchemy as sa
 from flask import current_app
 from marshmallow import Schema, fields, validate
 
-from app.errors import BadRequest, NotFound
 from app.extensions import db
 from app.models import EmailTemplate
-from app.services.base import BaseService, ServiceRequest, unsupported_verb
+from app.services.base import BaseService, unsupported_verb
 from app.services.email.message import compose, decode_addresses, envelope_recipients
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import BadRequest, NotFound
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from email.message import EmailMessage
 from flask import current_app
 from marshmallow import ValidationError, fields, validates
 
-from app.errors import ServiceUnavailable
 from app.services.email.base import EmailService, SenderConfigSchema
+from app.vocabulary.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

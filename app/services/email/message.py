@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from app.errors import BadRequest
+from app.vocabulary.errors import BadRequest
 
 ADDRESS_FIELDS = ("to", "cc", "bcc")
 

@@ -18,8 +18,8 @@ from email.message import EmailMessage
 
 from marshmallow import fields, validate
 
-from app.errors import ApiError, BadRequest, ServiceUnavailable
 from app.services.email.base import EmailService, SenderConfigSchema
+from app.vocabulary.errors import ApiError, BadRequest, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

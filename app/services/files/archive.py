@@ -25,8 +25,8 @@ import zipfile
 from typing import Any
 from urllib.parse import unquote
 
-from app.errors import BadRequest, PayloadTooLarge
 from app.services.files.paths import TMP_PREFIX, Container
+from app.vocabulary.errors import BadRequest, PayloadTooLarge
 
 MAX_ENTRIES = 100_000
 """Entries one archive may hold."""

@@ -15,7 +15,6 @@ import shutil
 import tempfile
 from typing import Any
 
-from app.errors import ApiError, BadRequest, NotFound
 from app.services.files.archive import clear
 from app.services.files.paths import (
     TMP_PREFIX,
@@ -27,6 +26,7 @@ from app.services.files.paths import (
     kind,
     within,
 )
+from app.vocabulary.errors import ApiError, BadRequest, NotFound
 from app.wrapping import wrapped_key
 
 

@@ -42,9 +42,9 @@ from urllib.parse import quote
 from flask import Response
 from werkzeug.http import http_date, parse_date, parse_etags, parse_range_header
 
-from app.errors import ApiError, NotFound
 from app.services.files.listing import content_type
 from app.services.files.paths import TMP_PREFIX, Container, base_name, folder_path
+from app.vocabulary.errors import ApiError, NotFound
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from app import outbound_http
-from app.errors import BadGateway, BadRequest, GatewayTimeout, NotFound, PayloadTooLarge
+from app.vocabulary.errors import BadGateway, BadRequest, GatewayTimeout, NotFound, PayloadTooLarge
 
 
 class PrivateAddress(BadRequest):

@@ -28,7 +28,7 @@ import stat
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.errors import BadRequest, Forbidden, NotFound
+from app.vocabulary.errors import BadRequest, Forbidden, NotFound
 
 TMP_PREFIX = ".~df-tmp-"
 """Names the service gives its scratch files; hidden from listings, refused from clients."""

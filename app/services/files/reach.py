@@ -24,7 +24,7 @@ from app.access import authz
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,16 @@ from typing import Any, ClassVar
 import orjson
 from flask import current_app
 
-from app.errors import (
+from app.records.clauses import to_bool
+from app.responses import dumps
+from app.services.base import BaseService, unsupported_verb
+from app.services.files import delete, download, fetch, items, listing, upload
+from app.services.files.config import LocalFileConfigSchema, container_problem, container_root
+from app.services.files.paths import Container, base_name, clean, clean_name, folder_path, join
+from app.services.files.reach import reach_of
+from app.services.files.upload import Options
+from app.vocabulary.calls import ServiceResponse
+from app.vocabulary.errors import (
     ApiError,
     BadRequest,
     Conflict,
@@ -30,14 +39,6 @@ from app.errors import (
     NotFound,
     NotImplementedYet,
 )
-from app.records.clauses import to_bool
-from app.responses import dumps
-from app.services.base import BaseService, ServiceResponse, unsupported_verb
-from app.services.files import delete, download, fetch, items, listing, upload
-from app.services.files.config import LocalFileConfigSchema, container_problem, container_root
-from app.services.files.paths import Container, base_name, clean, clean_name, folder_path, join
-from app.services.files.reach import reach_of
-from app.services.files.upload import Options
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,6 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from app.errors import BadRequest, InternalServerError, PayloadTooLarge
 from app.services.files import archive
 from app.services.files.paths import (
     TMP_PREFIX,
@@ -39,6 +38,7 @@ from app.services.files.paths import (
     kind,
     parent_of,
 )
+from app.vocabulary.errors import BadRequest, InternalServerError, PayloadTooLarge
 
 NO_KERNEL_COPY = (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP)
 """``copy_file_range`` errors meaning "not between these files here": copy in Python instead."""

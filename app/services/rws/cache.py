@@ -23,8 +23,8 @@ import orjson
 from urllib3 import exceptions as ux
 
 from app import cache
-from app.services.base import ServiceResponse
 from app.services.rws import kv, transport
+from app.vocabulary.calls import ServiceResponse
 
 if TYPE_CHECKING:
     import urllib3

@@ -25,11 +25,10 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from app.schemas.common import flag
 from app.services.base import VERBS
+from app.vocabulary import verbs
 
-VERB_BITS = {"GET": 1, "POST": 2, "PUT": 4, "PATCH": 8, "DELETE": 16, "OPTIONS": 32, "HEAD": 64}
-"""DreamFactory's verb mask bits (``VerbsMask``) for the verbs a service can receive."""
-
-ALL_VERBS = sum(VERB_BITS.values())
+ALL_VERBS = verbs.SERVICE_VERBS
+"""The verbs a parameter or header applies to unless its ``action`` says otherwise."""
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds to wait for the remote to connect, and then for each read of its answer."""
@@ -66,8 +65,8 @@ def verb_mask(value: Any) -> int:
     if isinstance(value, list):
         mask = 0
         for verb in value:
-            bit = VERB_BITS.get(verb.upper()) if isinstance(verb, str) else None
-            if bit is None:
+            bit = verbs.bit(verb) & ALL_VERBS
+            if not bit:
                 raise ValidationError(f"'{verb}' is not a verb.")
             mask |= bit
         return mask

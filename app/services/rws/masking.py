@@ -15,8 +15,8 @@ import re
 import urllib.parse
 from typing import Any
 
-from app.errors import ValidationFailed
 from app.services.describe import MASK
+from app.vocabulary.errors import ValidationFailed
 
 SECRET_NAME = re.compile(r"auth|key|token|secret|passw|signature|cookie|credential", re.I)
 """Header and parameter names whose values are masked without a ``secret`` flag."""

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 from urllib3.fields import format_multipart_header_param
 
-from app.errors import InternalServerError
 from app.responses import dumps
-from app.services.rws.config import VERB_BITS, header_value_problem, url_problem
+from app.services.rws.config import header_value_problem, url_problem
 from app.version import __version__
+from app.vocabulary import verbs
+from app.vocabulary.errors import InternalServerError
 
 if TYPE_CHECKING:
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
 OWN_PARAMS = frozenset({"api_key", "session_token"})
 """Query parameters that are our credentials, never passed on."""
@@ -61,7 +62,7 @@ class Outbound:
 
 
 def applies(item: dict[str, Any], method: str) -> bool:
-    return bool(int(item.get("action", 0)) & VERB_BITS.get(method, 0))
+    return bool(int(item.get("action", 0)) & verbs.bit(method))
 
 
 def _pair(name: str, value: str) -> str:

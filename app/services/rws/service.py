@@ -27,10 +27,11 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
-from app.errors import MethodNotAllowed
-from app.services.base import VERBS, BaseService, ServiceRequest, ServiceResponse
+from app.services.base import VERBS, BaseService
 from app.services.rws import cache, masking, outbound, transport
 from app.services.rws.config import DEFAULT_TIMEOUT, RwsConfigSchema
+from app.vocabulary.calls import ServiceRequest, ServiceResponse
+from app.vocabulary.errors import MethodNotAllowed
 
 logger = logging.getLogger(__name__)
 

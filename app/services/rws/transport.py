@@ -28,8 +28,8 @@ from typing import Any
 import urllib3
 from urllib3 import exceptions as ux
 
-from app.errors import ApiError, BadGateway, GatewayTimeout
 from app.services.rws.outbound import Outbound
+from app.vocabulary.errors import ApiError, BadGateway, GatewayTimeout
 
 logger = logging.getLogger(__name__)
 

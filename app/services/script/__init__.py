@@ -27,13 +27,14 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from app.errors import ApiError
 from app.records.clauses import to_bool
 from app.schemas.common import flag, ref, text
 from app.schemas.queue_options import QueueOptionsSchema
-from app.services.base import BaseService, ServiceRequest, ServiceResponse
+from app.services.base import BaseService
 from app.services.event_paths import VERBS, doc_paths, openapi_doc
 from app.services.rws.config import OpenApiDocument
+from app.vocabulary.calls import ServiceRequest, ServiceResponse
+from app.vocabulary.errors import ApiError
 
 
 class ScriptConfigSchema(QueueOptionsSchema):

@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
-from app.errors import BadRequest
 from app.services.sql.coltypes import server_default, sql_type
 from app.services.sql.ddl import (
     Reference,
@@ -34,6 +33,7 @@ from app.services.sql.ddl import (
 from app.services.sql.describe import default_value
 from app.services.sql.fieldspec import FieldSpec
 from app.services.sql.schema import simple_type
+from app.vocabulary.errors import BadRequest
 
 UNCHANGED: Any = object()
 """An alteration that leaves the column's default as it is."""

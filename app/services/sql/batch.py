@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from app.disconnects import is_unavailable
-from app.errors import ApiError, BadRequest, BatchError, error_dict
+from app.vocabulary.errors import ApiError, BadRequest, BatchError, error_dict
 
 T = TypeVar("T")
 

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.errors import ApiError, BadRequest
 from app.records.server_filters import record_allowed
 from app.services.sql.values import WritePlan, prepare, split_record, write_plan
+from app.vocabulary.errors import ApiError, BadRequest
 
 if TYPE_CHECKING:
     from app.services.sql import keys

@@ -19,9 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 
-from app.errors import BadRequest
 from app.records.values import coerce_value, python_type
 from app.services.sql.fieldspec import MISSING, FieldSpec
+from app.vocabulary.errors import BadRequest
 
 DEFAULT_LENGTH = 255
 """Length of a ``string`` field created without one."""

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.access.row_filters import RowFilter, service_filters
-from app.errors import BadRequest
 from app.records.server_filters import to_condition
 from app.services.sql.relations import Relation, relations_for
+from app.vocabulary.errors import BadRequest
 from app.wrapping import wrapped_key
 
 if TYPE_CHECKING:
-    from app.services.base import ServiceRequest
     from app.services.sql.schema import DbSchema, TableInfo
     from app.services.sql.service import SqlService
+    from app.vocabulary.calls import ServiceRequest
 
 BODY_OPTIONS = frozenset(
     {

@@ -22,11 +22,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import NoSuchTableError, SAWarning
 
-from app.errors import BadRequest, NotFound
 from app.services.sql.coltypes import server_default, sql_type
 from app.services.sql.extras import TABLE_NAME as EXTRAS_TABLE
 from app.services.sql.fieldspec import MAX_NAME, FieldSpec, check_name
 from app.services.sql.schema import normalize
+from app.vocabulary.errors import BadRequest, NotFound
 
 
 def max_name(dialect: sa.Dialect) -> int:

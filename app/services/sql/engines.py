@@ -36,11 +36,11 @@ from flask import current_app
 from sqlalchemy import event
 
 from app import pooling
-from app.errors import ServiceUnavailable
 from app.sqlite_locking import use_wal
+from app.vocabulary.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
-    from app.cache import ServiceInfo
+    from app.directory import ServiceInfo
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.disconnects import is_unavailable
-from app.errors import ApiError, BadRequest, GatewayTimeout, ServiceUnavailable
 from app.sqlite_locking import is_busy
+from app.vocabulary.errors import ApiError, BadRequest, GatewayTimeout, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest, NotFound
 from app.records.values import coerce_value
+from app.vocabulary.errors import BadRequest, NotFound
 
 if TYPE_CHECKING:
     from app.services.sql.context import TableContext

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.access.authz import VERB_MASKS
 from app.records.clauses import parse_ids, to_bool
 from app.services.sql.schema import label_for, plural_for
+from app.vocabulary import verbs
+from app.vocabulary.verbs import DATA_VERB_NAMES
 
 if TYPE_CHECKING:
-    from app.services.base import ServiceRequest
     from app.services.sql.schema import DbSchema
+    from app.vocabulary.calls import ServiceRequest
 
-LISTED_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+LISTED_VERBS = DATA_VERB_NAMES
 
 
 def list_tables(
@@ -44,7 +45,7 @@ def list_tables(
                 "native": [],
                 "plural": facts.get("plural") or plural_for(label),
                 "is_view": is_view,
-                "access": [v for v in LISTED_VERBS if mask & VERB_MASKS[v]],
+                "access": [v for v in LISTED_VERBS if mask & verbs.bit(v)],
             }
         )
     if to_bool(request.option("as_list")):

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.records.clauses import (
     parse_aggregate_fields,
     parse_fields,
@@ -32,11 +31,12 @@ from app.records.clauses import (
 from app.records.filters import parse_filter
 from app.services.sql import relations
 from app.services.sql.describe import describe_table
+from app.vocabulary.errors import BadRequest
 
 if TYPE_CHECKING:
-    from app.services.base import ServiceRequest
     from app.services.sql.context import TableContext
     from app.services.sql.schema import TableInfo
+    from app.vocabulary.calls import ServiceRequest
 
 STREAM_ABOVE = 1000
 """Pages larger than this many rows are fetched through a server-side cursor."""
@@ -184,12 +184,13 @@ def attach_related(
 
 def related_condition(ctx: TableContext, ref):
     """Row filters the caller has on a related table; 403 when the role cannot read it."""
-    from app.access.authz import VERB_MASKS, verb_mask
-    from app.errors import Forbidden
+    from app.access.authz import verb_mask
+    from app.vocabulary.errors import Forbidden
+    from app.vocabulary.verbs import Verb
 
     actor = ctx.request.actor
     if actor is not None and not actor.is_sys_admin:
-        if not verb_mask(actor, ctx.service.name, f"_table/{ref.name}") & VERB_MASKS["GET"]:
+        if not verb_mask(actor, ctx.service.name, f"_table/{ref.name}") & Verb.GET:
             raise Forbidden(
                 f"Access Forbidden. GET access to component '_table/{ref.name}' of service "
                 f"'{ctx.service.name}' is not allowed by this user's role."

@@ -23,9 +23,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest, NotFound
 from app.records.clauses import parse_fields, parse_int, parse_order
 from app.services.sql.schema import DbSchema, TableInfo, label_for
+from app.vocabulary.errors import BadRequest, NotFound
 
 CHUNK = 500
 """Keys per ``IN (...)`` list: a page may hold more keys than a driver binds at once."""

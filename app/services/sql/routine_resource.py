@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from app.access.authz import ALL_VERBS, verb_mask
+from app.access.authz import verb_mask
 from app.records.clauses import parse_ids, to_bool
-from app.services.base import Resource, ServiceRequest, unsupported_verb
+from app.services.base import Resource, unsupported_verb
 from app.services.sql import routine_call
 from app.services.sql.routines import KINDS, find, routines
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.verbs import DATA_VERBS
 
 if TYPE_CHECKING:
     from app.services.sql.service import SqlService
@@ -60,7 +62,7 @@ class RoutineResource(Resource):
             if wanted and name.lower() not in wanted:
                 continue
             if actor is not None and not (
-                verb_mask(actor, self.service.name, f"{self.name}/{name}") & ALL_VERBS
+                verb_mask(actor, self.service.name, f"{self.name}/{name}") & DATA_VERBS
             ):
                 continue
             items.append(routine)

@@ -19,8 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import NotFound
 from app.services.sql.schema import DbSchema, label_for
+from app.vocabulary.errors import NotFound
 
 KINDS = {"_proc": "PROCEDURE", "_func": "FUNCTION"}
 """Resource name → ``routine_type``."""

@@ -27,9 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import NoSuchTableError, SAWarning
 
-from app.errors import NotFound
 from app.records.values import TYPED_PARAMETER_DIALECTS
 from app.services.sql import catalog, extras
+from app.vocabulary.errors import NotFound
 
 
 @dataclass

@@ -27,16 +27,19 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from app.access.authz import ALL_VERBS, VERB_MASKS, require, verb_mask
+from app.access.authz import require, verb_mask
 from app.cache import bump_now
-from app.errors import ApiError, BadRequest, Forbidden, NotFound
 from app.records.clauses import parse_ids, to_bool
-from app.services.base import Resource, ServiceRequest, unsupported_verb
+from app.services.base import Resource, unsupported_verb
 from app.services.sql.describe import describe_field, describe_table
 from app.services.sql.fieldspec import parse_field
 from app.services.sql.listing import list_tables
 from app.services.sql.relations import relations_for
 from app.services.sql.schema_writer import SchemaWriter, parse_table
+from app.vocabulary import verbs
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import ApiError, BadRequest, Forbidden, NotFound
+from app.vocabulary.verbs import DATA_VERBS, Verb
 from app.wrapping import wrapped_key
 
 if TYPE_CHECKING:
@@ -100,12 +103,12 @@ class SchemaResource(Resource):
     def mask(self, request: ServiceRequest, component: str) -> int:
         actor = request.actor
         if actor is None:
-            return ALL_VERBS
-        return verb_mask(actor, self.service.name, component) & ALL_VERBS
+            return DATA_VERBS
+        return verb_mask(actor, self.service.name, component) & DATA_VERBS
 
     def check(self, request: ServiceRequest, verb: str, table: str) -> None:
         """A role must allow ``verb`` on ``_schema/{table}`` (lists name many tables)."""
-        if not self.mask(request, f"_schema/{table}") & VERB_MASKS[verb]:
+        if not self.mask(request, f"_schema/{table}") & verbs.bit(verb):
             raise Forbidden(
                 f"Access Forbidden. {verb} access to component '_schema/{table.lower()}' of "
                 f"service '{self.service.name}' is not allowed by this user's role."
@@ -137,13 +140,13 @@ class SchemaResource(Resource):
 
     def list_schema(self, request, connection, schema: DbSchema) -> Any:
         actor = request.actor
-        if actor is not None and not self.mask(request, "_schema") & VERB_MASKS["GET"]:
+        if actor is not None and not self.mask(request, "_schema") & Verb.GET:
             if actor.role is None or request.payload or request.option("ids"):
                 require(actor, "GET", self.service.name, "_schema")  # raises the denial
             return list_tables(  # DreamFactory's filtered list: what the role reads via _table
                 request,
                 schema,
-                lambda n: verb_mask(actor, self.service.name, f"_table/{n}") & VERB_MASKS["GET"],
+                lambda n: verb_mask(actor, self.service.name, f"_table/{n}") & Verb.GET,
             )
         if request.option("ids") not in (None, "") or _items(request.payload)[0]:
             found = []

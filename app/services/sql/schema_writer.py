@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest, NotFound
 from app.services.sql import extras
 from app.services.sql.alter import apply_plan, foreign_key_of, plan_changes
 from app.services.sql.ddl import (
@@ -32,6 +31,7 @@ from app.services.sql.extras import TABLE_KEYS
 from app.services.sql.fieldspec import MAX_TEXT, FieldSpec, check_name, parse_field
 from app.services.sql.schema import TableInfo, column_df_type
 from app.services.sql.sqlite_rebuild import check_references, foreign_keys_paused
+from app.vocabulary.errors import BadRequest, NotFound
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.cache import bump_now, get_cache
-from app.errors import ApiError
 from app.records.clauses import to_bool
 from app.services.base import BaseService, Resource
 from app.services.sql import errors
@@ -19,6 +18,7 @@ from app.services.sql.engines import WRITES, engine_for
 from app.services.sql.schema import DbSchema
 from app.services.sql.schema_resource import SchemaResource
 from app.services.sql.tables import TableResource
+from app.vocabulary.errors import ApiError
 
 
 class SqlService(BaseService):

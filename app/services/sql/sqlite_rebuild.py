@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.services.sql.ddl import constraint_name, reflect
+from app.vocabulary.errors import BadRequest
 
 if TYPE_CHECKING:
     from app.services.sql.alter import Plan

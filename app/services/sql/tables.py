@@ -15,16 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from app.access.authz import ALL_VERBS, verb_mask
-from app.errors import BadRequest, BatchError, error_dict
+from app.access.authz import verb_mask
 from app.records.clauses import parse_fields, parse_ids, parse_order, to_bool
-from app.services.base import Resource, ServiceRequest, unsupported_verb
+from app.services.base import Resource, unsupported_verb
 from app.services.sql import bulk, key_reads, keys, reader
 from app.services.sql.batch import ACTIONS, check_modes, run_batch, run_single
 from app.services.sql.context import BODY_OPTIONS, TableContext
 from app.services.sql.listing import list_tables
 from app.services.sql.results import cache_key, get_result_cache
 from app.services.sql.writer import Writer
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import BadRequest, BatchError, error_dict
+from app.vocabulary.verbs import DATA_VERBS
 from app.wrapping import wrapped_key, wrapped_list
 
 if TYPE_CHECKING:
@@ -109,7 +111,7 @@ class TableResource(Resource):
 
         def mask_of(name: str) -> int:
             if actor is None:
-                return ALL_VERBS
+                return DATA_VERBS
             return verb_mask(actor, self.service.name, f"_table/{name}")
 
         return list_tables(request, schema, mask_of)

@@ -26,10 +26,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest
 from app.records.values import converter, integer_range, out_of_range, python_type
 from app.services.sql import validation
 from app.services.sql.schema import TableInfo, field_df_type
+from app.vocabulary.errors import BadRequest
 
 EXPRESSIONS: dict[str, Callable[[], Any]] = {
     "NOW()": sa.func.now,

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from app.access.authz import VERB_MASKS, verb_mask
-from app.errors import BadRequest, Forbidden
+from app.access.authz import verb_mask
 from app.records.clauses import to_bool
 from app.records.server_filters import record_allowed
 from app.services.sql import keys
 from app.services.sql.relations import Relation, relations_for
 from app.services.sql.values import prepare, split_record
+from app.vocabulary import verbs
+from app.vocabulary.errors import BadRequest, Forbidden
 
 if TYPE_CHECKING:
     from app.services.sql.context import TableContext
@@ -58,9 +59,8 @@ class Writer:
         """Nested writes reach other tables: the role must allow the verb there too."""
         if table is self.ctx.table or self.actor is None or self.actor.is_sys_admin:
             return
-        if (
-            not verb_mask(self.actor, self.ctx.service.name, f"_table/{table.name}")
-            & VERB_MASKS[verb]
+        if not verb_mask(self.actor, self.ctx.service.name, f"_table/{table.name}") & verbs.bit(
+            verb
         ):
             raise Forbidden(
                 f"Access Forbidden. {verb} access to component '_table/{table.name}' of service "

@@ -8,7 +8,6 @@ from typing import Any
 from flask import current_app, has_request_context
 from flask import request as http_request
 
-from app.errors import ValidationFailed
 from app.models import App, Lookup, Record, Role
 from app.records.clauses import to_bool
 from app.schemas.app import AppSchema
@@ -16,6 +15,7 @@ from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource
 from app.services.system.relations import BelongsTo, HasMany
+from app.vocabulary.errors import ValidationFailed
 
 
 def new_api_key() -> str:

@@ -19,9 +19,16 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from app.disconnects import is_unavailable
-from app.errors import ApiError, BadRequest, BatchError, StoreUnavailable, error_dict, store_busy
 from app.extensions import db
 from app.sqlite_locking import is_busy
+from app.vocabulary.errors import (
+    ApiError,
+    BadRequest,
+    BatchError,
+    StoreUnavailable,
+    error_dict,
+    store_busy,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from app import directory
 from app.cache import ALL, bump_now, get_cache
-from app.errors import NotFound
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
 from app.services.system import resource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import NotFound
 
 
 @resource

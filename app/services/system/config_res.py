@@ -11,13 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import EXCLUDE, ValidationError
 
-from app.errors import BadRequest, ValidationFailed
 from app.extensions import db
 from app.models import App, EmailTemplate, Service, SystemConfig
 from app.schemas.common import flatten_messages
 from app.schemas.config import SystemConfigSchema
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
 from app.services.system import resource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import BadRequest, ValidationFailed
 from app.wrapping import wrapped_list
 
 FIELDS = list(SystemConfigSchema().fields)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import ValidationFailed
 from app.models import CorsConfig, Record
 from app.schemas.cors import CORS_VERBS, CorsSchema
 from app.services.system import resource
 from app.services.system.records import ModelResource
+from app.vocabulary import verbs
+from app.vocabulary.errors import ValidationFailed
 
-VERB_BITS = {"GET": 1, "POST": 2, "PUT": 4, "PATCH": 8, "DELETE": 16, "OPTIONS": 32, "HEAD": 64}
-"""DreamFactory's verb mask bits for the verbs a CORS rule may allow."""
-
-ALL_VERBS_MASK = sum(VERB_BITS.values())
+ALL_VERBS_MASK = verbs.SERVICE_VERBS
+"""The verbs a CORS rule may allow."""
 
 
 def verbs_to_mask(value: Any) -> int:
@@ -32,8 +31,8 @@ def verbs_to_mask(value: Any) -> int:
         raise ValidationFailed({"method": ["The method field must be a list of verbs."]})
     mask = 0
     for verb in value:
-        bit = VERB_BITS.get(verb.upper()) if isinstance(verb, str) else None
-        if bit is None:
+        bit = verbs.bit(verb) & ALL_VERBS_MASK
+        if not bit:
             raise ValidationFailed(
                 {"method": [f"Unknown verb '{verb}'. Use {', '.join(CORS_VERBS)}."]}
             )
@@ -42,7 +41,7 @@ def verbs_to_mask(value: Any) -> int:
 
 
 def mask_to_verbs(mask: int) -> list[str]:
-    return [verb for verb, bit in VERB_BITS.items() if mask & bit]
+    return verbs.names(mask)
 
 
 @resource

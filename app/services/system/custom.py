@@ -10,11 +10,11 @@ from typing import Any
 
 import orjson
 
-from app.errors import ValidationFailed
 from app.models import Record, SystemCustom
 from app.schemas.custom import CustomSchema
 from app.services.system import resource
 from app.services.system.records import ModelResource
+from app.vocabulary.errors import ValidationFailed
 
 
 def decode_value(text: str | None) -> Any:

@@ -12,12 +12,12 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.errors import ApiError
 from app.models import EmailTemplate, Record
 from app.schemas.common import required_text, text
 from app.services.email.message import decode_addresses, encode_addresses, parse_addresses
 from app.services.system import resource
 from app.services.system.records import ModelResource
+from app.vocabulary.errors import ApiError
 
 ADDRESS_FIELDS = ("to", "cc", "bcc")
 

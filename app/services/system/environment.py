@@ -13,10 +13,11 @@ from flask import request as http_request
 from app import directory, queue
 from app.extensions import db
 from app.models import App, SystemConfig
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
 from app.services.system import resource
 from app.services.system.applications import launch_url
 from app.version import __version__
+from app.vocabulary.calls import ServiceRequest
 
 
 def authentication_info() -> dict[str, Any]:

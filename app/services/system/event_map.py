@@ -20,11 +20,12 @@ import logging
 from typing import Any
 
 from app import directory
-from app.errors import ApiError
 from app.records.clauses import to_bool
 from app.services import build_service
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
 from app.services.system import resource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import ApiError
 
 logger = logging.getLogger(__name__)
 

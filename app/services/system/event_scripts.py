@@ -22,17 +22,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.errors import BadRequest, ValidationFailed
 from app.extensions import db
 from app.models import EventScript, Record
 from app.schemas.event_script import EventScriptSchema
 from app.schemas.queue_options import check_options
 from app.scripting import runner
-from app.services.base import ServiceRequest, ServiceResponse
 from app.services.system import resource
 from app.services.system.batch import run_single
 from app.services.system.records import ModelResource
 from app.services.system.records_payload import unwrap
+from app.vocabulary.calls import ServiceRequest, ServiceResponse
+from app.vocabulary.errors import BadRequest, ValidationFailed
 
 NAME = re.compile(
     r"^[^\s/]+\.(get|post|put|patch|delete)(\.(pre_process|post_process|queued))?$",

@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest, NotFound
 from app.extensions import db
 from app.limits import listing
 from app.limits.rules import info_of
@@ -24,9 +23,11 @@ from app.limits.windows import PERIODS
 from app.models import Limit, RateCounter, Record
 from app.records.clauses import parse_ids, to_bool
 from app.records.values import fits_column
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
 from app.services.system import resource
 from app.services.system.records import ModelResource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import BadRequest, NotFound
 from app.wrapping import wrapped_key
 
 NO_RECORDS = (

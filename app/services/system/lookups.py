@@ -13,13 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest, ValidationFailed
 from app.extensions import db
 from app.models import Lookup, Record
 from app.schemas.lookup import LookupSchema
 from app.services.describe import MASK
 from app.services.system import resource
 from app.services.system.records import ModelResource, child_resource
+from app.vocabulary.errors import BadRequest, ValidationFailed
 
 OWNERS = ("app_id", "role_id", "user_id")
 

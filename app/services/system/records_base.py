@@ -29,15 +29,16 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from app.errors import BadRequest, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Record
 from app.records.clauses import parse_fields
 from app.records.filters import parse_filter
 from app.records.values import coerce_value, fits_column
 from app.schemas.common import flatten_messages
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
 from app.services.system import relations as rel
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import BadRequest, NotFound, ValidationFailed
 
 
 class RecordBase(Resource):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import BadRequest
+from app.vocabulary.errors import BadRequest
 from app.wrapping import wrapped_key, wrapped_list
 
 NO_RECORDS = (

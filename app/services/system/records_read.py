@@ -23,10 +23,10 @@ from flask import current_app
 from app.extensions import db
 from app.models import Record
 from app.records.clauses import parse_ids, parse_int, parse_order, to_bool
-from app.services.base import ServiceRequest
 from app.services.system.batch import batch_error, error_entry
 from app.services.system.records_base import RecordBase
 from app.services.system.records_payload import body_records, record_id
+from app.vocabulary.calls import ServiceRequest
 
 MAX_OFFSET = 2**63 - 1
 """Largest ``offset`` sent to the store (rows); a bigger one is past every row anyway."""

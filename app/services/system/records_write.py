@@ -23,11 +23,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest, BatchError, ValidationFailed
 from app.extensions import db
 from app.models import Record
 from app.records.clauses import parse_ids, to_bool
-from app.services.base import ServiceRequest, ServiceResponse
 from app.services.system import cascade
 from app.services.system import relations as rel
 from app.services.system.batch import check_modes, run_batch, run_single
@@ -38,6 +36,8 @@ from app.services.system.records_payload import (
     record_id,
     unwrap,
 )
+from app.vocabulary.calls import ServiceRequest, ServiceResponse
+from app.vocabulary.errors import BadRequest, BatchError, ValidationFailed
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest, NotFound
 from app.extensions import db
 from app.records.values import fits_column
+from app.vocabulary.errors import BadRequest, NotFound
 
 if TYPE_CHECKING:
     from app.models import Record

@@ -19,7 +19,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import directory
-from app.errors import BadRequest, ValidationFailed
 from app.models import Record
 from app.models.scheduler import SchedulerTask, TaskLog
 from app.queue.schedule_file import FILE_PREFIX, valid_cron
@@ -27,6 +26,7 @@ from app.schemas.scheduler import SchedulerTaskSchema
 from app.services.system import resource
 from app.services.system.records import ModelResource
 from app.services.system.relations import HasMany
+from app.vocabulary.errors import BadRequest, ValidationFailed
 
 FILE_TASK = "Task '{name}' comes from the schedule file (DF_SCHEDULE_FILE); change it there."
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import NotFound
 from app.scripting import stats
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
 from app.services.system import resource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import NotFound
 
 
 @resource

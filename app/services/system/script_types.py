@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import NotFound
 from app.scripting import runner
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
 from app.services.system import resource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import NotFound
 
 
 def usable_types() -> list[dict[str, Any]]:

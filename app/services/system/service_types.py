@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import NotFound
 from app.services import SERVICE_TYPES
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
 from app.services.describe import describe_type
 from app.services.dispatch import service_types
 from app.services.system import resource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import NotFound
 
 
 @resource

@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.errors import BadRequest, Forbidden
 from app.extensions import db
 from app.models import Record, Service
 from app.schemas.service import ServiceSchema
@@ -21,6 +20,7 @@ from app.services import SERVICE_TYPES
 from app.services.describe import mask_config, validate_config
 from app.services.system import resource
 from app.services.system.records import ModelResource
+from app.vocabulary.errors import BadRequest, Forbidden
 
 PROTECTED_FIELDS = ("mutable", "deletable")
 """Set by seeding only; a client's values for them are ignored."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.access import sessions
-from app.errors import NotFound, Unauthorized
-from app.services.base import Resource, ServiceRequest, unsupported_verb
+from app.services.base import Resource, unsupported_verb
 from app.services.system import resource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import NotFound, Unauthorized
 
 
 @resource

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.access import passwords, tokens
-from app.errors import BadRequest, Forbidden
 from app.extensions import db
 from app.models import Lookup, Record, User, UserAppRole, utcnow
 from app.records.clauses import to_bool
@@ -26,6 +25,7 @@ from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource, child_resource
 from app.services.system.relations import HasMany
+from app.vocabulary.errors import BadRequest, Forbidden
 
 
 def show_user_app_role(row: UserAppRole) -> dict[str, Any]:

@@ -16,11 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.access.sessions import NO_SESSION
-from app.errors import BadRequest, Unauthorized
 from app.extensions import db
 from app.models import Record, UserCustom
-from app.services.base import ServiceRequest
 from app.services.system.custom import CustomResource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import BadRequest, Unauthorized
 
 
 class UserCustomResource(CustomResource):

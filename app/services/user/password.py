@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.access import accounts
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
+from app.vocabulary.calls import ServiceRequest
 
 
 class PasswordResource(Resource):

@@ -31,11 +31,12 @@ from flask import current_app
 from marshmallow import ValidationError, validate
 
 from app.access import mailer, passwords, tokens
-from app.errors import BadRequest, Forbidden
 from app.extensions import db
 from app.models import App, Role, User, UserAppRole, utcnow
 from app.records.clauses import to_bool
-from app.services.base import Resource, ServiceRequest
+from app.services.base import Resource
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import BadRequest, Forbidden
 
 logger = logging.getLogger(__name__)
 

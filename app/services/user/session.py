@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.access import sessions
-from app.services.base import Resource, ServiceRequest, unsupported_verb
+from app.services.base import Resource, unsupported_verb
+from app.vocabulary.calls import ServiceRequest
 
 
 class SessionResource(Resource):

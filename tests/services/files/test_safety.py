@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.services import dispatch
-from app.services.base import ServiceRequest
+from app.vocabulary.calls import ServiceRequest
 from tests.conftest import assert_error
 
 OUTSIDE = "This is outside the container."

@@ -161,7 +161,7 @@ def test_openapi_templates_are_not_lookups(admin, remote):
     assert remote.last().headers["x-id"] == "LOOKED-UP"
 
     from app.services import dispatch
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
     app = admin.client.application
     with app.test_request_context():

@@ -22,7 +22,7 @@ def built(app, name="remote"):
 
 
 def test_requests_matching_the_document_fire_its_paths(app, admin, remote):
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
     make_rws(admin, base_url=remote.url, openapi=DOC)
     with app.test_request_context():

@@ -265,7 +265,7 @@ def test_allowed_verbs(admin, remote):
 def test_internal_call_sends_the_payload_as_json(app, admin, remote):
     """Scripts and jobs call through dispatch with a payload and no raw body."""
     from app.services import dispatch
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
     make_rws(admin, base_url=f"{remote.url}/echo")
     with app.test_request_context():

@@ -54,7 +54,7 @@ def test_values_survive_encoding(admin, remote):
 def test_internal_calls_and_changed_parameters(app, admin, remote):
     """``params`` has the say over the client's query, as a pre-process script leaves it."""
     from app.services import dispatch
-    from app.services.base import ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
     make_rws(admin, base_url=f"{remote.url}/echo")
     query = [("tag", "a"), ("keep", "1"), ("tag", "b"), ("gone", "1"), ("gone", "2")]

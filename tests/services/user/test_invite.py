@@ -88,7 +88,7 @@ def test_invite_link_from_config(app, admin, smtp_server):
     ],
 )
 def test_invite_misconfigurations_are_503(app, admin, setup, fragment):
-    from app.errors import ServiceUnavailable
+    from app.vocabulary.errors import ServiceUnavailable
 
     config = {}
     if setup == "missing_service":
