@@ -11,12 +11,12 @@ that bit do not apply to it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from app import directory
 from app.access import authz
 from app.access.actor import ANONYMOUS
-from app.services import SERVICE_TYPES
 from app.vocabulary.errors import MethodNotAllowed
 from app.vocabulary.verbs import Verb
 
@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from app.vocabulary.calls import ServiceRequest
 
 KNOWN_VERBS = frozenset(Verb.__members__)
+
+_EXCEPTIONS: dict[str, Mapping[str, int]] = {}
+"""Service type → its components reachable without role permission (``declare_exceptions``)."""
+
+
+def declare_exceptions(service_type: str, exceptions: Mapping[str, int]) -> None:
+    """What a service type lets anyone call (component → verb mask), as it registers."""
+    _EXCEPTIONS[service_type] = exceptions
 
 
 def normalize_verb(method: str) -> str:
@@ -45,9 +53,9 @@ def normalize_verb(method: str) -> str:
 def access_exceptions(service: str) -> dict[str, int]:
     """Component → verb mask of a service reachable without role permission."""
     info = directory.get_service_info(service)
-    if info is None or info.type not in SERVICE_TYPES:
+    if info is None:
         return {}
-    return SERVICE_TYPES[info.type].access_exceptions
+    return dict(_EXCEPTIONS.get(info.type, {}))
 
 
 def require_access(actor: Actor, verb: str, service: str, component: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from app.access import calls
 from app.vocabulary.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def register(cls: type[BaseService]) -> type[BaseService]:
     ok, reason = cls.available()
     if ok:
         SERVICE_TYPES[cls.type] = cls
+        calls.declare_exceptions(cls.type, cls.access_exceptions)
     else:
         UNAVAILABLE_TYPES[cls.type] = reason
         logger.warning("service type %s unavailable: %s", cls.type, reason)

@@ -109,7 +109,7 @@ def test_security_answers_hash_alike_for_known_and_unknown_accounts(admin, anon,
 
 def test_resets_do_the_same_work_for_known_and_unknown_addresses(admin, anon, monkeypatch):
     """A code is made and the message composed for both; only the real one is delivered."""
-    from app.access import mailer
+    from app.services import mailer
     from app.services.email import base
 
     use_local_email(admin)

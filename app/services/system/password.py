@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.access import accounts
+from app.services import accounts
 from app.services.base import Resource
 from app.services.system import resource
 from app.vocabulary.calls import ServiceRequest

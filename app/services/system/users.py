@@ -115,7 +115,7 @@ class PeopleResource(ModelResource):
     def write(self, record: Record, data: Any, creating: bool) -> Record:
         record = super().write(record, data, creating)
         if creating and to_bool(self.request.option("send_invite")):
-            from app.access import mailer  # e-mail only when an invitation is asked for
+            from app.services import mailer  # e-mail only when an invitation is asked for
 
             mailer.send_invite(record)
             db.session.flush()

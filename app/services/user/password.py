@@ -1,4 +1,4 @@
-"""``user/password`` and ``user/profile``: the non-admin side of ``app.access.accounts``.
+"""``user/password`` and ``user/profile``: the non-admin side of ``app.services.accounts``.
 
 ``password`` (POST, with PUT and PATCH as aliases) changes a password with the
 old one, starts a reset (``?reset=true``) or completes one with an e-mailed
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.access import accounts
+from app.services import accounts
 from app.services.base import Resource
 from app.vocabulary.calls import ServiceRequest
 

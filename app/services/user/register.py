@@ -30,10 +30,11 @@ import sqlalchemy as sa
 from flask import current_app
 from marshmallow import ValidationError, validate
 
-from app.access import mailer, passwords, tokens
+from app.access import passwords, tokens
 from app.extensions import db
 from app.models import App, Role, User, UserAppRole, utcnow
 from app.records.clauses import to_bool
+from app.services import mailer
 from app.services.base import Resource
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest, Forbidden

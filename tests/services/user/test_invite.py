@@ -1,4 +1,4 @@
-"""Invitations: ``app.access.mailer.send_invite`` and confirming the invited account.
+"""Invitations: ``app.services.mailer.send_invite`` and confirming the invited account.
 
 These drive the mailer directly (in a request context, for the link's host)
 and confirm over HTTP; ``test_invite_http`` goes through ``system/user``.
@@ -18,9 +18,9 @@ PASSWORD = "invited-password-0123456"  # noqa: S105
 
 
 def invite(app, user_id):
-    from app.access import mailer
     from app.extensions import db
     from app.models import User
+    from app.services import mailer
 
     with app.test_request_context("/api/v2/system/user", base_url="https://df.example.com"):
         try:
@@ -117,7 +117,7 @@ def test_invite_misconfigurations_are_503(app, admin, setup, fragment):
 
 
 def test_codes_are_random_and_sized_by_config(app, admin):
-    from app.access import mailer
+    from app.services import mailer
 
     app.config["CONFIRM_CODE_LENGTH"] = 12
     with app.app_context():

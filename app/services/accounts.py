@@ -120,7 +120,7 @@ def start_reset(email: Any, admin: bool) -> dict[str, Any]:
     the response (``mailer.deliver_after_response``), so neither the mail
     server's time nor its failures show. The endpoint cannot probe for accounts.
     """
-    from app.access import mailer  # the e-mail side of resets
+    from app.services import mailer  # the e-mail side of resets
 
     if not isinstance(email, str) or not email:
         raise BadRequest("Missing required email.")
