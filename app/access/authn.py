@@ -40,16 +40,17 @@ class Credentials:
     """The client's address (as trusted proxies report it), for the login throttle."""
 
 
-FORM_TOKEN_BODY_LIMIT = 1_000_000
-"""Largest form body read for a ``session_token`` before the caller is known: bigger ones
-(file uploads) carry their credentials in headers or the query, so an anonymous client
-cannot make the server read and spool big bodies before authorization."""
+SMALL_BODY = 1_000_000
+"""Largest body (bytes) read for credentials before the caller is known (a JSON body's
+``session_token``..., a form's ``session_token``): bigger ones (file uploads) carry their
+credentials in headers or the query, so an anonymous client cannot make the server read and
+spool big bodies before authorization."""
 
 
 def _form_token(request: Request) -> str | None:
     """``session_token`` from a (small) form body, leaving the raw body readable afterwards."""
     length = request.content_length
-    limit = min(FORM_TOKEN_BODY_LIMIT, request.max_content_length or FORM_TOKEN_BODY_LIMIT)
+    limit = min(SMALL_BODY, request.max_content_length or SMALL_BODY)
     if length is None or length > limit:
         return None
     if request.mimetype == "application/x-www-form-urlencoded":
@@ -67,7 +68,7 @@ def _arg(args: Any, name: str) -> str | None:
 
 def read_credentials(request: Request, api_path: str) -> Credentials:
     body = None
-    if request.is_json and (request.content_length or 0) < 1_000_000:
+    if request.is_json and (request.content_length or 0) < SMALL_BODY:
         body = request.get_json(silent=True)
     if not isinstance(body, dict):
         body = {}

@@ -22,12 +22,11 @@ from defusedxml.ElementTree import fromstring as parse_untrusted_xml
 from flask import Request, current_app
 
 from app import directory
+from app.access.authn import SMALL_BODY
 from app.services import SERVICE_TYPES
 from app.vocabulary.errors import BadRequest, InvalidJson
 
 TEXT_TYPES = ("text/plain", "text/html")
-SMALL_JSON = 1_000_000
-"""Bytes below which the access pipeline may already have read a JSON body (credentials)."""
 
 
 def _xml_to_data(element: ElementTree.Element) -> Any:
@@ -90,7 +89,8 @@ def _raw_payload(request: Request, mimetype: str) -> tuple[Any, bytes, Any]:
             except orjson.JSONDecodeError:
                 payload = None
         return payload, content, None
-    if request.is_json and (request.content_length or 0) < SMALL_JSON:
+    # a small JSON body the access pipeline may have read for credentials already
+    if request.is_json and (request.content_length or 0) < SMALL_BODY:
         content = request.get_data(cache=True)  # within MAX_CONTENT_LENGTH, as for others
         try:
             return (orjson.loads(content) if content.strip() else None), content, None

@@ -122,7 +122,7 @@ def to_http(response: ServiceResponse) -> Response:
     content = response.content
     if isinstance(content, Response):
         return content
-    if isinstance(content, bytes | bytearray) or _is_stream(content):
+    if response.is_raw:
         return Response(
             content,
             status=response.status,
@@ -130,14 +130,6 @@ def to_http(response: ServiceResponse) -> Response:
             headers=response.headers,
         )
     return render(content, response.status, response.headers)
-
-
-def _is_stream(content: Any) -> bool:
-    """Whether a service answered a body to send as is (an iterator of chunks, a file), not a
-    value to render: a scalar such as a function's ``Decimal`` or ``date`` is rendered."""
-    if content is None or isinstance(content, dict | list | str | int | float | bool):
-        return False
-    return hasattr(content, "__iter__") or hasattr(content, "read")
 
 
 def service_types(group: str | None = None, type_name: str | None = None) -> list[dict[str, Any]]:

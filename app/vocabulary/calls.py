@@ -100,8 +100,11 @@ class ServiceResponse:
 
     @property
     def is_raw(self) -> bool:
-        return (
-            isinstance(self.content, bytes | bytearray)
-            or hasattr(self.content, "__iter__")
-            and (not isinstance(self.content, dict | list | str))
-        )
+        """Whether the content is a body to send as is (bytes, an iterator of chunks, a file),
+        not a value to render: a scalar such as a function's ``Decimal`` or ``date`` is rendered."""
+        content = self.content
+        if isinstance(content, bytes | bytearray):
+            return True
+        if content is None or isinstance(content, dict | list | str | int | float | bool):
+            return False
+        return hasattr(content, "__iter__") or hasattr(content, "read")
