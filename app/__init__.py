@@ -26,7 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     _derive_settings(app)
 
-    from app import cache, cli, errors, extensions, queue, read_retry, services
+    from app import cache, cli, dispatch, errors, extensions, queue, read_retry, services
     from app.access import init_app as init_access
     from app.blueprints import register_blueprints
     from app.blueprints.api_request import ApiRequest
@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cache.install_listeners()
     errors.register_error_handlers(app)
     services.init_app(app)
+    dispatch.init_app(app)
     queue.init_app(app)
     init_access(app)
     register_blueprints(app)

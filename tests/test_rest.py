@@ -400,7 +400,7 @@ def admin_actor(app, requestor=Requestor.API):
 
 
 def test_an_internal_call_takes_the_same_path_as_http(app, admin):
-    from app.services import dispatch
+    from app import dispatch
 
     over_http = admin.get("system/service", query_string={"fields": "id,name,type"}).get_json()
     with app.app_context():
@@ -420,7 +420,7 @@ def test_an_internal_call_takes_the_same_path_as_http(app, admin):
 
 
 def test_an_internal_call_sees_the_requestor(app, echo):
-    from app.services import dispatch
+    from app import dispatch
 
     with app.app_context():
         request = ServiceRequest(

@@ -66,7 +66,7 @@ def require_access(actor: Actor, verb: str, service: str, component: str) -> Non
 
 
 def check_call(service_request: ServiceRequest) -> None:
-    """Authorize an internal call before ``services.dispatch.call`` runs it.
+    """Authorize an internal call before ``app.dispatch.call`` runs it.
 
     The request's actor is given the request's requestor type (so a script's
     call is matched against ``SCRIPT`` rows) and its verb is normalized as the

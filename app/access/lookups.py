@@ -13,6 +13,7 @@ text. A modifier from a fixed list may wrap a name:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 import urllib.parse
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from app.version import __version__
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
+    from app.directory import ServiceInfo
+    from app.vocabulary.calls import ServiceRequest
 
 USER_FIELDS = ("id", "name", "first_name", "last_name", "email", "username", "is_sys_admin")
 
@@ -119,3 +122,61 @@ def substitute_all(data: Any, values: dict[str, str]) -> Any:
     if isinstance(data, list):
         return [substitute_all(item, values) for item in data]
     return data
+
+
+VERBATIM_CONFIG_KEYS = frozenset({"openapi", "content"})
+"""Config keys never searched for lookups: an OpenAPI document's ``{id}`` are path templates,
+and a scripted service's code (``content``) is code."""
+
+
+def _has_lookup(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{" in value
+    if isinstance(value, dict):
+        return any(_has_lookup(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_lookup(v) for v in value)
+    return False
+
+
+def substitute_lookups(request: ServiceRequest, info: ServiceInfo) -> ServiceInfo:
+    """Lookups in the client's ``filter``/``params`` and (private ones too) in the config.
+
+    Done once here, so every service sees resolved values; nothing is
+    computed when no ``{...}`` appears.
+    """
+    payload = request.payload if isinstance(request.payload, dict) else {}
+    client_parts = [request.params.get("filter"), payload.get("filter"), payload.get("params")]
+    if any(_has_lookup(part) for part in client_parts):
+        values = values_for(request.actor)
+        if "filter" in request.params:
+            request.params["filter"] = substitute(request.params["filter"], values)
+        for key in ("filter", "params"):
+            if key in payload:
+                payload[key] = substitute_all(payload[key], values)
+    if _config_has_lookups(info):
+        config = info.config or {}
+        values = values_for(request.actor, allow_private=True)
+        config = {
+            k: v if k in VERBATIM_CONFIG_KEYS else substitute_all(v, values)
+            for k, v in config.items()
+        }
+        info = dataclasses.replace(info, config=config)
+    return info
+
+
+_config_checks: dict[int, tuple[ServiceInfo, bool]] = {}
+"""``id(info)`` → (info, whether its config names a lookup): the cached ``ServiceInfo``
+objects live across requests, so their configs are walked once, not on every call."""
+
+
+def _config_has_lookups(info: ServiceInfo) -> bool:
+    hit = _config_checks.get(id(info))
+    if hit is not None and hit[0] is info:
+        return hit[1]
+    config = info.config or {}
+    found = any(k not in VERBATIM_CONFIG_KEYS and _has_lookup(v) for k, v in config.items())
+    if len(_config_checks) > 4096:
+        _config_checks.clear()
+    _config_checks[id(info)] = (info, found)
+    return found

@@ -2,7 +2,7 @@
 
 Thin on purpose: the access pipeline has already authenticated and authorized
 the call (``g.actor``, ``g.method``); this view parses the body, builds a
-``ServiceRequest`` and hands it to the service through ``services.dispatch``.
+``ServiceRequest`` and hands it to the service through ``app.dispatch``.
 
 A verb tunnel is consumed here: a ``method`` query parameter that chose the verb
 (``POST ...?method=DELETE``) is not one of the call's parameters, so no service
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, g, request
 from werkzeug.datastructures import MultiDict
 
+from app import dispatch
 from app.access import api_endpoint
 from app.access.pipeline import TUNNEL_PARAM
 from app.blueprints.payloads import parse_payload, takes_raw_body
 from app.responses import render
-from app.services import dispatch
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.paths import parse_api_path
 

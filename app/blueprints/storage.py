@@ -19,7 +19,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from app import directory
-from app.services import SERVICE_TYPES, build_service, dispatch
+from app.access.lookups import substitute_lookups
+from app.services import SERVICE_TYPES, build_service
 from app.services.files import LocalFileService
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest
@@ -32,9 +33,7 @@ NOT_FILES = "Service requested is not a file storage service."
 @bp.get("/<service>/<path:path>")
 def serve(service: str, path: str):
     info = directory.require_service_info(service.lower())
-    info = dispatch.substitute_lookups(
-        ServiceRequest(method="GET", service=info.name, resource=path), info
-    )
+    info = substitute_lookups(ServiceRequest(method="GET", service=info.name, resource=path), info)
     cls = SERVICE_TYPES.get(info.type)
     if cls is None or not issubclass(cls, LocalFileService):
         raise BadRequest(NOT_FILES)

@@ -1,6 +1,6 @@
 """Live OpenAPI 3.1 documents of services, as they are now and as the caller may use them.
 
-``GET /api/v2/{service}/_spec`` (routed in ``services.dispatch.call``) and
+``GET /api/v2/{service}/_spec`` (routed in ``app.dispatch.call``) and
 ``GET /api/v2/api_docs/{service}`` answer ``spec_for(service, request)``.
 
 A builder per service family fills a ``document.Spec`` with every path the

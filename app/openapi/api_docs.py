@@ -1,12 +1,34 @@
-"""The ``api_docs`` service's own document: the service list and each service's document."""
+"""The ``swagger`` service type: the live API documentation of every service (``api_docs``).
+
+``GET /api/v2/api_docs`` lists the services the caller can see, each with
+the URL of its document (``?as_list=true``: names only);
+``GET /api/v2/api_docs/{service}`` answers that service's OpenAPI document,
+the same one ``GET /api/v2/{service}/_spec`` answers, cut to the caller's
+role (``app.openapi``). A role that reaches ``api_docs`` can read the
+documents of the services it reaches; one that does not reach a service is
+refused with DreamFactory's 403 (the admin is told a missing service is 404).
+
+DreamFactory's own ``GET api_docs`` merges every service into one document;
+here each service keeps its own, which the docs page (``/docs``) offers as a
+list.
+
+Its own document (``build_api_docs``) describes the service list and each
+service's document.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app.openapi import builder
+from app import directory
+from app.access.lookups import substitute_lookups
+from app.openapi import builder, server_url, spec_for
 from app.openapi.document import operation, path_param, records_of
-from app.services.docs import ApiDocsService
+from app.records.clauses import to_bool
+from app.services import build_service
+from app.services.base import BaseService, unsupported_verb
+from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
     from app.openapi.access import Reach
@@ -28,6 +50,54 @@ DOCUMENT: dict[str, Any] = {
     "properties": {"openapi": {"type": "string"}, "info": {"type": "object"}},
     "required": ["openapi", "info"],
 }
+
+
+class ApiDocsService(BaseService):
+    type = "swagger"
+    label = "API Docs"
+    group = "API Doc"
+    description = "API documenting and testing service."
+    singleton = True
+
+    def handle(self, request: ServiceRequest) -> Any:
+        segments = request.segments
+        if request.method != "GET":
+            raise unsupported_verb(request, self.name)
+        if not segments:
+            return self.listing(request)
+        if len(segments) > 1:
+            raise NotFound(f"Resource '{request.resource}' not found for service '{self.name}'.")
+        return self.document(request, segments[0])
+
+    def listing(self, request: ServiceRequest) -> dict[str, Any]:
+        from app.access.authz import can_see_service
+
+        actor = request.actor
+        items = [
+            {
+                "name": info.name,
+                "label": info.label,
+                "description": info.description,
+                "type": info.type,
+                "spec_url": f"{server_url(self.name)}/{info.name}",
+            }
+            for info in directory.all_services()
+            if info.is_active and (actor is None or can_see_service(actor, info.name))
+        ]
+        if to_bool(request.param("as_list")):
+            return {"resource": [item["name"] for item in items]}
+        return {"resource": items}
+
+    def document(self, request: ServiceRequest, name: str) -> dict[str, Any]:
+        from app.access.authz import can_see_service
+
+        actor = request.actor
+        if actor is not None and not can_see_service(actor, name):
+            raise Forbidden(f"You do not have access to API Docs for the requested service {name}.")
+        info = directory.require_service_info(name)
+        target = ServiceRequest(method="GET", service=info.name, actor=actor, params=request.params)
+        service = build_service(substitute_lookups(target, info))
+        return spec_for(service, request)
 
 
 @builder(ApiDocsService)

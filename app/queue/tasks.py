@@ -2,7 +2,7 @@
 
 An API task is a ``ServiceRequest`` (requestor ``SCRIPT``, an actor holding
 only the task's role) that goes through ``access.calls.check_call`` and
-``services.dispatch.call``, so the role's script-requestor rows decide what
+``app.dispatch.call``, so the role's script-requestor rows decide what
 it may reach and the service's own events fire. A script task runs through
 the script engines like an event script, with the same ``platform.api``.
 
@@ -99,8 +99,7 @@ def task_actor(task: SchedulerTask):
 def _run_call(task: SchedulerTask) -> tuple[int, str]:
     from flask import current_app
 
-    from app.access.calls import check_call
-    from app.services import dispatch
+    from app import dispatch
 
     component, _, query = (task.component or "").partition("?")
     params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
@@ -122,8 +121,7 @@ def _run_call(task: SchedulerTask) -> tuple[int, str]:
     try:
         if not request.service:
             raise ApiError("The task names no service.", status=400)
-        check_call(request)
-        response = dispatch.call(request)
+        response = dispatch.call_internal(request)
     except ApiError as exc:
         db.session.rollback()
         return exc.status, orjson.dumps(error_body(exc)).decode()

@@ -35,6 +35,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from app.responses import dumps
+from app.scripting import bridge
 from app.version import __version__
 from app.vocabulary.calls import Requestor, ServiceRequest
 from app.vocabulary.errors import ApiError, BadRequest, TooManyRequests, error_body
@@ -123,9 +124,6 @@ def internal_call(
     verb: str, path: str, payload: Any, options: dict[str, Any], actor: Actor | None
 ) -> dict[str, Any]:
     """One in-process call as the script's caller, with requestor ``SCRIPT``."""
-    from app.access.calls import check_call
-    from app.services import dispatch
-
     path, _, query = path.lstrip("/").partition("?")
     prefix = f"{current_app.config.get('API_ROUTE_PREFIX', 'api')}/"
     if path.lower().startswith(prefix):
@@ -155,10 +153,7 @@ def internal_call(
         query=pairs,
     )
     try:
-        check_call(request)
-        if not service:
-            return result_of_data(dispatch.root_listing(request.actor, params), 200, {})
-        response = dispatch.call(request)
+        response = bridge.call_internal(request)
     except ApiError:
         raise
     except Exception:

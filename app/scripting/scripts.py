@@ -115,7 +115,7 @@ def code_of(script: ScriptInfo) -> str:
 
 
 def _read_linked(script: ScriptInfo) -> str:
-    from app.services import dispatch
+    from app.scripting import bridge
     from app.vocabulary.calls import Requestor, ServiceRequest
 
     storage = directory.get_service_by_id(int(script.storage_service_id or 0))
@@ -134,7 +134,7 @@ def _read_linked(script: ScriptInfo) -> str:
     )
     where = f"'{storage.name}/{path}'"
     try:
-        response = dispatch.call(request)
+        response = bridge.call(request)
     except ApiError as exc:
         raise InternalServerError(
             f"Script '{script.name}' could not be read from {where}: {exc.message}"

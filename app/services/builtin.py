@@ -6,7 +6,6 @@ from app.services import register
 
 
 def register_all() -> None:
-    from app.services.docs import ApiDocsService
     from app.services.email import LocalEmailService, SmtpService
     from app.services.files import LocalFileService
     from app.services.rws import RemoteWebService
@@ -18,7 +17,6 @@ def register_all() -> None:
     load_resources()
     for cls in (
         SystemService,
-        ApiDocsService,
         LocalFileService,
         SqliteService,
         PgsqlService,

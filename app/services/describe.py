@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import EXCLUDE, ValidationError, fields
 
 from app.schemas.common import flatten_messages
+from app.services import SERVICE_TYPES
 from app.vocabulary.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -131,3 +132,14 @@ def mask_config(cls: type[BaseService] | None, config: dict[str, Any] | None) ->
     if mask is not None:
         config = mask(config)
     return config
+
+
+def service_types(group: str | None = None, type_name: str | None = None) -> list[dict[str, Any]]:
+    items = [describe_type(cls) for cls in SERVICE_TYPES.values()]
+    if group:
+        groups = {g.strip().lower() for g in group.split(",")}
+        items = [i for i in items if i["group"].lower() in groups]
+    if type_name:
+        names = {t.strip().lower() for t in type_name.split(",")}
+        items = [i for i in items if i["name"].lower() in names]
+    return sorted(items, key=lambda i: i["name"])

@@ -6,8 +6,7 @@ from typing import Any
 
 from app.services import SERVICE_TYPES
 from app.services.base import Resource
-from app.services.describe import describe_type
-from app.services.dispatch import service_types
+from app.services.describe import describe_type, service_types
 from app.services.system import resource
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import NotFound

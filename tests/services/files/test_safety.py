@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services import dispatch
+from app import dispatch
 from app.vocabulary.calls import ServiceRequest
 from tests.conftest import assert_error
 

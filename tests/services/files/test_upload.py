@@ -266,7 +266,7 @@ def test_file_system_errors_become_client_errors(admin, box):
 
 def test_internal_calls_write_their_payload(app, box):
     """A script's ``platform.api.post('files/x', payload)`` has no raw body, only a payload."""
-    from app.services import dispatch
+    from app import dispatch
     from app.vocabulary.calls import Requestor, ServiceRequest
 
     with app.test_request_context():

@@ -160,7 +160,7 @@ def test_openapi_templates_are_not_lookups(admin, remote):
     assert admin.get("remote/a/1").status_code == 200
     assert remote.last().headers["x-id"] == "LOOKED-UP"
 
-    from app.services import dispatch
+    from app.access import lookups
     from app.vocabulary.calls import ServiceRequest
 
     app = admin.client.application
@@ -169,7 +169,7 @@ def test_openapi_templates_are_not_lookups(admin, remote):
 
         info = directory.require_service_info("remote")
         request = ServiceRequest(method="GET", service="remote")
-        substituted = dispatch.substitute_lookups(request, info)
+        substituted = lookups.substitute_lookups(request, info)
     assert substituted.config["openapi"] == doc
     assert substituted.config["headers"][0]["value"] == "LOOKED-UP"
 

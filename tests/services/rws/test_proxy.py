@@ -264,7 +264,7 @@ def test_allowed_verbs(admin, remote):
 
 def test_internal_call_sends_the_payload_as_json(app, admin, remote):
     """Scripts and jobs call through dispatch with a payload and no raw body."""
-    from app.services import dispatch
+    from app import dispatch
     from app.vocabulary.calls import ServiceRequest
 
     make_rws(admin, base_url=f"{remote.url}/echo")

@@ -53,7 +53,7 @@ def test_values_survive_encoding(admin, remote):
 
 def test_internal_calls_and_changed_parameters(app, admin, remote):
     """``params`` has the say over the client's query, as a pre-process script leaves it."""
-    from app.services import dispatch
+    from app import dispatch
     from app.vocabulary.calls import ServiceRequest
 
     make_rws(admin, base_url=f"{remote.url}/echo")
