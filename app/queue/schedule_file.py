@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from croniter import croniter
 
-VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-FILE_PREFIX = "file:"
-"""Prefix of the names of tasks that come from the schedule file."""
+from app.schemas.scheduler import FILE_PREFIX, valid_cron
+from app.vocabulary.verbs import DATA_VERB_NAMES
+
+VERBS = DATA_VERB_NAMES
 
 NAME_LENGTH = 80
 OPTION = re.compile(r"^(name|role)=(\S+)$", re.IGNORECASE)
@@ -65,12 +65,6 @@ class LineError:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
-
-
-def valid_cron(expression: str) -> bool:
-    """Five fields that croniter accepts (no seconds field, no ``@`` shortcuts)."""
-    fields = expression.split()
-    return len(fields) == 5 and croniter.is_valid(" ".join(fields))
 
 
 def parse(text: str, base_dir: str = ".") -> tuple[list[FileTask], list[LineError]]:

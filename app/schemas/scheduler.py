@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from croniter import croniter
 from marshmallow import Schema, fields, validate
 
 from app.schemas.common import flag, ref, required_text, text
 from app.vocabulary.verbs import DATA_VERB_NAMES
 
 TASK_VERBS = list(DATA_VERB_NAMES)
+
+FILE_PREFIX = "file:"
+"""Prefix of the names of tasks that come from the schedule file (``app.queue.schedule_file``)."""
+
+
+def valid_cron(expression: str) -> bool:
+    """Five fields that croniter accepts (no seconds field, no ``@`` shortcuts)."""
+    fields = expression.split()
+    return len(fields) == 5 and croniter.is_valid(" ".join(fields))
 
 
 class SchedulerTaskSchema(Schema):

@@ -45,8 +45,7 @@ from app.vocabulary.errors import ApiError
 if TYPE_CHECKING:
     from app.directory import ServiceInfo
     from app.scripting.engine import ScriptResult
-    from app.services.base import BaseService
-    from app.vocabulary.calls import ServiceRequest, ServiceResponse
+    from app.vocabulary.calls import EventTarget, ServiceRequest, ServiceResponse
 
 PRE, POST, QUEUED, FINAL = "pre_process", "post_process", "queued", ""
 
@@ -62,12 +61,12 @@ def scripts_for(paths: tuple[str, ...], verb: str, stage: str) -> list[ScriptInf
 
 def call_with_events(
     info: ServiceInfo,
-    service: BaseService,
+    target: EventTarget,
     request: ServiceRequest,
     handle: Callable[[ServiceRequest], ServiceResponse],
 ) -> ServiceResponse:
-    """Run ``handle(request)`` between the request's event scripts (see the module docstring)."""
-    target = service.event_target(request)
+    """Run ``handle(request)`` between the event scripts of ``target`` (the events the
+    service says the request fires; see the module docstring)."""
     verb = request.method.lower()
     pre = scripts_for(target.paths, verb, PRE)
     post = scripts_for(target.paths, verb, POST)

@@ -124,10 +124,8 @@ def run_queued(job: dict[str, Any]) -> None:
     A script that ends with an exception, a timeout or a crash raises its
     ``ApiError``, so the queue can retry the job and then list it as failed.
     """
-    from app import directory
-    from app.scripting import runner
+    from app.scripting import bridge, runner
     from app.scripting.scripts import get_index
-    from app.services import build_service
     from app.vocabulary.calls import Requestor, ServiceRequest
 
     actor = rebuild_actor(job.get("actor") or {})
@@ -158,12 +156,6 @@ def run_queued(job: dict[str, Any]) -> None:
             raise runner.script_error(result.error)  # the queue retries it, then fails it
         return
     if job.get("kind") == "service":
-        info = directory.require_service_info(str(job.get("service")))
-        service = build_service(info)
-        run_now = getattr(service, "run_now", None)
-        if run_now is None:
-            logger.warning("service=%s queued job skipped: not a scripted service", info.name)
-            return
-        run_now(request)
+        bridge.run_queued_call(str(job.get("service")), request)
         return
     logger.warning("queued job of unknown kind %r skipped", job.get("kind"))

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from marshmallow import Schema
 
     from app.directory import ServiceInfo
-    from app.services.event_paths import EventTarget
+    from app.vocabulary.calls import EventTarget
 
 VERBS = SERVICE_VERB_NAMES
 

@@ -9,7 +9,6 @@ def register_all() -> None:
     from app.services.email import LocalEmailService, SmtpService
     from app.services.files import LocalFileService
     from app.services.rws import RemoteWebService
-    from app.services.script import SCRIPT_SERVICE_TYPES
     from app.services.sql import MysqlService, PgsqlService, SqliteService
     from app.services.system import SystemService, load_resources
     from app.services.user import UserService
@@ -25,6 +24,5 @@ def register_all() -> None:
         SmtpService,
         LocalEmailService,
         RemoteWebService,
-        *SCRIPT_SERVICE_TYPES,
     ):
         register(cls)

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from app.vocabulary.calls import EventTarget
 from app.vocabulary.errors import ApiError
 from app.vocabulary.verbs import DATA_VERB_NAMES
 
@@ -46,14 +46,6 @@ VERBS = tuple(verb.lower() for verb in DATA_VERB_NAMES)
 """Verbs events are named for (lower-case, as in ``db._table.todo.get.pre_process``)."""
 
 FILE_GROUP = "File"
-
-
-@dataclass(frozen=True)
-class EventTarget:
-    """The event paths one request fires (generic first) and the event's ``resource``."""
-
-    paths: tuple[str, ...]
-    resource: Any = None
 
 
 def target_for(service: BaseService, request: ServiceRequest) -> EventTarget:

@@ -108,3 +108,11 @@ class ServiceResponse:
         if content is None or isinstance(content, dict | list | str | int | float | bool):
             return False
         return hasattr(content, "__iter__") or hasattr(content, "read")
+
+
+@dataclass(frozen=True)
+class EventTarget:
+    """The event paths one request fires (generic first) and the event's ``resource``."""
+
+    paths: tuple[str, ...]
+    resource: Any = None

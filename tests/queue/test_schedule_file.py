@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.queue.schedule_file import parse, read, valid_cron
+from app.queue.schedule_file import parse, read
+from app.schemas.scheduler import valid_cron
 
 FILE = """
 # nightly jobs

@@ -14,6 +14,7 @@ writing or deleting them here is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,12 +22,20 @@ import sqlalchemy as sa
 from app import directory
 from app.models import Record
 from app.models.scheduler import SchedulerTask, TaskLog
-from app.queue.schedule_file import FILE_PREFIX, valid_cron
-from app.schemas.scheduler import SchedulerTaskSchema
+from app.schemas.scheduler import FILE_PREFIX, SchedulerTaskSchema, valid_cron
 from app.services.system import resource
 from app.services.system.records import ModelResource
 from app.services.system.relations import HasMany
 from app.vocabulary.errors import BadRequest, ValidationFailed
+
+_engines: dict[str, Callable[[str], bool]] = {"exists": lambda name: False}
+"""Whether a script engine of that name can run here: the dispatcher connects the answer
+(``connect_engines``), as services import no scripting."""
+
+
+def connect_engines(exists: Callable[[str], bool]) -> None:
+    _engines["exists"] = exists
+
 
 FILE_TASK = "Task '{name}' comes from the schedule file (DF_SCHEDULE_FILE); change it there."
 
@@ -87,9 +96,7 @@ class SchedulerResource(ModelResource):
         elif service and directory.get_service_info(service) is None:
             errors["service"] = [f"There is no service named '{service}'."]
         elif script_type:
-            from app.scripting.runner import find_engine
-
-            if find_engine(script_type) is None:
+            if not _engines["exists"](script_type):
                 errors["script_type"] = [f"There is no script engine '{script_type}'."]
             elif not (script or "").strip():
                 errors["script"] = ["The script field is required with a script type."]

@@ -23,6 +23,7 @@ cannot run here is not registered and says why in the log.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -35,6 +36,8 @@ from app.services.event_paths import VERBS, doc_paths, openapi_doc
 from app.services.rws.config import OpenApiDocument
 from app.vocabulary.calls import ServiceRequest, ServiceResponse
 from app.vocabulary.errors import ApiError
+
+logger = logging.getLogger(__name__)
 
 
 class ScriptConfigSchema(QueueOptionsSchema):
@@ -243,3 +246,17 @@ SCRIPT_SERVICE_TYPES = (
 )
 
 __all__ = ["SCRIPT_SERVICE_TYPES", "ScriptConfigSchema", "ScriptService"]
+
+
+def run_queued_call(service_name: str, request: ServiceRequest) -> None:
+    """A queued call of a scripted service, run now on a queue worker (``scripting.queueing``)."""
+    from app import directory
+    from app.services import build_service
+
+    info = directory.require_service_info(service_name)
+    service = build_service(info)
+    run_now = getattr(service, "run_now", None)
+    if run_now is None:
+        logger.warning("service=%s queued job skipped: not a scripted service", info.name)
+        return
+    run_now(request)

@@ -47,7 +47,8 @@ def call(request: ServiceRequest) -> ServiceResponse:
 
         return ServiceResponse(content=spec_for(service, request))
     if scripts.watches(info):
-        return events.call_with_events(info, service, request, lambda r: _handle(service, r))
+        target = service.event_target(request)
+        return events.call_with_events(info, target, request, lambda r: _handle(service, r))
     return _handle(service, request)
 
 
@@ -118,8 +119,15 @@ def root_listing(actor: Actor, params: dict[str, str]) -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Plug the parts together: the docs service type, and scripting's way into services."""
+    """Plug the parts together: the service types and system resources that join services
+    with scripting or OpenAPI, and scripting's way into services."""
+    from app.dispatch import event_scripts, script_stats, script_types  # noqa: F401 - @resource
+    from app.dispatch.scripted_services import SCRIPT_SERVICE_TYPES, run_queued_call
     from app.openapi.api_docs import ApiDocsService
+    from app.scripting.runner import find_engine
+    from app.services.system import scheduler
 
-    register(ApiDocsService)
-    bridge.connect(call=call, call_internal=call_internal)
+    for cls in (ApiDocsService, *SCRIPT_SERVICE_TYPES):
+        register(cls)
+    scheduler.connect_engines(lambda name: find_engine(name) is not None)
+    bridge.connect(call=call, call_internal=call_internal, run_queued_call=run_queued_call)
