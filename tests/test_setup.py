@@ -9,7 +9,7 @@ import stat
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ADMIN_EMAIL, ADMIN_KEY
+from tests.conftest import ADMIN_EMAIL, ADMIN_KEY, ADMIN_PASSWORD
 
 DEFAULT_SERVICES = {"system", "api_docs", "files", "logs", "db", "user"}
 DEFAULT_APP_KEYS = {
@@ -248,11 +248,20 @@ def test_maintenance_mode_answers_503_but_status_still_works(stores, backend, tm
 def test_prefixed_environment_is_read_when_the_factory_runs(
     stores, tmp_path, monkeypatch, spare_app
 ):
+    from app import seed
+    from app.extensions import db
+    from tests.conftest import reset_store
+
     url = stores("sqlite")
     monkeypatch.setenv("DF_JWT_TTL", "5")
     monkeypatch.setenv("DF_API_ROUTE_PREFIX", "rest")
     application = spare_app(url, str(tmp_path / "storage"))
     assert application.config["JWT_TTL"] == 5
+    with application.app_context():  # an instance that is set up, whatever ran before
+        reset_store(db.engine)
+        seed.seed()
+        seed.create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", "Admin")
+        db.session.remove()
     client = application.test_client()
     response = client.get("/rest/v2")
     assert response.status_code == 200

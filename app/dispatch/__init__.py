@@ -119,8 +119,13 @@ def root_listing(actor: Actor, params: dict[str, str]) -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Plug the parts together: the service types and system resources that join services
-    with scripting or OpenAPI, and scripting's way into services."""
+    """Plug the parts together (``register_all``) for the app being built."""
+    register_all()
+
+
+def register_all() -> None:
+    """The service types and system resources that join services with scripting or
+    OpenAPI, and scripting's way into services (idempotent: the registries are per process)."""
     from app.dispatch import event_scripts, script_stats, script_types  # noqa: F401 - @resource
     from app.dispatch.scripted_services import SCRIPT_SERVICE_TYPES, run_queued_call
     from app.openapi.api_docs import ApiDocsService
