@@ -81,25 +81,17 @@ def job_context() -> Iterator[Flask]:
 
 
 @contextlib.contextmanager
-def script_time_limit(app: Flask) -> Iterator[None]:
-    """Give the job's scripts its ``timeout`` instead of the synchronous ``SCRIPT_TIMEOUT``.
-
-    The worker's app serves no HTTP requests and runs one job at a time, so
-    its ``SCRIPT_TIMEOUT`` is set for the job and restored afterwards.
-    """
+def script_time_limit() -> Iterator[None]:
+    """Give the job's scripts its ``timeout`` instead of the synchronous ``SCRIPT_TIMEOUT``
+    (for this job's context only: the app's config is left alone)."""
     from rq import get_current_job
+
+    from app.scripting import runner
 
     job = get_current_job()
     seconds = (job.meta or {}).get("df_timeout") if job is not None else None
-    if not seconds:
+    with runner.time_limit(seconds):
         yield
-        return
-    before = app.config.get("SCRIPT_TIMEOUT")
-    app.config["SCRIPT_TIMEOUT"] = float(seconds)
-    try:
-        yield
-    finally:
-        app.config["SCRIPT_TIMEOUT"] = before
 
 
 def run_script_job(job: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +100,7 @@ def run_script_job(job: dict[str, Any]) -> dict[str, Any]:
 
     name = _job_name(job)
     started = time.perf_counter()
-    with job_context() as app, script_time_limit(app):
+    with job_context(), script_time_limit():
         try:
             queueing.run_queued(job)
         except ApiError as exc:
@@ -123,7 +115,7 @@ def run_task_job(task_id: int, tick: int, log_id: int | None = None) -> dict[str
     """Run one scheduled task for the minute ``tick`` (Unix seconds)."""
     from app.queue import tasks
 
-    with job_context() as app, script_time_limit(app):
+    with job_context(), script_time_limit():
         outcome = tasks.run_task(task_id, tick, log_id)
     if not outcome.ok:
         raise JobFailed(outcome.message)

@@ -11,8 +11,11 @@ back in the ``ScriptResult``; ``script_error`` turns one into the
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
@@ -33,6 +36,30 @@ DEFAULT_TIMEOUT = 5.0
 
 OUTPUT_LINE_CHARS = 2000
 """Characters of one printed line written to the log."""
+
+_time_limit: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "df_script_time_limit", default=None
+)
+"""The time limit of the scripts run in this context, when not ``SCRIPT_TIMEOUT``."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Scripts run inside take ``seconds`` (a queued job's ``timeout``) instead of
+    ``SCRIPT_TIMEOUT``; nothing changes for other threads or the app's config."""
+    if not seconds:
+        yield
+        return
+    token = _time_limit.set(float(seconds))
+    try:
+        yield
+    finally:
+        _time_limit.reset(token)
+
+
+def script_timeout() -> float:
+    """Seconds a script run now may take."""
+    return _time_limit.get() or float(current_app.config.get("SCRIPT_TIMEOUT") or DEFAULT_TIMEOUT)
 
 
 def disabled_types() -> set[str] | None:
@@ -97,7 +124,7 @@ def run_script(
         event=event,
         platform=platform.platform_data(request),
         api=platform.api_for(request),
-        timeout=float(current_app.config.get("SCRIPT_TIMEOUT") or DEFAULT_TIMEOUT),
+        timeout=script_timeout(),
     )
     started = time.perf_counter()
     result = engine.run(run)

@@ -201,3 +201,21 @@ def test_with_redis_down_a_call_with_a_queued_script_is_refused_before_writing(
         assert admin.get("db/_table/todo").status_code == 200  # no queued script on GET
     finally:
         close_app(application)
+
+
+def test_a_queued_call_s_own_timeout_limits_its_script(shop, cli):
+    """The job's ``timeout``, not the app's ``SCRIPT_TIMEOUT``, is the script's time limit."""
+    body = {
+        "name": "patient",
+        "label": "Patient",
+        "type": "python",
+        "is_active": True,
+        "config": {"content": "import time\ntime.sleep(4)", "queued": True, "timeout": 1},
+    }
+    assert shop.post("system/service", json=body).status_code == 201
+    assert shop.post("patient", json={}).status_code == 202
+
+    cli.env["DF_SCRIPT_TIMEOUT"] = "30"
+    assert cli.run("queue", "work", "--burst").returncode == 0
+    (row,) = cli.run("queue", "failed").stdout.strip().splitlines()[1:]
+    assert "did not finish within 1 s" in row, row
