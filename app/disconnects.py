@@ -31,7 +31,8 @@ MYSQL_GONE = frozenset({1053, 1927, 2002, 2003, 2006, 2013, 2055, 4031})
 away, lost during query or reading, disconnected as idle."""
 
 
-def _mysql_code(error: BaseException) -> int | None:
+def mysql_code(error: BaseException) -> int | None:
+    """The error number of a MySQL/MariaDB driver error (None for other errors)."""
     args = getattr(error, "args", ())
     return args[0] if args and isinstance(args[0], int) else None
 
@@ -51,9 +52,9 @@ def driver_lost(error: BaseException) -> bool:
         )
     pymysql = sys.modules.get("pymysql")
     if pymysql is not None and isinstance(error, pymysql.err.Error):
-        if isinstance(error, pymysql.err.InterfaceError) and _mysql_code(error) == 0:
+        if isinstance(error, pymysql.err.InterfaceError) and mysql_code(error) == 0:
             return True  # pymysql's "(0, '')": the connection is closed
-        return _mysql_code(error) in MYSQL_GONE
+        return mysql_code(error) in MYSQL_GONE
     return False
 
 

@@ -18,10 +18,8 @@ database must not hold a real RQ queue.
 from __future__ import annotations
 
 import atexit
-import ctypes
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -38,18 +36,11 @@ NAMED_URL = os.environ.get("DF_TEST_REDIS_URL", "").strip()
 START_TIMEOUT = 20
 """Seconds a new ``redis-server`` may take to answer."""
 
-PR_SET_PDEATHSIG = 1
-
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL when the test process goes, however it goes."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _pings(client: redis.Redis) -> bool:
@@ -62,13 +53,27 @@ def _pings(client: redis.Redis) -> bool:
 def start_redis(port: int, folder, password: str | None = None) -> subprocess.Popen:
     """A ``redis-server`` on ``port`` (requiring ``password`` if given), once it answers.
 
-    It is killed with the process that started it, so a test run that dies
-    leaves no server behind.
+    It is killed with the process that started it (``setpriv --pdeathsig``, not a
+    ``preexec_fn``: that would run the app's fork hooks in the child), so a test run
+    that dies leaves no server behind.
     """
     server = shutil.which("redis-server")
     if server is None:
         missing_tool("redis-server")
-    argv = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    argv = [
+        "setpriv",
+        "--pdeathsig",
+        "KILL",
+        server,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
     argv += ["--dir", str(folder)]
     if password is not None:
         argv += ["--requirepass", password]
@@ -76,7 +81,6 @@ def start_redis(port: int, folder, password: str | None = None) -> subprocess.Po
         argv,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - only a prctl before exec
     )
     client = redis.Redis(port=port, password=password, socket_connect_timeout=0.5)
     try:

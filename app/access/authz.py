@@ -21,6 +21,7 @@ decision (``can``/``verb_mask``) is separate from the enforcement
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from app.vocabulary import verbs
@@ -130,13 +131,17 @@ def can(actor: Actor, verb: str, service: str, component: str = "") -> bool:
     return bool(verb_mask(actor, service, component) & verbs.bit(verb))
 
 
-def is_access_exception(exceptions: dict[str, int], verb: str, component: str) -> bool:
+def is_access_exception(exceptions: Mapping[str, int], verb: str, component: str) -> bool:
     mask = exceptions.get(normalize_component(component).strip("/"), 0)
     return bool(mask & verbs.bit(verb))
 
 
 def require(
-    actor: Actor, verb: str, service: str, component: str, exceptions: dict[str, int] | None = None
+    actor: Actor,
+    verb: str,
+    service: str,
+    component: str,
+    exceptions: Mapping[str, int] | None = None,
 ) -> None:
     """Raise DreamFactory's error when ``actor`` may not ``verb`` the component."""
     if can(actor, verb, service, component):

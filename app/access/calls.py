@@ -50,12 +50,12 @@ def normalize_verb(method: str) -> str:
     return method
 
 
-def access_exceptions(service: str) -> dict[str, int]:
+def access_exceptions(service: str) -> Mapping[str, int]:
     """Component → verb mask of a service reachable without role permission."""
     info = directory.get_service_info(service)
     if info is None:
         return {}
-    return dict(_EXCEPTIONS.get(info.type, {}))
+    return _EXCEPTIONS.get(info.type, {})
 
 
 def require_access(actor: Actor, verb: str, service: str, component: str) -> None:

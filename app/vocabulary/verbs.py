@@ -32,10 +32,12 @@ EVERY_VERB = sum(int(verb) for verb in Verb)
 """Every bit of the mask (a sys admin's access)."""
 
 
+_BITS = {verb.name: int(verb) for verb in Verb}
+
+
 def bit(name: object) -> int:
     """The bit of the verb ``name`` (any case); 0 for anything that is no verb."""
-    verb = Verb.__members__.get(name.upper()) if isinstance(name, str) else None
-    return int(verb) if verb is not None else 0
+    return _BITS.get(name.upper(), 0) if isinstance(name, str) else 0
 
 
 def names(mask: int, among: int = SERVICE_VERBS) -> list[str]:

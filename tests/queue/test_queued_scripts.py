@@ -52,6 +52,18 @@ def save_queued(admin, content: str = AUDIT_SCRIPT, name: str = EVENT, **config)
     assert response.status_code in (200, 201), response.get_json()
 
 
+def save_queued_service(admin, name: str, content: str, **config) -> None:
+    """A python scripted service whose calls are queued (``config`` adds queue options)."""
+    body = {
+        "name": name,
+        "label": name.title(),
+        "type": "python",
+        "is_active": True,
+        "config": {"content": content, "queued": True, **config},
+    }
+    assert admin.post("system/service", json=body).status_code == 201
+
+
 def audit_rows(admin) -> list[dict]:
     response = admin.get("db/_table/audit")
     assert response.status_code == 200, response.get_json()
@@ -122,14 +134,7 @@ def test_a_queued_scripted_service_answers_202_and_runs_on_a_worker(shop, cli):
         "platform.api.post('db/_table/orders', "
         "{'resource': [{'item': event.request.payload['item']}]})"
     )
-    body = {
-        "name": "later",
-        "label": "Later",
-        "type": "python",
-        "is_active": True,
-        "config": {"content": code, "queued": True, "queue": "slow"},
-    }
-    assert shop.post("system/service", json=body).status_code == 201
+    save_queued_service(shop, "later", code, queue="slow")
 
     response = shop.post("later", json={"item": "queued tea"})
     assert (response.status_code, response.get_json()) == (202, {"success": True})
@@ -205,14 +210,7 @@ def test_with_redis_down_a_call_with_a_queued_script_is_refused_before_writing(
 
 def test_a_queued_call_s_own_timeout_limits_its_script(shop, cli):
     """The job's ``timeout``, not the app's ``SCRIPT_TIMEOUT``, is the script's time limit."""
-    body = {
-        "name": "patient",
-        "label": "Patient",
-        "type": "python",
-        "is_active": True,
-        "config": {"content": "import time\ntime.sleep(4)", "queued": True, "timeout": 1},
-    }
-    assert shop.post("system/service", json=body).status_code == 201
+    save_queued_service(shop, "patient", "import time\ntime.sleep(4)", timeout=1)
     assert shop.post("patient", json={}).status_code == 202
 
     cli.env["DF_SCRIPT_TIMEOUT"] = "30"

@@ -20,6 +20,7 @@ from rq.scheduler import RQScheduler
 from app.queue.producer import TIMEOUT_GRACE
 from tests.queue.conftest import wait_for
 from tests.queue.jobs import lines
+from tests.queue.test_queued_scripts import save_queued_service
 from tests.queue.test_reliability import status
 from tests.queue.test_worker import enqueue
 from tests.scripting.pyrun import worker_children
@@ -127,14 +128,7 @@ def test_a_killed_idle_workers_scheduler_dies_and_a_new_worker_takes_over(
 
 
 def test_a_killed_workers_running_script_dies_with_it(qadmin, cli):
-    body = {
-        "name": "nap",
-        "label": "Nap",
-        "type": "python",
-        "is_active": True,
-        "config": {"content": "import time\ntime.sleep(60)", "queued": True},
-    }
-    assert qadmin.post("system/service", json=body).status_code == 201
+    save_queued_service(qadmin, "nap", "import time\ntime.sleep(60)")
     assert qadmin.post("nap", json={}).status_code == 202
     first = cli.start("queue", "work")
     workers: list[int] = []

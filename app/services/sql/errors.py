@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.disconnects import is_unavailable
+from app.disconnects import is_unavailable, mysql_code
 from app.sqlite_locking import is_busy
 from app.vocabulary.errors import ApiError, BadRequest, GatewayTimeout, ServiceUnavailable
 
@@ -35,18 +35,13 @@ MYSQL_TIMEOUTS = frozenset({1317, 1969, 3024})
 """Interrupted, MariaDB ``max_statement_time`` exceeded, MySQL ``max_execution_time`` exceeded."""
 
 
-def _code(exc: DBAPIError) -> int | None:
-    args = getattr(exc.orig, "args", ())
-    return args[0] if args and isinstance(args[0], int) else None
-
-
 def is_timeout(exc: DBAPIError) -> bool:
     orig = exc.orig
     if getattr(orig, "sqlstate", None) == "57014":  # PostgreSQL query_canceled
         return True
     if isinstance(orig, sqlite3.OperationalError) and "interrupted" in str(orig):
         return True
-    return _code(exc) in MYSQL_TIMEOUTS
+    return mysql_code(exc.orig) in MYSQL_TIMEOUTS
 
 
 def driver_message(exc: DBAPIError) -> str:
