@@ -90,7 +90,7 @@ class Bench:
     def __init__(self, folder: str) -> None:
         from flask_migrate import upgrade
 
-        from app import create_app, seed
+        from app.factory import create_app, seed
 
         storage = os.path.join(folder, "storage")
         self.app = create_app(

@@ -187,7 +187,7 @@ def setup(temp: Path, env: dict[str, str]) -> None:
         cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     script = (
-        "from app import create_app\nfrom app.extensions import db\n"
+        "from app.factory import create_app\nfrom app.extensions import db\n"
         "from app.models import Service\n"
         "app = create_app()\nwith app.app_context():\n"
         "    row = db.session.query(Service).filter_by(name='files').one()\n"

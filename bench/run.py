@@ -212,7 +212,7 @@ def measure_memory(api_key: str) -> list[dict]:
     import tracemalloc
 
     sys.path.insert(0, str(ROOT))
-    from app import create_app
+    from app.factory import create_app
 
     app = create_app()
     client = app.test_client()

@@ -65,7 +65,7 @@ def stores(tmp_path_factory):
     """Backend → migrated system-store URL, created lazily once per worker."""
     from flask_migrate import upgrade
 
-    from app import create_app
+    from app.factory import create_app
 
     made: dict[str, str] = {}
 
@@ -133,9 +133,13 @@ def reset_store(engine: sa.Engine) -> None:
 
 
 def make_app(url: str, storage: str, **extra: Any):
-    from app import create_app
+    """The app as ``wsgi`` builds it: the factory's, with the command line attached."""
+    from app import cli
+    from app.factory import create_app
 
-    return create_app(test_config(url, storage, **extra))
+    application = create_app(test_config(url, storage, **extra))
+    cli.init_app(application)
+    return application
 
 
 def release(application) -> None:

@@ -204,7 +204,7 @@ def store_app(server, tmp_path, sample_db):
     """A seeded app whose system store is a database on the private server."""
     from flask_migrate import upgrade
 
-    from app import create_app
+    from app.factory import create_app
 
     url = server.create_database("store")
     place_sample(sample_db, tmp_path / "storage")

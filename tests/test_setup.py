@@ -274,7 +274,7 @@ def test_prefixed_environment_is_read_when_the_factory_runs(
 def test_an_all_digit_secret_from_the_environment_stays_a_string(
     app, backend, stores, tmp_path, monkeypatch
 ):
-    from app import create_app
+    from app.factory import create_app
     from tests.conftest import ADMIN_PASSWORD, test_config
 
     digits = "1234567890" * 4
@@ -294,7 +294,7 @@ def test_an_all_digit_secret_from_the_environment_stays_a_string(
 
 
 def test_instance_path_is_configurable(tmp_path, monkeypatch):
-    from app import create_app
+    from app.factory import create_app
 
     monkeypatch.setenv("DF_INSTANCE_PATH", str(tmp_path / "from-env"))
     application = create_app({"TESTING": True, "STORAGE_PATH": str(tmp_path / "storage")})
@@ -314,7 +314,7 @@ def test_instance_path_is_configurable(tmp_path, monkeypatch):
 
 def test_the_instance_folder_is_private(tmp_path):
     """It holds the store and the JWT secret: script workers (another user) must not read it."""
-    from app import create_app
+    from app.factory import create_app
 
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o755)
@@ -326,7 +326,7 @@ def test_the_instance_folder_is_private(tmp_path):
 
 
 def test_sqlite_generates_a_jwt_secret_once(tmp_path):
-    from app import create_app
+    from app.factory import create_app
 
     config = {
         "INSTANCE_PATH": str(tmp_path / "instance"),
@@ -344,7 +344,7 @@ def test_sqlite_generates_a_jwt_secret_once(tmp_path):
 
 
 def test_a_server_store_needs_a_jwt_secret(tmp_path):
-    from app import create_app
+    from app.factory import create_app
 
     config = {
         "INSTANCE_PATH": str(tmp_path / "instance"),

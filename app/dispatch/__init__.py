@@ -3,9 +3,11 @@
 ``call`` runs an authorized request: lookups substituted (``access.lookups``),
 ``_spec`` answered with the service's document (``app.openapi``), event
 scripts around the service (``app.scripting.events``; a service no active
-script names pays one set lookup for that). The REST controller calls it after
-the access pipeline; ``call_internal`` is the way in for calls without HTTP
-(scripts' ``platform.api``, scheduled tasks): the same access checks
+script names pays one set lookup for that; a ``deferred`` call, queued and now
+run on a worker, had its events when it was queued). The REST controller calls
+it after the access pipeline; ``call_internal`` is the way in for calls without
+HTTP (scripts' ``platform.api``, queued calls (``queued``), scheduled tasks):
+the same access checks
 (``access.calls.check_call``), and the root listing for a call naming no
 service. This is the only module that composes services, scripting and
 OpenAPI: scripting gets these functions handed over (``init_app``) instead of
@@ -46,7 +48,7 @@ def call(request: ServiceRequest) -> ServiceResponse:
         from app.openapi import spec_for  # every service answers its OpenAPI document
 
         return ServiceResponse(content=spec_for(service, request))
-    if scripts.watches(info):
+    if scripts.watches(info) and not request.deferred:
         target = service.event_target(request)
         return events.call_with_events(info, target, request, lambda r: _handle(service, r))
     return _handle(service, request)
@@ -127,7 +129,7 @@ def register_all() -> None:
     """The service types and system resources that join services with scripting or
     OpenAPI, and scripting's way into services (idempotent: the registries are per process)."""
     from app.dispatch import event_scripts, script_stats, script_types  # noqa: F401 - @resource
-    from app.dispatch.scripted_services import SCRIPT_SERVICE_TYPES, run_queued_call
+    from app.dispatch.scripted_services import SCRIPT_SERVICE_TYPES
     from app.openapi.api_docs import ApiDocsService
     from app.scripting.runner import find_engine
     from app.services.system import scheduler
@@ -135,4 +137,4 @@ def register_all() -> None:
     for cls in (ApiDocsService, *SCRIPT_SERVICE_TYPES):
         register(cls)
     scheduler.connect_engines(lambda name: find_engine(name) is not None)
-    bridge.connect(call=call, call_internal=call_internal, run_queued_call=run_queued_call)
+    bridge.connect(call=call, call_internal=call_internal)

@@ -116,8 +116,10 @@ class ScriptService(BaseService):
             and not to_bool(self.config.get("implements_access_list"))
         ):
             return {"resource": self.access_list()}
+        if request.deferred:  # a queued call, run now on a queue worker
+            return self.run_now(request)
         if to_bool(self.config.get("queued")):
-            queueing.queue_service_call(self.name, request)
+            queueing.queue_service_call(self.name, self.config, request)
             return ServiceResponse({"success": True}, status=202)
         ttl = (
             int(self.config.get("cache_ttl") or 0)
@@ -246,17 +248,3 @@ SCRIPT_SERVICE_TYPES = (
 )
 
 __all__ = ["SCRIPT_SERVICE_TYPES", "ScriptConfigSchema", "ScriptService"]
-
-
-def run_queued_call(service_name: str, request: ServiceRequest) -> None:
-    """A queued call of a scripted service, run now on a queue worker (``scripting.queueing``)."""
-    from app import directory
-    from app.services import build_service
-
-    info = directory.require_service_info(service_name)
-    service = build_service(info)
-    run_now = getattr(service, "run_now", None)
-    if run_now is None:
-        logger.warning("service=%s queued job skipped: not a scripted service", info.name)
-        return
-    run_now(request)

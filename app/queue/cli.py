@@ -30,7 +30,7 @@ import redis
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.queue import connections
+from app.enqueue import connections
 
 queue_cli = AppGroup("queue", help="Run queue workers and manage failed jobs (RQ on Redis).")
 scheduler_cli = AppGroup(
@@ -48,7 +48,7 @@ def _setup_logging() -> str:
 
 
 def _queue_names(value: str | None) -> list[str]:
-    from app.queue.options import QUEUE_NAME
+    from app.enqueue.options import QUEUE_NAME
 
     names = [n.strip() for n in (value or "").split(",") if n.strip()]
     names = names or [str(current_app.config.get("QUEUE_DEFAULT") or "default")]
@@ -94,7 +94,7 @@ def _work(
     tries: int | None = None,
     timeout: int | None = None,
 ) -> None:
-    from app.queue.options import parse
+    from app.enqueue.options import parse
     from app.queue.worker import AppWorker
 
     level = _setup_logging()

@@ -19,7 +19,7 @@ from rq.exceptions import NoSuchJobError
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
-from app.queue import connections
+from app.enqueue import connections
 from app.queue.guard import AppJob
 
 ERROR_CHARS = 300

@@ -12,7 +12,7 @@ itself runs code. Workers therefore read jobs as ``AppJob``:
   the function must be one of ``OWN_JOBS`` (or ``DF_QUEUE_EXTRA_JOBS``),
   called on no instance with JSON arguments, the job may name no callbacks,
   webhooks or dependencies (this app's jobs have none), carry JSON meta
-  only, and be signed by this app (``app.queue.signing``: our functions
+  only, and be signed by this app (``app.enqueue.signing``: our functions
   with forged arguments are refused too). A hash RQ cannot read at all is
   refused as well;
 - a refused job is kept only disarmed (``disarmed``: its data becomes a
@@ -39,8 +39,8 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.utils import import_attribute
 
-from app.queue import signing
-from app.queue.producer import SCRIPT_JOB, TASK_JOB
+from app.enqueue import signing
+from app.enqueue.producer import SCRIPT_JOB, TASK_JOB
 
 OWN_JOBS = frozenset({SCRIPT_JOB, TASK_JOB})
 """Dotted names of the functions this app enqueues, the only ones its workers import."""

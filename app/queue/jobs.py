@@ -51,7 +51,7 @@ def worker_app() -> Flask:
     if _app is None:
         with _lock:
             if _app is None:
-                from app import create_app
+                from app.factory import create_app
 
                 _app = create_app()
                 logger.info("worker app built store=%s", _store_name(_app))
@@ -96,13 +96,13 @@ def script_time_limit() -> Iterator[None]:
 
 def run_script_job(job: dict[str, Any]) -> dict[str, Any]:
     """Run one queued event script or queued scripted-service call."""
-    from app.scripting import queueing
+    from app.dispatch import queued
 
     name = _job_name(job)
     started = time.perf_counter()
     with job_context(), script_time_limit():
         try:
-            queueing.run_queued(job)
+            queued.run_queued(job)
         except ApiError as exc:
             logger.warning("job=script script=%s state=failed status=%s", name, exc.status)
             raise JobFailed(f"{exc.status} {exc.message}") from None

@@ -36,10 +36,11 @@ from croniter import croniter
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from app.enqueue import connections, options, producer
 from app.extensions import db
 from app.models.role import Role
 from app.models.scheduler import SchedulerTask, TaskLog
-from app.queue import connections, options, producer, schedule_file
+from app.queue import schedule_file
 from app.vocabulary.errors import ApiError
 
 logger = logging.getLogger(__name__)

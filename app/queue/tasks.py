@@ -105,18 +105,15 @@ def _run_call(task: SchedulerTask) -> tuple[int, str]:
     params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
     payload = task.payload
     content = dumps(payload) if payload is not None else b""
-    prefix = current_app.config.get("API_ROUTE_PREFIX", "api")
-    request = ServiceRequest(
-        method=task.verb or "GET",
-        service=task.service or "",
-        resource=component,
+    request = ServiceRequest.internal(
+        task.verb or "GET",
+        task.service or "",
+        component,
         params=params,
         payload=payload,
         content=content,
-        content_type="application/json" if content else None,
-        requestor=Requestor.SCRIPT,
         actor=task_actor(task),
-        uri=f"/{prefix}/v2/{task.service}/{component}".rstrip("/"),
+        prefix=current_app.config.get("API_ROUTE_PREFIX", "api"),
     )
     try:
         if not request.service:
@@ -148,9 +145,7 @@ def _run_script(task: SchedulerTask) -> tuple[int, str]:
 
     name = f"task.{task.name}"
     script = ScriptInfo(name=name, type=task.script_type or "", content=task.script or "")
-    request = ServiceRequest(
-        method="POST", service="", requestor=Requestor.SCRIPT, actor=task_actor(task)
-    )
+    request = ServiceRequest.internal("POST", "", actor=task_actor(task))
     event = {
         "request": request.to_event(),
         "resource": "",

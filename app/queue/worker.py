@@ -35,11 +35,11 @@ from rq import Queue, SimpleWorker
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.serializers import JSONSerializer
 
+from app.enqueue.options import rq_intervals
+from app.enqueue.producer import FAILURE_TTL, TIMEOUT_GRACE
 from app.queue import jobs
 from app.queue.guard import AppJob, disarm
 from app.queue.lifeline import LinkedScheduler
-from app.queue.options import rq_intervals
-from app.queue.producer import FAILURE_TTL, TIMEOUT_GRACE
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -1,7 +1,7 @@
 """The queue options of a scripted service's config, and the checks made when one is saved.
 
 A scripted service's config carries ``queued`` and, beside it, the options
-of ``app.queue.options`` (``queue``, ``connection``, ``delay``, ``tries``,
+of ``app.enqueue.options`` (``queue``, ``connection``, ``delay``, ``tries``,
 ``timeout``, ``backoff``). Saving a config with ``queued`` on an instance
 without Redis answers 503 with how to configure it; a bad option is a 400
 naming ``config.<option>``.
@@ -13,16 +13,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from app.queue import options
+from app import enqueue
+from app.enqueue import options, producer
 from app.vocabulary.errors import ValidationFailed
 
 
 def check_options(config: dict[str, Any], queued: bool, prefix: str = "") -> None:
     """503 for a queued script without Redis; ValidationFailed naming a bad option."""
-    from app.queue import producer
-
     if queued:
-        producer.require_available()
+        enqueue.require_available()
     if queued or options.has_options(config):
         producer.queue_options(config, prefix=prefix)
 

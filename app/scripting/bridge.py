@@ -2,8 +2,7 @@
 
 Scripting imports no service: ``platform.api`` calls and linked script files
 go through ``call_internal`` (checked as the script's caller) and ``call``
-(the app's own reads), and a queued scripted-service call through
-``run_queued_call``: ``app.dispatch.init_app`` connects them when the app is
+(the app's own reads): ``app.dispatch.init_app`` connects them when the app is
 built.
 """
 
@@ -15,15 +14,13 @@ from typing import Any
 from app.vocabulary.calls import ServiceRequest, ServiceResponse
 
 Call = Callable[[ServiceRequest], ServiceResponse]
-QueuedCall = Callable[[str, ServiceRequest], None]
 
 _calls: dict[str, Any] = {}
 
 
-def connect(*, call: Call, call_internal: Call, run_queued_call: QueuedCall) -> None:
+def connect(*, call: Call, call_internal: Call) -> None:
     _calls["call"] = call
     _calls["call_internal"] = call_internal
-    _calls["run_queued_call"] = run_queued_call
 
 
 def _get(name: str) -> Any:
@@ -43,8 +40,3 @@ def call(request: ServiceRequest) -> ServiceResponse:
 def call_internal(request: ServiceRequest) -> ServiceResponse:
     """A script's call, checked against its caller's role like an API call."""
     return _get("call_internal")(request)
-
-
-def run_queued_call(service: str, request: ServiceRequest) -> None:
-    """Run a queued call of the scripted service named ``service`` now (on a queue worker)."""
-    _get("run_queued_call")(service, request)

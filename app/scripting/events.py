@@ -108,7 +108,7 @@ def call_with_events(
         for script in final:
             run_final(script, event, request)
         for script in queued:
-            queueing.queue_event(script.name, event, request.actor)
+            queueing.queue_event(script, event, request.actor)
     return response
 
 

@@ -37,7 +37,7 @@ from werkzeug.datastructures import MultiDict
 from app.responses import dumps
 from app.scripting import bridge
 from app.version import __version__
-from app.vocabulary.calls import Requestor, ServiceRequest
+from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import ApiError, BadRequest, TooManyRequests, error_body
 from app.vocabulary.paths import parse_api_path
 from app.vocabulary.verbs import DATA_VERB_NAMES
@@ -138,19 +138,18 @@ def internal_call(
     headers = options.get("headers")
     headers = {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
     body, content = _body(payload)
-    request = ServiceRequest(
-        method=verb,
-        service=service,
-        resource=resource,
+    request = ServiceRequest.internal(
+        verb,
+        service,
+        resource,
         params=params,
+        query=pairs,
         headers=headers,
         payload=body,
         content=content,
-        content_type="application/json" if content else None,
-        requestor=Requestor.SCRIPT,
         actor=actor,
-        uri=f"/{current_app.config.get('API_ROUTE_PREFIX', 'api')}/{version or 'v2'}/{path}",
-        query=pairs,
+        prefix=current_app.config.get("API_ROUTE_PREFIX", "api"),
+        version=version or "v2",
     )
     try:
         response = bridge.call_internal(request)

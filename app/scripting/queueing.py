@@ -1,10 +1,11 @@
 """Handing scripts to a job queue: ``.queued`` event scripts and queued scripted services.
 
 This module is the seam with the job queue. A queue makes itself available
-by putting an object with an ``enqueue(job: dict)`` method in
-``app.extensions["df_script_queue"]``; a job is plain JSON (names, ids and
-values, never credentials) and the queue's worker runs it with
-``run_queued(job)`` inside an app context built by the same factory.
+by putting an object with an ``enqueue(job, config)`` method in
+``app.extensions["df_script_queue"]`` (``app.enqueue``); a job is plain JSON (names, ids and
+values, never credentials) and the queue's worker runs it inside an app context built by
+the same factory, through the dispatcher (``app.dispatch.queued``): a queued service call
+as ``call_internal(queued_request(job))``, a queued event script with ``run_queued_event``.
 
 Without a queue, queueing is refused with a 503 that says so, and the refusal
 comes before the service runs (``require_queue``), so a request either is
@@ -19,37 +20,28 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import current_app
 
+from app import enqueue
 from app.vocabulary.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
+    from app.scripting.scripts import ScriptInfo
     from app.vocabulary.calls import ServiceRequest
 
 logger = logging.getLogger(__name__)
 
-QUEUE_KEY = "df_script_queue"
-NO_QUEUE = (
-    "Queued scripts need a job queue on Redis, which is not configured for this instance: "
-    "set DF_REDIS_URL (e.g. redis://127.0.0.1:6379/0) on every app server and worker, "
-    "and run a worker with `flask queue work`."
-)
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "cookie", "x-dreamfactory-api-key", "x-dreamfactory-session-token"}
 )
 """Request headers left out of queued jobs: the job names its caller by ids instead."""
 
 
-def get_queue() -> Any | None:
-    return current_app.extensions.get(QUEUE_KEY)
-
-
 def require_queue() -> Any:
     """The queue, ready to take jobs: a 503 when there is none or it cannot be reached."""
-    queue = get_queue()
+    queue = enqueue.get_queue()
     if queue is None:
-        raise ServiceUnavailable(NO_QUEUE)
+        raise ServiceUnavailable(enqueue.NO_QUEUE)
     check = getattr(queue, "check", None)
     if check is not None:
         check()
@@ -72,8 +64,10 @@ def job_request(request_view: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def queue_event(name: str, event: dict[str, Any], actor: Actor | None) -> None:
-    """Queue the ``.queued`` script ``name`` with the finished request's event."""
+def queue_event(script: ScriptInfo, event: dict[str, Any], actor: Actor | None) -> None:
+    """Queue the ``.queued`` script with the finished request's event (its config has
+    the queue options)."""
+    name = script.name
     job = {
         "kind": "event_script",
         "script": name,
@@ -81,12 +75,13 @@ def queue_event(name: str, event: dict[str, Any], actor: Actor | None) -> None:
         "actor": actor_ids(actor),
         "queued_at": int(time.time()),
     }
-    require_queue().enqueue(job)
+    require_queue().enqueue(job, script.config)
     logger.info("script=%s queued", name)
 
 
-def queue_service_call(service: str, request: ServiceRequest) -> None:
-    """Queue a call to a queued scripted service (the client has its 202 already)."""
+def queue_service_call(service: str, config: dict[str, Any], request: ServiceRequest) -> None:
+    """Queue a call to a queued scripted service (the client has its 202 already);
+    ``config`` is the service's, with the queue options."""
     job = {
         "kind": "service",
         "service": service,
@@ -94,7 +89,7 @@ def queue_service_call(service: str, request: ServiceRequest) -> None:
         "actor": actor_ids(request.actor),
         "queued_at": int(time.time()),
     }
-    require_queue().enqueue(job)
+    require_queue().enqueue(job, config)
     logger.info("script=service.%s queued", service)
 
 
@@ -118,44 +113,44 @@ def rebuild_actor(ids: dict[str, Any]) -> Actor:
     return actor
 
 
-def run_queued(job: dict[str, Any]) -> None:
-    """Run one queued job (called by the queue's worker inside an app context).
-
-    A script that ends with an exception, a timeout or a crash raises its
-    ``ApiError``, so the queue can retry the job and then list it as failed.
-    """
-    from app.scripting import bridge, runner
-    from app.scripting.scripts import get_index
+def queued_request(job: dict[str, Any]) -> ServiceRequest:
+    """The call a queued job replays, made by its caller as they are now: the request as
+    it was queued (its HTTP ``uri`` included), marked ``deferred`` so it is run, not queued."""
     from app.vocabulary.calls import Requestor, ServiceRequest
 
-    actor = rebuild_actor(job.get("actor") or {})
     view = job.get("request") or (job.get("event") or {}).get("request") or {}
     content = view.get("content") or ""
-    request = ServiceRequest(
-        method=str(view.get("method") or "GET"),
-        service=str(view.get("service") or job.get("service") or ""),
-        resource=str(view.get("resource") or ""),
+    return ServiceRequest.internal(
+        str(view.get("method") or "GET"),
+        str(view.get("service") or job.get("service") or ""),
+        str(view.get("resource") or ""),
         params=dict(view.get("parameters") or {}),
         headers=dict(view.get("headers") or {}),
         payload=view.get("payload"),
         content=content.encode("utf-8") if isinstance(content, str) else b"",
         content_type=view.get("content_type"),
+        actor=rebuild_actor(job.get("actor") or {}),
         requestor=Requestor.API,
-        actor=actor,
         uri=str(view.get("uri") or ""),
+        deferred=True,
     )
-    if job.get("kind") == "event_script":
-        name = str(job.get("script"))
-        script = get_index().scripts.get(name)
-        if script is None:
-            logger.info("script=%s queued job skipped: no such active script", name)
-            return
-        result = runner.run_script(script, name, dict(job.get("event") or {}), request)
-        if result.error is not None:
-            logger.warning("script=%s queued run failed: %s", name, result.error.message)
-            raise runner.script_error(result.error)  # the queue retries it, then fails it
+
+
+def run_queued_event(job: dict[str, Any], request: ServiceRequest) -> None:
+    """Run a queued event script with the event of the request that queued it.
+
+    A script that ends with an exception, a timeout or a crash raises its
+    ``ApiError``, so the queue can retry the job and then list it as failed.
+    """
+    from app.scripting import runner
+    from app.scripting.scripts import get_index
+
+    name = str(job.get("script"))
+    script = get_index().scripts.get(name)
+    if script is None:
+        logger.info("script=%s queued job skipped: no such active script", name)
         return
-    if job.get("kind") == "service":
-        bridge.run_queued_call(str(job.get("service")), request)
-        return
-    logger.warning("queued job of unknown kind %r skipped", job.get("kind"))
+    result = runner.run_script(script, name, dict(job.get("event") or {}), request)
+    if result.error is not None:
+        logger.warning("script=%s queued run failed: %s", name, result.error.message)
+        raise runner.script_error(result.error)  # the queue retries it, then fails it

@@ -116,7 +116,7 @@ def code_of(script: ScriptInfo) -> str:
 
 def _read_linked(script: ScriptInfo) -> str:
     from app.scripting import bridge
-    from app.vocabulary.calls import Requestor, ServiceRequest
+    from app.vocabulary.calls import ServiceRequest
 
     storage = directory.get_service_by_id(int(script.storage_service_id or 0))
     path = (script.storage_path or "").strip("/")
@@ -125,12 +125,8 @@ def _read_linked(script: ScriptInfo) -> str:
             f"Script '{script.name}' links to service {script.storage_service_id}, "
             "which does not exist."
         )
-    request = ServiceRequest(
-        method="GET",
-        service=storage.name,
-        resource=path,
-        params={"include_properties": "true", "content": "true"},
-        requestor=Requestor.SCRIPT,
+    request = ServiceRequest.internal(
+        "GET", storage.name, path, params={"include_properties": "true", "content": "true"}
     )
     where = f"'{storage.name}/{path}'"
     try:

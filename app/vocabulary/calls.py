@@ -50,6 +50,53 @@ class ServiceRequest:
     head: bool = False
     """The client asked with HEAD: handled as GET (access, events, caching) and the body
     dropped by the server; a service that proxies the call may send HEAD on instead."""
+    deferred: bool = False
+    """A queued call run now, on a queue worker: the service runs it instead of queueing
+    it again, and the event scripts that ran when it was queued do not run again."""
+
+    @classmethod
+    def internal(
+        cls,
+        method: str,
+        service: str,
+        resource: str = "",
+        *,
+        params: dict[str, str] | None = None,
+        query: list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        payload: Any = None,
+        content: bytes = b"",
+        content_type: str | None = None,
+        actor: Any = None,
+        requestor: Requestor = Requestor.SCRIPT,
+        prefix: str = "api",
+        version: str = "v2",
+        uri: str | None = None,
+        deferred: bool = False,
+    ) -> ServiceRequest:
+        """A call from inside the server (``platform.api``, queued jobs, scheduled tasks):
+        no HTTP, a script as requestor unless told otherwise, and the ``uri`` an HTTP client
+        would have used (``/<prefix>/<version>/<service>/<resource>``) unless the call
+        replays one that came over HTTP. A body in ``content`` is JSON unless its type is given.
+        """
+        if uri is None:
+            path = "/".join(part for part in (service, resource.lstrip("/")) if part)
+            uri = f"/{prefix}/{version}/{path}" if path else f"/{prefix}/{version}"
+        return cls(
+            method=method,
+            service=service,
+            resource=resource,
+            params=dict(params or {}),
+            headers=dict(headers or {}),
+            payload=payload,
+            content=content,
+            content_type=content_type or ("application/json" if content else None),
+            requestor=requestor,
+            actor=actor,
+            uri=uri,
+            query=query,
+            deferred=deferred,
+        )
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()

@@ -119,7 +119,7 @@ def rclient(redis_url) -> Iterator[redis.Redis]:
 
 
 def close_app(application) -> None:
-    from app.queue import connections
+    from app.enqueue import connections
 
     with application.app_context():
         connections.get_connections().close()

@@ -17,7 +17,8 @@ import redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from app.queue import guard, producer, signing
+from app.enqueue import producer, signing
+from app.queue import guard
 
 OWN = "app.queue.jobs.run_task_job"
 JOB_ID = "task-1-60"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.queue.options import parse
+from app.enqueue.options import parse
 from app.vocabulary.errors import ValidationFailed
 
 DEFAULTS = {"QUEUE_DEFAULT": "default", "QUEUE_TRIES": 1, "QUEUE_TIMEOUT": 60, "QUEUE_BACKOFF": 10}

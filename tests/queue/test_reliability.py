@@ -18,7 +18,7 @@ import pytest
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from app.queue.producer import TIMEOUT_GRACE
+from app.enqueue.producer import TIMEOUT_GRACE
 from tests.queue.conftest import free_port, start_redis, wait_for
 from tests.queue.jobs import NAMES as TEST_JOBS
 from tests.queue.jobs import lines

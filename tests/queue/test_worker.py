@@ -1,7 +1,7 @@
 """Real workers (``flask queue work``/``listen``) on the real Redis: run, order, delay, retries.
 
 Jobs here are the small functions of ``tests.queue.jobs`` (they write marks
-to a file), enqueued through ``app.queue.producer`` with a script's options,
+to a file), enqueued through ``app.enqueue.producer`` with a script's options,
 so what is tested is the queue itself: options → RQ job → worker process.
 """
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def enqueue(application, func: str, kwargs: dict, **options) -> str:
-    from app.queue import producer
+    from app.enqueue import producer
 
     with application.app_context():
         opts = producer.queue_options(options)

@@ -17,7 +17,7 @@ import pytest
 from rq import Worker
 from rq.scheduler import RQScheduler
 
-from app.queue.producer import TIMEOUT_GRACE
+from app.enqueue.producer import TIMEOUT_GRACE
 from tests.queue.conftest import wait_for
 from tests.queue.jobs import lines
 from tests.queue.test_queued_scripts import save_queued_service

@@ -169,11 +169,11 @@ def test_a_changed_verb_is_authorized_again(admin, client):
 
 
 def test_queued_script_without_a_queue_refuses_before_the_service(app, admin):
-    from app.scripting import queueing
+    from app import enqueue
 
-    app.extensions[queueing.QUEUE_KEY] = object()  # saved while a queue was configured
+    app.extensions[enqueue.SCRIPT_QUEUE_KEY] = object()  # saved while a queue was configured
     save_script(admin, "db._table.todo.post.queued", "print('later')")
-    del app.extensions[queueing.QUEUE_KEY]
+    del app.extensions[enqueue.SCRIPT_QUEUE_KEY]
     response = admin.post("db/_table/todo", json={"resource": [{"name": "queued"}]})
     error = assert_error(response, 503)
     assert "queue" in error["message"]
@@ -186,15 +186,16 @@ def test_queued_script_goes_to_a_registered_queue(app, admin):
     """The queue hook: a registered queue gets a plain job that ``run_queued`` can run."""
     import json
 
-    from app.scripting import queueing
+    from app import enqueue
+    from app.dispatch.queued import run_queued
 
     jobs: list[dict] = []
 
     class RecordingQueue:
-        def enqueue(self, job):
+        def enqueue(self, job, config):
             jobs.append(json.loads(json.dumps(job)))  # plain JSON, like a real queue stores
 
-    app.extensions[queueing.QUEUE_KEY] = RecordingQueue()
+    app.extensions[enqueue.SCRIPT_QUEUE_KEY] = RecordingQueue()
     script = (
         "name = 'from the queue ' + str(event.response.status_code)\n"
         "platform.api.post('db/_table/todo', {'resource': [{'name': name}]})"
@@ -209,7 +210,7 @@ def test_queued_script_goes_to_a_registered_queue(app, admin):
     assert "x-dreamfactory-session-token" not in job["event"]["request"]["headers"]
     assert job["actor"]["user_id"] is not None
     with app.app_context():
-        queueing.run_queued(job)
+        run_queued(job)
         from app.extensions import db
 
         db.session.remove()

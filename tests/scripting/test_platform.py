@@ -307,3 +307,23 @@ return {'status': got.status_code, 'type': got.content_type, 'size': len(got.con
 """
     answer = run_script(admin, code).get_json()
     assert answer == {"status": 200, "type": "text/plain", "size": 1024, "head": big[:16]}
+
+
+NAMED_PATHS = [
+    "echo/x?a=1",
+    "/echo/x?a=1",
+    "v2/echo/x?a=1",
+    "api/v2/echo/x?a=1",
+    "/api/v2/echo/x?a=1",
+]
+
+
+@pytest.mark.parametrize("path", NAMED_PATHS)
+def test_a_call_sees_the_uri_a_client_would_have_used(admin, echo, path):
+    """However the script names the path, the called service sees ``/api/v2/<service>/...``
+    (once: a path that names the version does not get it twice)."""
+    code = f"return {{'echo': platform.api.get({path!r}).content}}"
+    body = run_script(admin, code).get_json()["echo"]
+    assert body["uri"] == "/api/v2/echo/x"
+    assert body["params"] == {"a": "1"}
+    assert body["requestor"] == 2

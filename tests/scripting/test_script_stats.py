@@ -166,7 +166,7 @@ def test_a_process_adds_its_counts_when_it_exits(app, spare_app, stores, tmp_pat
 
     reader = _node(spare_app, stores, tmp_path, **node_settings)
     code = (
-        "from app import create_app\n"
+        "from app.factory import create_app\n"
         "from app.scripting import stats\n"
         "application = create_app()\n"
         "with application.app_context():\n"

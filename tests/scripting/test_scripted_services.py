@@ -83,11 +83,11 @@ def test_lookups_are_not_substituted_in_the_code(admin):
 
 
 def test_queued_service_without_a_queue(app, admin):
-    from app.scripting import queueing
+    from app import enqueue
 
-    app.extensions[queueing.QUEUE_KEY] = object()  # saved while a queue was configured
+    app.extensions[enqueue.SCRIPT_QUEUE_KEY] = object()  # saved while a queue was configured
     create_script_service(admin, "later", "print('ran')", queued=True)
-    del app.extensions[queueing.QUEUE_KEY]
+    del app.extensions[enqueue.SCRIPT_QUEUE_KEY]
     error = assert_error(admin.post("later", json={"a": 1}), 503)
     assert "queue" in error["message"]
 
@@ -95,15 +95,16 @@ def test_queued_service_without_a_queue(app, admin):
 def test_queued_service_answers_202_and_the_job_runs_the_script(app, admin):
     import json
 
-    from app.scripting import queueing
+    from app import enqueue
+    from app.dispatch.queued import run_queued
 
     jobs: list[dict] = []
 
     class RecordingQueue:
-        def enqueue(self, job):
+        def enqueue(self, job, config):
             jobs.append(json.loads(json.dumps(job)))
 
-    app.extensions[queueing.QUEUE_KEY] = RecordingQueue()
+    app.extensions[enqueue.SCRIPT_QUEUE_KEY] = RecordingQueue()
     code = (
         "platform.api.post('db/_table/todo', {'resource': [{'name': event.request.payload['n']}]})"
     )
@@ -113,12 +114,85 @@ def test_queued_service_answers_202_and_the_job_runs_the_script(app, admin):
     assert response.get_json() == {"success": True}
     assert [j["kind"] for j in jobs] == ["service"]
     with app.app_context():
-        queueing.run_queued(jobs[0])
+        run_queued(jobs[0])
         from app.extensions import db
 
         db.session.remove()
     names = [r["name"] for r in admin.get("db/_table/todo").get_json()["resource"]]
     assert "queued todo" in names
+
+
+def recording_queue(app) -> list[dict]:
+    """Jobs handed to the queue, as plain JSON (what a real queue stores)."""
+    import json
+
+    from app import enqueue
+
+    jobs: list[dict] = []
+
+    class RecordingQueue:
+        def enqueue(self, job, config):
+            jobs.append(json.loads(json.dumps(job)))
+
+    app.extensions[enqueue.SCRIPT_QUEUE_KEY] = RecordingQueue()
+    return jobs
+
+
+def run_job(app, job) -> None:
+    from app.dispatch.queued import run_queued
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            run_queued(job)
+        finally:
+            db.session.remove()
+
+
+def test_a_queued_call_runs_once_without_its_events_again(app, admin):
+    """The worker runs the call that was queued: the service's own event scripts ran
+    when it was queued (pre-process on the request, post-process on the 202), not again."""
+    jobs = recording_queue(app)
+    code = "platform.api.post('db/_table/todo', {'resource': [{'name': 'ran'}]})"
+    create_script_service(admin, "later", code, queued=True)
+    save_script(
+        admin,
+        "later.post.pre_process",
+        "platform.api.post('db/_table/todo', {'resource': [{'name': 'pre'}]})",
+    )
+    assert admin.post("later", json={}).status_code == 202
+    assert len(jobs) == 1
+    run_job(app, jobs[0])
+    names = [r["name"] for r in admin.get("db/_table/todo").get_json()["resource"]]
+    assert names.count("pre") == 1
+    assert names.count("ran") == 1
+    assert len(jobs) == 1  # run, not queued again
+
+
+def test_a_queued_call_is_checked_as_its_caller_is_when_it_runs(app, admin, client):
+    """A queued call takes the internal call path: a caller whose role lost the service
+    between queueing and running is refused, and the script does not run."""
+    from app.vocabulary.errors import ApiError
+    from tests.conftest import Api, create_api_app, create_role
+
+    jobs = recording_queue(app)
+    code = "platform.api.post('db/_table/todo', {'resource': [{'name': 'revoked ran'}]})"
+    create_script_service(admin, "later", code, queued=True)
+    access = {"service_id": service_id(admin, "later"), "component": "*", "verb_mask": 31}
+    role = create_role(admin, "queuers", [access])
+    _, key = create_api_app(admin, "queuer", role)
+    assert Api(client, api_key=key).post("later", json={}).status_code == 202
+    assert admin.patch(f"system/role/{role}", json={"is_active": False}).status_code == 200
+    with pytest.raises(ApiError) as refused:
+        run_job(app, jobs[0])
+    assert refused.value.status in (401, 403)
+    names = [r["name"] for r in admin.get("db/_table/todo").get_json()["resource"]]
+    assert "revoked ran" not in names
+
+
+def service_id(admin, name: str) -> int:
+    found = admin.get("system/service", query_string={"filter": f"name={name}"}).get_json()
+    return found["resource"][0]["id"]
 
 
 def test_cache_keeps_get_answers(admin):

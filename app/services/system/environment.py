@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask import request as http_request
 
-from app import directory, queue
+from app import directory, enqueue
 from app.extensions import db
 from app.models import App, SystemConfig
 from app.services.base import Resource
@@ -111,5 +111,5 @@ class EnvironmentResource(Resource):
                     "ip_address": http_request.remote_addr,
                     "locale": "en",
                 }
-            body["queue"] = queue.status()
+            body["queue"] = enqueue.status()
         return body

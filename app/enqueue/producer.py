@@ -7,13 +7,13 @@ Jobs are serialized as JSON, never pickled, and signed (``signing``), so a
 job in Redis cannot smuggle code into a worker, and workers run no job this
 app did not make (``guard``).
 
-The script's options (``app.queue.options``) decide the connection and the
+The script's options (``app.enqueue.options``) decide the connection and the
 queue, the delay (RQ's scheduled-job registry holds the job until then; a
 worker started by ``flask queue work`` runs RQ's scheduler), the attempts
 (RQ's ``Retry`` with the backoff intervals) and the timeout of each attempt.
 
 ``ScriptQueue`` is what the scripting side sees (``app.scripting.queueing``
-looks for it in ``app.extensions["df_script_queue"]``): the app factory
+looks for it in ``app.extensions["df_script_queue"]``): ``app.enqueue.init_app``
 installs one when Redis is configured, and without it queued scripts are
 refused with a 503.
 """
@@ -30,7 +30,7 @@ from flask import current_app
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from app.queue import connections, options, signing
+from app.enqueue import connections, options, signing
 from app.vocabulary.errors import ServiceUnavailable, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -125,20 +125,10 @@ def enqueue(
     return job.id
 
 
-def script_options(job: dict[str, Any]) -> options.QueueOptions:
-    """The options of the script a queued job runs, as saved now."""
-    from app import directory
-    from app.scripting.scripts import get_index
-
-    config: Any = {}
-    if job.get("kind") == "event_script":
-        script = get_index().scripts.get(str(job.get("script")))
-        config = script.config if script is not None else {}
-    elif job.get("kind") == "service":
-        info = directory.get_service_info(str(job.get("service") or ""))
-        config = info.config if info is not None else {}
+def script_options(job: dict[str, Any], config: Any) -> options.QueueOptions:
+    """The options of the script a queued job runs (``config``: its config as saved now)."""
     try:
-        return queue_options(config)
+        return queue_options(config or {})
     except ValidationFailed:  # saved before options were checked: run it with the defaults
         logger.warning("job=%s state=bad_options using=defaults", describe_job(job))
         return options.parse({}, current_app.config)
@@ -180,13 +170,6 @@ class ScriptQueue:
             raise ServiceUnavailable(self._down_message) from None
         self._checked_until = time.monotonic() + CHECK_TTL
 
-    def enqueue(self, job: dict[str, Any]) -> str:
-        return enqueue(SCRIPT_JOB, {"job": job}, script_options(job), describe_job(job))
-
-
-def require_available() -> None:
-    """503 with the how-to when no queue takes scripts here (no Redis configured)."""
-    from app.scripting import queueing
-
-    if queueing.get_queue() is None:
-        raise ServiceUnavailable(queueing.NO_QUEUE)
+    def enqueue(self, job: dict[str, Any], config: Any) -> str:
+        """Queue ``job`` with the options in ``config`` (the script's or service's config)."""
+        return enqueue(SCRIPT_JOB, {"job": job}, script_options(job, config), describe_job(job))
