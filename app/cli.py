@@ -10,6 +10,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app import seed
+from app.extensions import db
+from app.queue.cli import queue_cli, scheduler_cli
+from app.setup_lock import SetupLockTimeout, setup_lock
 from app.vocabulary.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -19,8 +23,6 @@ GENERATED_ADMIN_EMAIL = "admin@example.com"
 
 
 def _make_admin(email: str, password: str, first_name: str, last_name: str) -> None:
-    from app import seed
-
     try:
         seed.create_admin(email, password, first_name, last_name)
     except ValidationFailed as exc:
@@ -46,9 +48,6 @@ def setup_command(email, password, first_name, last_name, generate_admin) -> Non
     Safe to run on every node at once: the store's setup lock (``app.setup_lock``)
     lets one run work while the others wait, then find the work done.
     """
-    from app.extensions import db
-    from app.setup_lock import SetupLockTimeout, setup_lock
-
     if (email or password) and not (email and password):
         raise click.ClickException("--email and --password go together.")
     try:
@@ -61,8 +60,6 @@ def setup_command(email, password, first_name, last_name, generate_admin) -> Non
 
 def _setup(email, password, first_name, last_name, generate_admin) -> None:
     from flask_migrate import upgrade
-
-    from app import seed
 
     upgrade()
     added = seed.seed()
@@ -107,8 +104,6 @@ def create_admin_command(email, password, first_name, last_name) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.queue.cli import queue_cli, scheduler_cli
-
     app.cli.add_command(setup_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(queue_cli)

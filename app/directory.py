@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.cache import get_cache
 from app.extensions import db
-from app.models import App, Lookup, Role, RoleServiceAccess, Service, User
+from app.models import App, Lookup, Role, RoleServiceAccess, Service, User, UserAppRole
 from app.vocabulary.errors import NotFound
 
 
@@ -193,7 +193,6 @@ def _user_info(row: User) -> UserInfo:
 
 def get_user_app_role(user_id: int, app_id: int) -> int | None:
     """The role id a user has through an app, if one is assigned."""
-    from app.models import UserAppRole
 
     def load() -> dict[int, int]:
         rows = db.session.execute(
@@ -205,8 +204,6 @@ def get_user_app_role(user_id: int, app_id: int) -> int | None:
 
 
 def user_has_app_roles(user_id: int) -> bool:
-    from app.models import UserAppRole
-
     def load() -> bool:
         return (
             db.session.scalar(

@@ -15,6 +15,7 @@ from app.access import init_app as init_access
 from app.blueprints import register_blueprints
 from app.blueprints.api_request import ApiRequest
 from app.config import Config, instance_default
+from app.proxies import TrustedProxyFix
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _behind_proxies(app: Flask):
     """The app's WSGI callable, believing ``X-Forwarded-*`` only from trusted peers."""
-    from app.proxies import TrustedProxyFix
-
     try:
         return TrustedProxyFix(
             app.wsgi_app, app.config["FORWARDED_ALLOW_IPS"], app.config["PROXY_FIX_HOPS"]

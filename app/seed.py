@@ -8,9 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.access import passwords
 from app.extensions import db
 from app.models import App, CacheStamp, Service, SystemConfig, User, utcnow
+from app.schemas.user import UserSchema
 from app.services.sql.sample import create_sample
+from app.vocabulary.errors import ValidationFailed
 
 DEFAULT_SERVICES: list[dict[str, Any]] = [
     {
@@ -151,10 +154,6 @@ def create_admin(
 ) -> User:
     """The first (or another) admin; raises ``ValidationFailed`` for bad input."""
     from marshmallow import EXCLUDE, ValidationError
-
-    from app.access import passwords
-    from app.schemas.user import UserSchema
-    from app.vocabulary.errors import ValidationFailed
 
     data = {
         "email": email,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.blueprints import docs, rest, splash, storage
+
 if TYPE_CHECKING:
     from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.blueprints import docs, rest, splash, storage
-
     prefix = "/" + app.config["API_ROUTE_PREFIX"].strip("/")
     app.register_blueprint(rest.bp, url_prefix=prefix)
     app.register_blueprint(splash.bp)

@@ -21,14 +21,19 @@ from typing import TYPE_CHECKING, Any
 from flask import Response
 
 from app import directory
+from app.access.authz import can_see_service
 from app.access.calls import check_call
 from app.access.lookups import substitute_lookups
+from app.dispatch.scripted_services import SCRIPT_SERVICE_TYPES
 from app.extensions import release_failed_flush
+from app.openapi.api_docs import ApiDocsService
 from app.responses import render
 from app.scripting import bridge, events, scripts
+from app.scripting.runner import find_engine
 from app.services import build_service, register
 from app.services.base import BaseService
 from app.services.describe import service_types
+from app.services.system import scheduler
 from app.vocabulary.calls import ServiceRequest, ServiceResponse
 from app.vocabulary.errors import ApiError
 
@@ -94,8 +99,6 @@ def to_http(response: ServiceResponse) -> Response:
 
 def root_listing(actor: Actor, params: dict[str, str]) -> dict[str, Any]:
     """``GET /api/v2``: the services the caller may see and every service type."""
-    from app.access.authz import can_see_service
-
     fields = params.get("fields")
     wanted = ROOT_FIELDS
     if fields and fields != "*":
@@ -129,10 +132,6 @@ def register_all() -> None:
     """The service types and system resources that join services with scripting or
     OpenAPI, and scripting's way into services (idempotent: the registries are per process)."""
     from app.dispatch import event_scripts, script_stats, script_types  # noqa: F401 - @resource
-    from app.dispatch.scripted_services import SCRIPT_SERVICE_TYPES
-    from app.openapi.api_docs import ApiDocsService
-    from app.scripting.runner import find_engine
-    from app.services.system import scheduler
 
     for cls in (ApiDocsService, *SCRIPT_SERVICE_TYPES):
         register(cls)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.scripting import runner
+from app.scripting.engines import ENGINES
 from app.services.base import Resource
 from app.services.system import resource
 from app.vocabulary.calls import ServiceRequest
@@ -18,8 +19,6 @@ from app.vocabulary.errors import NotFound
 
 
 def usable_types() -> list[dict[str, Any]]:
-    from app.scripting.engines import ENGINES
-
     items = []
     for name, engine in sorted(ENGINES.items()):
         if runner.is_disabled(name) or not engine.available()[0]:

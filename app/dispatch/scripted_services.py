@@ -28,12 +28,17 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from app import cache
 from app.records.clauses import to_bool
 from app.schemas.common import flag, ref, text
 from app.schemas.queue_options import QueueOptionsSchema
+from app.scripting import queueing, runner, shapes
+from app.scripting.runner import find_engine
+from app.scripting.scripts import ScriptInfo
 from app.services.base import BaseService
 from app.services.event_paths import VERBS, doc_paths, openapi_doc
 from app.services.rws.config import OpenApiDocument
+from app.services.sql.results import get_result_cache
 from app.vocabulary.calls import ServiceRequest, ServiceResponse
 from app.vocabulary.errors import ApiError
 
@@ -96,8 +101,6 @@ class ScriptService(BaseService):
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
-        from app.scripting.runner import find_engine
-
         engine = find_engine(cls.type)
         if engine is None:
             return False, f"no script engine '{cls.type}' is installed"
@@ -108,8 +111,6 @@ class ScriptService(BaseService):
         return f"service.{self.name}"
 
     def handle(self, request: ServiceRequest) -> Any:
-        from app.scripting import queueing
-
         if (
             request.method == "GET"
             and to_bool(request.param("as_access_list"))
@@ -132,9 +133,6 @@ class ScriptService(BaseService):
 
     def run_now(self, request: ServiceRequest) -> ServiceResponse:
         """Run the script for this call and shape its answer."""
-        from app.scripting import runner, shapes
-        from app.scripting.scripts import ScriptInfo
-
         script = ScriptInfo(
             name=self.script_name,
             type=self.type,
@@ -162,9 +160,6 @@ class ScriptService(BaseService):
     def cached(self, request: ServiceRequest, ttl: int) -> ServiceResponse:
         """A GET answer kept ``ttl`` seconds per path, query and caller (2xx answers only)."""
         import orjson
-
-        from app import cache
-        from app.services.sql.results import get_result_cache
 
         actor = request.actor
         who = [

@@ -31,6 +31,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.enqueue import connections
+from app.enqueue.options import QUEUE_NAME, parse
+from app.extensions import db
+from app.models.scheduler import SchedulerTask
+from app.queue import failed, scheduler
+from app.queue.worker import AppWorker
 
 queue_cli = AppGroup("queue", help="Run queue workers and manage failed jobs (RQ on Redis).")
 scheduler_cli = AppGroup(
@@ -48,8 +53,6 @@ def _setup_logging() -> str:
 
 
 def _queue_names(value: str | None) -> list[str]:
-    from app.enqueue.options import QUEUE_NAME
-
     names = [n.strip() for n in (value or "").split(",") if n.strip()]
     names = names or [str(current_app.config.get("QUEUE_DEFAULT") or "default")]
     for name in names:
@@ -94,9 +97,6 @@ def _work(
     tries: int | None = None,
     timeout: int | None = None,
 ) -> None:
-    from app.enqueue.options import parse
-    from app.queue.worker import AppWorker
-
     level = _setup_logging()
     config = current_app.config
     names = _queue_names(queue)
@@ -175,8 +175,6 @@ def _require_redis() -> None:
 @queue_cli.command("failed")
 def failed_command() -> None:
     """List failed jobs: id, connection, queue, failed at (UTC), error."""
-    from app.queue import failed
-
     _require_redis()
     jobs = failed.list_failed()
     if not jobs:
@@ -195,8 +193,6 @@ def failed_command() -> None:
 @click.argument("job_id")
 def retry_command(job_id: str) -> None:
     """Put a failed job (or all of them: ID "all") back on its queue."""
-    from app.queue import failed
-
     _require_redis()
     if job_id == "all":
         click.echo(f"Retried {failed.retry_all()} failed job(s).")
@@ -210,8 +206,6 @@ def retry_command(job_id: str) -> None:
 @click.argument("job_id")
 def forget_command(job_id: str) -> None:
     """Delete a failed job."""
-    from app.queue import failed
-
     _require_redis()
     if not failed.forget(job_id):
         raise click.ClickException(f"No failed job with id {job_id}.")
@@ -221,8 +215,6 @@ def forget_command(job_id: str) -> None:
 @queue_cli.command("flush")
 def flush_command() -> None:
     """Delete every failed job."""
-    from app.queue import failed
-
     _require_redis()
     click.echo(f"Deleted {failed.flush()} failed job(s).")
 
@@ -237,9 +229,6 @@ def flush_command() -> None:
 )
 def run_command(once: bool, at: dt.datetime | None) -> None:
     """Start the due scheduled tasks every minute (enqueued; run here without Redis)."""
-    from app.extensions import db
-    from app.queue import scheduler
-
     _setup_logging()
     inline = not connections.get_connections().available
     if inline:
@@ -273,10 +262,6 @@ def run_command(once: bool, at: dt.datetime | None) -> None:
 def list_command() -> None:
     """Show the tasks (after reading the schedule file) and when each runs next."""
     import sqlalchemy as sa
-
-    from app.extensions import db
-    from app.models.scheduler import SchedulerTask
-    from app.queue import scheduler
 
     for problem in scheduler.sync_file():
         click.echo(f"schedule file: {problem}", err=True)

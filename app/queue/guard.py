@@ -41,6 +41,7 @@ from rq.utils import import_attribute
 
 from app.enqueue import signing
 from app.enqueue.producer import SCRIPT_JOB, TASK_JOB
+from app.queue import jobs
 
 OWN_JOBS = frozenset({SCRIPT_JOB, TASK_JOB})
 """Dotted names of the functions this app enqueues, the only ones its workers import."""
@@ -91,8 +92,6 @@ class Policy:
 def policy() -> Policy:
     """This process's policy, from its app's config (the worker's app outside a request)."""
     from flask import current_app, has_app_context
-
-    from app.queue import jobs
 
     config = current_app.config if has_app_context() else jobs.worker_app().config
     return Policy(OWN_JOBS | extra_jobs(config), signing.signing_key(config))

@@ -24,6 +24,11 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from app.dispatch import queued
+from app.extensions import db
+from app.factory import create_app
+from app.queue import tasks
+from app.scripting import runner
 from app.vocabulary.errors import ApiError
 
 if TYPE_CHECKING:
@@ -51,8 +56,6 @@ def worker_app() -> Flask:
     if _app is None:
         with _lock:
             if _app is None:
-                from app.factory import create_app
-
                 _app = create_app()
                 logger.info("worker app built store=%s", _store_name(_app))
     return _app
@@ -67,8 +70,6 @@ def _store_name(app: Flask) -> str:
 @contextlib.contextmanager
 def job_context() -> Iterator[Flask]:
     """An app context for one job; the store's session is released afterwards."""
-    from app.extensions import db
-
     app = worker_app()
     with app.app_context():
         try:
@@ -86,8 +87,6 @@ def script_time_limit() -> Iterator[None]:
     (for this job's context only: the app's config is left alone)."""
     from rq import get_current_job
 
-    from app.scripting import runner
-
     job = get_current_job()
     seconds = (job.meta or {}).get("df_timeout") if job is not None else None
     with runner.time_limit(seconds):
@@ -96,8 +95,6 @@ def script_time_limit() -> Iterator[None]:
 
 def run_script_job(job: dict[str, Any]) -> dict[str, Any]:
     """Run one queued event script or queued scripted-service call."""
-    from app.dispatch import queued
-
     name = _job_name(job)
     started = time.perf_counter()
     with job_context(), script_time_limit():
@@ -113,8 +110,6 @@ def run_script_job(job: dict[str, Any]) -> dict[str, Any]:
 
 def run_task_job(task_id: int, tick: int, log_id: int | None = None) -> dict[str, Any]:
     """Run one scheduled task for the minute ``tick`` (Unix seconds)."""
-    from app.queue import tasks
-
     with job_context(), script_time_limit():
         outcome = tasks.run_task(task_id, tick, log_id)
     if not outcome.ok:

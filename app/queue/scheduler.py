@@ -41,6 +41,7 @@ from app.extensions import db
 from app.models.role import Role
 from app.models.scheduler import SchedulerTask, TaskLog
 from app.queue import schedule_file
+from app.queue import tasks as task_runner
 from app.vocabulary.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -216,8 +217,6 @@ def run_tick(tick: int, inline: bool | None = None) -> list[Claimed]:
 
     ``inline`` None means: run tasks here only when Redis is not configured.
     """
-    from app.queue import tasks as task_runner
-
     tick = minute_of(tick)
     sync_file()
     tz = timezone()

@@ -23,10 +23,13 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from app import directory
+from app import directory, dispatch
+from app.access.actor import Actor
 from app.extensions import db
 from app.models.scheduler import SchedulerTask, TaskLog, utcnow
 from app.responses import dumps
+from app.scripting import runner
+from app.scripting.scripts import ScriptInfo
 from app.vocabulary.calls import Requestor, ServiceRequest
 from app.vocabulary.errors import ApiError, error_body
 
@@ -90,16 +93,12 @@ def _log_row(task: SchedulerTask, tick: int, log_id: int | None) -> TaskLog:
 
 def task_actor(task: SchedulerTask):
     """The task's caller: its role alone, as a script requestor."""
-    from app.access.actor import Actor
-
     role = directory.get_role(task.role_id) if task.role_id else None
     return Actor(role=role, requestor=Requestor.SCRIPT)
 
 
 def _run_call(task: SchedulerTask) -> tuple[int, str]:
     from flask import current_app
-
-    from app import dispatch
 
     component, _, query = (task.component or "").partition("?")
     params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
@@ -140,9 +139,6 @@ def _summary(content: Any, content_type: str | None) -> str:
 
 
 def _run_script(task: SchedulerTask) -> tuple[int, str]:
-    from app.scripting import runner
-    from app.scripting.scripts import ScriptInfo
-
     name = f"task.{task.name}"
     script = ScriptInfo(name=name, type=task.script_type or "", content=task.script or "")
     request = ServiceRequest.internal("POST", "", actor=task_actor(task))

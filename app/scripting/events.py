@@ -38,6 +38,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from app.access.actor import ANONYMOUS
+from app.access.calls import normalize_verb, require_access
 from app.scripting import queueing, runner, shapes
 from app.scripting.scripts import ScriptInfo, forget_linked_files, get_index
 from app.vocabulary.errors import ApiError
@@ -202,8 +204,5 @@ def _answer(value: Any, response: Any) -> ServiceResponse | None:
 
 def _authorize_again(request: ServiceRequest) -> None:
     """A script changed the verb: the caller must be allowed the new one too."""
-    from app.access.actor import ANONYMOUS
-    from app.access.calls import normalize_verb, require_access
-
     request.method = normalize_verb(request.method)
     require_access(request.actor or ANONYMOUS, request.method, request.service, request.resource)

@@ -34,8 +34,10 @@ import orjson
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from app import directory
+from app.extensions import db
 from app.responses import dumps
-from app.scripting import bridge
+from app.scripting import bridge, outbound
 from app.version import __version__
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import ApiError, BadRequest, TooManyRequests, error_body
@@ -106,8 +108,6 @@ def api_for(request: ServiceRequest) -> ApiCallback:
             opts = options if isinstance(options, dict) else {}
             target = str(path or "")
             if target.lower().startswith(("http://", "https://")):
-                from app.scripting import outbound
-
                 return outbound.call(verb, target, payload, opts)
             token = _CURRENT.set((budget, depth + 1))
             try:
@@ -156,8 +156,6 @@ def internal_call(
     except ApiError:
         raise
     except Exception:
-        from app.extensions import db
-
         db.session.rollback()
         logger.exception("platform.api %s %s failed", verb, path)
         raise ApiError("An internal error occurred.") from None
@@ -282,8 +280,6 @@ def platform_data(request: ServiceRequest) -> dict[str, Any]:
 
 def session_data(actor: Actor | None) -> dict[str, Any]:
     """The caller as a script may see it (DreamFactory's session array, minus secrets)."""
-    from app import directory
-
     if actor is None:
         return {
             "api_key": None,

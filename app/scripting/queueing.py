@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from app import enqueue
+from app import directory, enqueue
+from app.access.actor import Actor
+from app.extensions import db
+from app.models import App
+from app.scripting import runner
+from app.scripting.scripts import get_index
+from app.vocabulary.calls import Requestor, ServiceRequest
 from app.vocabulary.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -95,11 +101,6 @@ def queue_service_call(service: str, config: dict[str, Any], request: ServiceReq
 
 def rebuild_actor(ids: dict[str, Any]) -> Actor:
     """The caller of a queued job, from its ids (as they are now)."""
-    from app import directory
-    from app.access.actor import Actor
-    from app.extensions import db
-    from app.models import App
-
     actor = Actor()
     if ids.get("user_id"):
         actor.user = directory.get_user(int(ids["user_id"]))
@@ -116,8 +117,6 @@ def rebuild_actor(ids: dict[str, Any]) -> Actor:
 def queued_request(job: dict[str, Any]) -> ServiceRequest:
     """The call a queued job replays, made by its caller as they are now: the request as
     it was queued (its HTTP ``uri`` included), marked ``deferred`` so it is run, not queued."""
-    from app.vocabulary.calls import Requestor, ServiceRequest
-
     view = job.get("request") or (job.get("event") or {}).get("request") or {}
     content = view.get("content") or ""
     return ServiceRequest.internal(
@@ -142,9 +141,6 @@ def run_queued_event(job: dict[str, Any], request: ServiceRequest) -> None:
     A script that ends with an exception, a timeout or a crash raises its
     ``ApiError``, so the queue can retry the job and then list it as failed.
     """
-    from app.scripting import runner
-    from app.scripting.scripts import get_index
-
     name = str(job.get("script"))
     script = get_index().scripts.get(name)
     if script is None:

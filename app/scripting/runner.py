@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
-from app.scripting import stats
+from app.scripting import engines, platform, stats
 from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
+from app.scripting.scripts import code_of
 from app.vocabulary.errors import ApiError, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -88,8 +89,6 @@ def require_enabled(script_type: str) -> None:
 
 def find_engine(script_type: str) -> Engine | None:
     """The registered engine for a type, usable or not; None when no engine has that name."""
-    from app.scripting import engines
-
     try:
         return engines.get_engine(script_type.lower())
     except (KeyError, LookupError):
@@ -113,9 +112,6 @@ def run_script(
     script: ScriptInfo, name: str, event: dict[str, Any], request: ServiceRequest
 ) -> ScriptResult:
     """Run ``script`` against ``event`` for ``request`` (whose actor its ``platform`` serves)."""
-    from app.scripting import platform
-    from app.scripting.scripts import code_of
-
     engine = require_engine(script.type)
     run = ScriptRun(
         name=name,

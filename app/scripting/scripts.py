@@ -32,6 +32,8 @@ from app.cache import bump_now, get_cache
 from app.directory import ServiceInfo
 from app.extensions import db
 from app.models import EventScript
+from app.scripting import bridge
+from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import ApiError, InternalServerError
 
 SCRIPT_TYPES = ("python", "python3", "nodejs", "php", "v8js")
@@ -115,9 +117,6 @@ def code_of(script: ScriptInfo) -> str:
 
 
 def _read_linked(script: ScriptInfo) -> str:
-    from app.scripting import bridge
-    from app.vocabulary.calls import ServiceRequest
-
     storage = directory.get_service_by_id(int(script.storage_service_id or 0))
     path = (script.storage_path or "").strip("/")
     if storage is None:
