@@ -27,7 +27,6 @@ from flask import after_this_request, g, request
 from app import directory
 from app.counters import windows
 from app.counters.store import Tally, get_counter_store, peek_event
-from app.errors import render_api_error
 from app.limit_rules.matching import Call, LimitInfo, active_limits, applicable
 from app.vocabulary.calls import Requestor
 from app.vocabulary.errors import TooManyRequests
@@ -133,17 +132,16 @@ def require_within_limits(actor: Actor, verb: str, service: str, resource: str) 
 
 
 def enforce_limits():
-    """Pipeline step: refuse an API call over a limit with 429 and the rate-limit headers."""
+    """Pipeline step: refuse an API call over a limit with 429 and the rate-limit headers.
+
+    The 429 is raised like every pipeline refusal; the ``ApiError`` handler
+    sends ``LimitExceeded.headers`` with it.
+    """
     actor = g.get("actor")
     if actor is None:  # not an API call: authentication did not run
         return None
     _, service, resource = parse_api_path((request.view_args or {}).get("path", ""))
-    try:
-        check = require_within_limits(actor, g.method, service, resource)
-    except LimitExceeded as error:
-        response = render_api_error(error)
-        response.headers.update(error.headers)
-        return response
+    check = require_within_limits(actor, g.method, service, resource)
     headers = check.headers()
     if headers:
 
