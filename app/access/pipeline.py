@@ -18,7 +18,7 @@ from app.access import authn
 from app.access.actor import ANONYMOUS
 from app.access.calls import normalize_verb, require_access
 from app.access.cors import apply_cors
-from app.access.limits import enforce_limits
+from app.access.limiting import enforce_limits
 from app.vocabulary.errors import ServiceUnavailable
 from app.vocabulary.paths import parse_api_path
 

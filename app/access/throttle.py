@@ -12,7 +12,7 @@ own limit:
   users behind one NAT.
 
 An attempt takes a slot of all three *before* the password is checked (see
-``app.limits.slots``), so however many attempts race, in threads, workers or
+``app.counters.slots``), so however many attempts race, in threads, workers or
 servers, at most the limit are ever checked; the next ones are refused with
 429 and ``Retry-After`` until the window ends. A failed attempt keeps its
 slots; one that passes gives them back and forgets the failures of its
@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from app.limits import windows
-from app.limits.slots import Hold, Slot, take_slots
+from app.counters import windows
+from app.counters.slots import Hold, Slot, take_slots
 from app.vocabulary.errors import ServiceUnavailable, TooManyRequests
 
 logger = logging.getLogger(__name__)

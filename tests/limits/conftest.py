@@ -1,6 +1,6 @@
 """Fixtures for usage limits: a movable clock, callers with roles, limits, and a real Redis.
 
-The clock replaces ``app.limits.windows.now`` (the one clock every counter
+The clock replaces ``app.counters.windows.now`` (the one clock every counter
 reads), so a test moves past a window's end instead of sleeping. Redis tests
 use the test Redis (``tests.redis_server``: the run's own server, or ``DF_TEST_REDIS_URL``)
 under a key prefix unique to the test, deleted afterwards; they skip when the
@@ -65,7 +65,7 @@ def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
 
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
-    from app.limits import windows
+    from app.counters import windows
 
     fake = Clock()
     monkeypatch.setattr(windows, "now", fake)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.limits.counters import count_event, get_counter_store, peek_event
-from app.limits.redis_store import RedisCounterStore
-from app.limits.sql_store import SqlCounterStore
+from app.counters.redis_store import RedisCounterStore
+from app.counters.sql_store import SqlCounterStore
+from app.counters.store import count_event, get_counter_store, peek_event
 from tests.limits.conftest import run_at_once
 
 
@@ -112,13 +112,13 @@ def test_concurrent_hits_are_never_lost(counter_app, clock):
 
 def test_unreachable_redis_fails_open(app, backend, stores, tmp_path, clock, caplog, monkeypatch):
     """Nothing listens on port 1: counting allows everything and logs the outage once."""
-    from app.limits import redis_store
+    from app.counters import redis_store
     from tests.conftest import make_app
 
     # alembic's fileConfig (run by the store fixture) disables loggers that already exist
     monkeypatch.setattr(redis_store.logger, "disabled", False)
     down = make_app(stores(backend), str(tmp_path / "s"), REDIS_URL="redis://127.0.0.1:1/0")
-    with down.app_context(), caplog.at_level("ERROR", logger="app.limits.redis_store"):
+    with down.app_context(), caplog.at_level("ERROR", logger="app.counters.redis_store"):
         tallies = [count_event("x", 1, 60) for _ in range(3)]
         assert all(t.allowed for t in tallies)
         assert get_counter_store().peek("x", 0) == 0

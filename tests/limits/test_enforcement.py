@@ -367,3 +367,21 @@ def test_each_period_ends_at_its_window_boundary(world, clock, period, seconds):
     clock.at = end
     allowed(caller, "system/environment", 1)
     refused(caller, "system/environment")
+
+
+def test_a_refusal_is_a_response_like_any_error(world, clock):
+    """The 429 comes in the format asked for (XML here), with CORS headers like any API error."""
+    origin = "https://app.example.com"
+    rule = {"path": "api/*", "origin": origin, "method": ["GET"], "enabled": True}
+    assert world.admin.post("system/cors", json={"resource": [rule]}).status_code == 201
+    world.limit(type="instance", rate=1)
+    caller = world.keyed()
+    allowed(caller, "system/environment", 1)
+    response = caller.get(
+        "system/environment", headers={"Origin": origin}, query_string={"accept": "xml"}
+    )
+    assert response.status_code == 429
+    assert response.mimetype == "application/xml"
+    assert b"<status_code>429</status_code>" in response.data
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert response.headers["Retry-After"] == str(60 - clock.at % 60)

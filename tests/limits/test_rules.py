@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.limits import keys
-from app.limits.rules import Call, LimitInfo, applicable
-from app.limits.windows import PERIOD_SECONDS, window_for
+from app.counters.windows import PERIOD_SECONDS, window_for
+from app.limit_rules import keys
+from app.limit_rules.matching import Call, LimitInfo, applicable
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_counter_keys_change_with_the_scope():
 def test_scripts_and_admins_are_exempt(world, clock):
     from app import directory
     from app.access.actor import Actor
-    from app.access.limits import LimitExceeded, check_limits, require_within_limits
+    from app.access.limiting import LimitExceeded, check_limits, require_within_limits
     from app.vocabulary.calls import Requestor
 
     world.limit(type="instance.role", role_id=world.role_id, rate=1)

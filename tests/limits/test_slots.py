@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.limits.counters import get_counter_store
-from app.limits.slots import Slot, take_slots
-from app.limits.sql_store import SqlCounterStore
+from app.counters.slots import Slot, take_slots
+from app.counters.sql_store import SqlCounterStore
+from app.counters.store import get_counter_store
 from tests.limits.conftest import run_at_once
 
 
@@ -25,7 +25,7 @@ def counter_app(request, app):
 @pytest.fixture
 def redis_down(backend, stores, tmp_path, spare_app, monkeypatch):
     """An app whose Redis cannot be reached (nothing listens on port 1)."""
-    from app.limits import slots
+    from app.counters import slots
 
     # alembic's fileConfig (run by the store fixture) disables loggers that already exist
     monkeypatch.setattr(slots.logger, "disabled", False)
@@ -95,7 +95,7 @@ def test_take_slots_holds_and_gives_back(counter_app, clock):
 
 
 def test_unreachable_redis_falls_back_to_the_system_store(redis_down, clock, caplog):
-    with redis_down.app_context(), caplog.at_level("WARNING", logger="app.limits.slots"):
+    with redis_down.app_context(), caplog.at_level("WARNING", logger="app.counters.slots"):
         slots = [Slot("down:x", 2)]
         held = [take_slots(slots, 60) for _ in range(3)]
         assert [h.taken for h in held] == [True, True, False]

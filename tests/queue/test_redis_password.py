@@ -53,7 +53,7 @@ def admin_of(application) -> Api:
 
 
 def test_every_redis_client_uses_the_password_in_the_url(locked_app, locked_redis, tmp_path):
-    from app.limits.counters import count_event
+    from app.counters.store import count_event
     from app.scripting import stats
     from app.services.rws import kv
 
@@ -104,8 +104,8 @@ def test_every_redis_client_uses_the_password_in_the_url(locked_app, locked_redi
 def test_a_wrong_or_missing_password_is_a_clear_error_that_never_shows_it(
     locked_app, locked_redis, tmp_path, caplog, monkeypatch, password, says
 ):
-    from app.limits import redis_store
-    from app.limits.counters import count_event
+    from app.counters import redis_store
+    from app.counters.store import count_event
     from app.vocabulary.errors import ServiceUnavailable
 
     application = locked_app(password)

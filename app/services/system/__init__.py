@@ -22,13 +22,13 @@ def resource(cls: type[Resource]) -> type[Resource]:
 def load_resources() -> None:
     from app.services.system import (  # noqa: F401 - imported for registration
         applications,
-        cache_res,
-        config_res,
+        cache_flush,
         cors,
         custom,
         email_templates,
         environment,
         event_map,
+        instance_config,
         limits,
         lookups,
         password,

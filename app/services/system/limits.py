@@ -1,7 +1,7 @@
 """``system/limit`` and ``system/limit_cache``: usage limits and their live counters.
 
 A limit travels with ``period`` as a name (``minute``...) and is stored with
-its index; ``key_text`` is computed (see ``app.limits.validation``).
+its index; ``key_text`` is computed (see ``app.limit_rules.validation``).
 ``related=limit_cache_by_limit_id`` adds the limit's counters to each record.
 ``limit_cache`` lists counters (``GET``, by limit id, ``ids`` or all) and
 resets them (``DELETE`` by limit id or ``ids``; ``allow_delete=true`` or
@@ -15,11 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.counters.windows import PERIODS
 from app.extensions import db
-from app.limits import listing
-from app.limits.rules import info_of
-from app.limits.validation import LimitSchema, resolve_limit
-from app.limits.windows import PERIODS
+from app.limit_rules import listing
+from app.limit_rules.matching import info_of
+from app.limit_rules.validation import LimitSchema, resolve_limit
 from app.models import Limit, RateCounter, Record
 from app.records.clauses import parse_ids, to_bool
 from app.records.values import fits_column

@@ -13,11 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.counters.store import get_counter_store
+from app.counters.windows import window_for
 from app.extensions import db
-from app.limits import keys
-from app.limits.counters import get_counter_store
-from app.limits.rules import LimitInfo, info_of
-from app.limits.windows import window_for
+from app.limit_rules import keys
+from app.limit_rules.matching import LimitInfo, info_of
 from app.models import Limit
 
 COUNTER_PREFIX = "limit:"

@@ -26,8 +26,8 @@ import time
 import redis
 
 from app import redis_errors
-from app.limits import windows
-from app.limits.counters import Counter, CounterStoreDown
+from app.counters import windows
+from app.counters.store import Counter, CounterStoreDown
 from app.vocabulary.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)

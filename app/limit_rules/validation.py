@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
+from app.counters.windows import PERIODS
 from app.extensions import db
-from app.limits import keys
-from app.limits.windows import PERIODS
+from app.limit_rules import keys
 from app.models import Limit, Role, Service, User
 from app.schemas.common import flag, ref, required_text, text
 from app.vocabulary.errors import BadRequest

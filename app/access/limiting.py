@@ -1,12 +1,14 @@
-"""Usage limits on API calls (the throttle on failed logins is ``app.access.throttle``).
+"""Enforcing usage limits on API calls (the throttle on failed logins is ``app.access.throttle``).
 
+The limits themselves (what a ``system/limit`` record says, which of them
+apply to a call) are ``app.limit_rules``; their counters are ``app.counters``.
 ``enforce_limits`` runs last in the access pipeline, after authorization, so
 only calls that would otherwise be served are counted. For each active limit
-that applies (see ``app.limits.rules``) the counter of its current window is
-checked *before* it is incremented: with a rate of N, N calls are allowed and
-the N+1st is refused with 429 until the window ends. A refused call is not
-counted against any limit. Sys admins and calls made by scripts are exempt,
-as in DreamFactory.
+that applies (see ``app.limit_rules.matching``) the counter of its current
+window is checked *before* it is incremented: with a rate of N, N calls are
+allowed and the N+1st is refused with 429 until the window ends. A refused
+call is not counted against any limit. Sys admins and calls made by scripts
+are exempt, as in DreamFactory.
 
 The 429 carries ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``,
 ``X-RateLimit-Reset`` (epoch second the window ends) and ``Retry-After``
@@ -23,10 +25,9 @@ from typing import TYPE_CHECKING
 from flask import after_this_request, g, request
 
 from app import directory
-from app.errors import render_api_error
-from app.limits import windows
-from app.limits.counters import Tally, get_counter_store, peek_event
-from app.limits.rules import Call, LimitInfo, active_limits, applicable
+from app.counters import windows
+from app.counters.store import Tally, get_counter_store, peek_event
+from app.limit_rules.matching import Call, LimitInfo, active_limits, applicable
 from app.vocabulary.calls import Requestor
 from app.vocabulary.errors import TooManyRequests
 from app.vocabulary.paths import parse_api_path
@@ -131,17 +132,16 @@ def require_within_limits(actor: Actor, verb: str, service: str, resource: str) 
 
 
 def enforce_limits():
-    """Pipeline step: refuse an API call over a limit with 429 and the rate-limit headers."""
+    """Pipeline step: refuse an API call over a limit with 429 and the rate-limit headers.
+
+    The 429 is raised like every pipeline refusal; the ``ApiError`` handler
+    sends ``LimitExceeded.headers`` with it.
+    """
     actor = g.get("actor")
     if actor is None:  # not an API call: authentication did not run
         return None
     _, service, resource = parse_api_path((request.view_args or {}).get("path", ""))
-    try:
-        check = require_within_limits(actor, g.method, service, resource)
-    except LimitExceeded as error:
-        response = render_api_error(error)
-        response.headers.update(error.headers)
-        return response
+    check = require_within_limits(actor, g.method, service, resource)
     headers = check.headers()
     if headers:
 

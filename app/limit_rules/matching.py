@@ -26,9 +26,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.cache import get_cache
+from app.counters.windows import PERIODS, period_seconds
 from app.extensions import db
-from app.limits import keys
-from app.limits.windows import PERIODS, period_seconds
+from app.limit_rules import keys
 from app.models import Limit
 
 CACHE_DEPENDS = ("limits", "user", "role", "service")

@@ -31,9 +31,9 @@ import threading
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
+from app.counters import windows
+from app.counters.store import Counter, CounterStoreDown
 from app.extensions import db
-from app.limits import windows
-from app.limits.counters import Counter, CounterStoreDown
 from app.models import RateCounter
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Slots: at most N holders of a counter per window, however concurrent, and never failing open.
 
-A usage limit may count loosely and fail open (see ``counters``); a security
+A usage limit may count loosely and fail open (see ``store``); a security
 check cannot. ``take_slots`` takes one slot of several counters in one atomic
 step *before* the guarded work runs, all of them or none: when one counter
 already holds its limit nothing is counted and the caller refuses. A holder
@@ -23,13 +23,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.limits.counters import (
+from app.counters.store import (
     CounterStore,
     CounterStoreDown,
     get_counter_store,
     get_fallback_store,
 )
-from app.limits.windows import Window, window_for
+from app.counters.windows import Window, window_for
 from app.vocabulary.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ one user's counter.
 
 from __future__ import annotations
 
-from app.limits.windows import PERIODS
+from app.counters.windows import PERIODS
 from app.vocabulary.verbs import DATA_VERB_NAMES
 
 LIMIT_TYPES = (

@@ -15,7 +15,7 @@ slot cannot both get it.
 If the store cannot be reached the counters *fail open* (every event is
 allowed, and the error is logged): a limit is a fairness tool, and refusing
 every request because Redis is down would take the whole API down with it.
-Slots (``take``/``give_back``, used through ``app.limits.slots``) are the
+Slots (``take``/``give_back``, used through ``app.counters.slots``) are the
 exception: they guard security checks, so they raise ``CounterStoreDown``
 instead and their caller falls back to the system store.
 """
@@ -27,7 +27,7 @@ from typing import Protocol
 
 from flask import current_app
 
-from app.limits.windows import Window, window_for
+from app.counters.windows import Window, window_for
 
 EXTENSION_KEY = "df_counter_store"
 FALLBACK_KEY = "df_counter_fallback"
@@ -96,11 +96,11 @@ def get_counter_store() -> CounterStore:
     if store is None:
         url = current_app.config.get("REDIS_URL")
         if url:
-            from app.limits.redis_store import RedisCounterStore
+            from app.counters.redis_store import RedisCounterStore
 
             store = RedisCounterStore.from_url(url, current_app.config.get("REDIS_PREFIX", "df:"))
         else:
-            from app.limits.sql_store import SqlCounterStore
+            from app.counters.sql_store import SqlCounterStore
 
             store = SqlCounterStore()
         store = current_app.extensions.setdefault(EXTENSION_KEY, store)
@@ -110,7 +110,7 @@ def get_counter_store() -> CounterStore:
 def get_fallback_store() -> CounterStore:
     """The system store's counters, for slots when the configured store is Redis and it is down."""
     store = get_counter_store()
-    from app.limits.sql_store import SqlCounterStore
+    from app.counters.sql_store import SqlCounterStore
 
     if isinstance(store, SqlCounterStore):
         return store
