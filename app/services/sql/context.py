@@ -1,10 +1,12 @@
 """What one ``_table`` request works with: its connection, table, options and access filters.
 
-Options are read from the query string first. As DreamFactory does, the
-record options may also come from a JSON object body, but only when that body
-is not itself a record: when it wraps records in ``resource``, when the verb
-is GET or DELETE, or when every key of the body is an option name. A column
-named ``limit`` in a PATCH body stays data.
+Options are read once per request (``table_options``), from the query string
+first. As DreamFactory does, the record options may also come from a JSON
+object body, but only when that body is not itself a record: when it wraps
+records in ``resource``, when the verb is GET or DELETE, or when every key of
+the body is an option name. A column named ``limit`` in a PATCH body stays
+data. The options of each relation (``<relation>_fields``...) come from the
+query only.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.access.row_filters import RowFilter, service_filters
+from app.records.options import RecordOptions
 from app.records.server_filters import to_condition
 from app.services.sql.relations import Relation, relations_for
 from app.vocabulary.errors import BadRequest
@@ -60,10 +63,38 @@ ALIASES = {
 """Alternative spellings of options (DreamFactory's ``ApiOptions`` aliases)."""
 
 
+def _body_options(request: ServiceRequest) -> dict[str, Any]:
+    payload = request.payload
+    if not isinstance(payload, dict):
+        return {}
+    if (
+        wrapped_key(payload) is not None
+        or request.method in ("GET", "DELETE")
+        or (payload and set(payload) <= BODY_OPTIONS)
+    ):
+        return {k: v for k, v in payload.items() if k in BODY_OPTIONS}
+    return {}
+
+
+def table_options(request: ServiceRequest) -> RecordOptions:
+    """The request's record options: from the query (or aliases), else an option-carrying body."""
+    params, body = request.params, _body_options(request)
+
+    def option(name: str) -> Any:
+        for source in (params, body):
+            for key in (name, *ALIASES.get(name, ())):
+                if key in source:
+                    return source[key]
+        return None
+
+    return RecordOptions.read(option)
+
+
 @dataclass
 class TableContext:
     service: SqlService
     request: ServiceRequest
+    options: RecordOptions
     connection: sa.Connection
     schema: DbSchema
     table: TableInfo
@@ -72,30 +103,6 @@ class TableContext:
     @property
     def component(self) -> str:
         return f"_table/{self.table.name}"
-
-    def _body_options(self) -> dict[str, Any]:
-        payload = self.request.payload
-        if not isinstance(payload, dict):
-            return {}
-        if (
-            wrapped_key(payload) is not None
-            or self.request.method in ("GET", "DELETE")
-            or (payload and set(payload) <= BODY_OPTIONS)
-        ):
-            return {k: v for k, v in payload.items() if k in BODY_OPTIONS}
-        return {}
-
-    def option(self, name: str, default: Any = None) -> Any:
-        """An option from the query (or its aliases), else from an option-carrying body."""
-        params = self.request.params
-        for key in (name, *ALIASES.get(name, ())):
-            if key in params:
-                return params[key]
-        body = self._body_options()
-        for key in (name, *ALIASES.get(name, ())):
-            if key in body:
-                return body[key]
-        return default
 
     def query_option(self, name: str, default: Any = None) -> Any:
         """An option from the query only (per-relation options, never in a body)."""
@@ -128,9 +135,8 @@ class TableContext:
 
     def key_fields(self) -> list[str]:
         """Fields identifying a record: ``id_field`` when given, else the primary key."""
-        given = self.option("id_field")
-        if given not in (None, ""):
-            names = [n.strip() for n in str(given).split(",") if n.strip()]
+        names = self.options.id_field
+        if names is not None:
             keys = []
             for name in names:
                 column = self.table.column(name)

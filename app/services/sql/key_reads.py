@@ -28,17 +28,18 @@ if TYPE_CHECKING:
 def read_keys(
     ctx: TableContext,
     key_list: Sequence[keys.Key],
-    fields_option: Any,
     related_option: bool = True,
     verb: str = "GET",
 ) -> list[dict[str, Any] | None]:
     """The records for ``key_list`` (None where missing or filtered out), in that order.
 
+    Each record has the request's ``fields`` (and ``related`` unless ``related_option`` is off).
+
     One query per chunk of keys, whatever their number; the caller's row
     filters for ``verb`` apply, so a record outside them is "missing".
     """
     related = related_queries(ctx) if related_option else []
-    fields = parse_fields(fields_option, ctx.table.columns)
+    fields = parse_fields(ctx.options.fields, ctx.table.columns)
     columns, strip = record_columns(ctx, fields, related)
     key_names = list(key_list[0]) if key_list else []
     extra = [ctx.table.table.c[n] for n in key_names if all(c.key != n for c in columns)]
@@ -93,7 +94,7 @@ def _norm(value: Any) -> Any:
 
 def read_one(ctx: TableContext, key: keys.Key, verb: str = "GET") -> dict[str, Any]:
     """One record by key, or the 404 DreamFactory gives for a missing identifier."""
-    row = read_keys(ctx, [key], ctx.option("fields"), verb=verb)[0]
+    row = read_keys(ctx, [key], verb=verb)[0]
     if row is None:
         raise keys.not_found(keys.shown(key))
     return row

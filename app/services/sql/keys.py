@@ -32,9 +32,9 @@ def not_found(value: Any) -> NotFound:
 
 
 def _typed(ctx: TableContext, field: str, value: Any, shown: Any) -> Any:
-    id_type = ctx.option("id_type")
-    if id_type not in (None, "") and value is not None:
-        cast = ID_TYPES.get(str(id_type).split(",")[0].strip().lower())
+    id_type = ctx.options.id_type
+    if id_type is not None and value is not None:
+        cast = ID_TYPES.get(id_type)
         if cast is not None:
             try:
                 value = cast(value)

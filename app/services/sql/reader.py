@@ -24,9 +24,7 @@ from app.records.clauses import (
     parse_aggregate_fields,
     parse_fields,
     parse_group,
-    parse_int,
     parse_order,
-    to_bool,
 )
 from app.records.filters import parse_filter
 from app.services.sql import relations
@@ -34,9 +32,9 @@ from app.services.sql.describe import describe_table
 from app.vocabulary.errors import BadRequest
 
 if TYPE_CHECKING:
+    from app.records.options import RecordOptions
     from app.services.sql.context import TableContext
     from app.services.sql.schema import TableInfo
-    from app.vocabulary.calls import ServiceRequest
 
 STREAM_ABOVE = 1000
 """Pages larger than this many rows are fetched through a server-side cursor."""
@@ -85,9 +83,13 @@ def template(table: TableInfo, key: tuple, build: Callable[[], sa.Select]) -> sa
     return found
 
 
-def may_stream(request: ServiceRequest, max_records: int) -> bool:
-    """Whether a GET may fetch a page big enough for a server-side cursor (needs a transaction)."""
-    given = request.option("limit", request.option("top"))
+def may_stream(options: RecordOptions, max_records: int) -> bool:
+    """Whether a GET may fetch a page big enough for a server-side cursor (needs a transaction).
+
+    Asked before the connection is opened, so a ``limit`` that is no integer
+    counts as none here; the page itself reports it.
+    """
+    given = options.raw_limit
     try:
         limit = int(given) if given not in (None, "") else 0
     except (TypeError, ValueError):
@@ -121,12 +123,12 @@ def parsed_filter(table: TableInfo, text: str, params: dict | None) -> Any:
 def where(ctx: TableContext, verb: str = "GET") -> sa.ColumnElement[bool] | None:
     """The client's ``filter`` AND-ed with the caller's row filters for ``verb``."""
     parts = []
-    text = ctx.option("filter")
-    if text not in (None, ""):
-        params = ctx.option("params")
+    text = ctx.options.filter
+    if text is not None:
+        params = ctx.options.params
         if params is not None and not isinstance(params, dict):
             raise BadRequest("Filter parameters ('params') must be an object of names to values.")
-        condition = parsed_filter(ctx.table, str(text), params)
+        condition = parsed_filter(ctx.table, text, params)
         if condition is not None:
             parts.append(condition)
     server = ctx.condition(verb)
@@ -138,10 +140,7 @@ def where(ctx: TableContext, verb: str = "GET") -> sa.ColumnElement[bool] | None
 
 
 def related_queries(ctx: TableContext) -> list[relations.RelatedQuery]:
-    return relations.parse_related(
-        lambda name: ctx.query_option(name) if name != "related" else ctx.option("related"),
-        ctx.relations(),
-    )
+    return relations.parse_related(ctx.options.related, ctx.query_option, ctx.relations())
 
 
 def record_columns(
@@ -204,28 +203,28 @@ def related_condition(ctx: TableContext, ref):
 def query(ctx: TableContext) -> Any:
     """``GET _table/{t}`` without ids: the page, or a bare count with ``count_only``."""
     condition = where(ctx)
-    group_text = ctx.option("group")
-    grouping = parse_group(group_text, ctx.table.columns) if group_text else []
-    if to_bool(ctx.option("count_only")):
+    options = ctx.options
+    grouping = parse_group(options.group, ctx.table.columns) if options.group else []
+    if options.count_only:
         return _count(ctx, grouping, condition)
     related = related_queries(ctx)
     if grouping and related:
         raise BadRequest("Related records can not be requested with 'group'.")
-    fields_option, order = ctx.option("fields"), ctx.option("order")
+    order = options.order
     strip: set[str] = set()
     if not grouping:
-        fields = parse_fields(fields_option, ctx.table.columns)
+        fields = parse_fields(options.fields, ctx.table.columns)
         strip = record_columns(ctx, fields, related)[1]
     if order:
         _check_order(ctx, order)  # before the page options, as their errors come in that order
 
     maximum = ctx.max_records()
-    limit = parse_int(ctx.option("limit"), "limit")
-    offset = parse_int(ctx.option("offset"), "offset") or 0
+    limit = options.limit
+    offset = options.offset or 0
     needs_limit = not limit or limit > maximum
     if needs_limit:
         limit = maximum
-    include_count = to_bool(ctx.option("include_count"))
+    include_count = options.include_count
     probe = needs_limit and not include_count
 
     def build() -> sa.Select:
@@ -236,14 +235,13 @@ def query(ctx: TableContext) -> Any:
     if ctx.condition("GET") is None and not grouping:
         # the statement follows from the options alone: the client's filter text and params
         # (lookups already substituted), fields, the relations joined, order and page size
-        text = ctx.option("filter")
         key = (
             "page",
-            _frozen(fields_option),
+            _frozen(options.fields),
             tuple(query.relation.field for query in related),
             _frozen(order),
-            str(text) if text not in (None, "") else None,
-            _frozen(ctx.option("params")) if text not in (None, "") else None,
+            options.filter,
+            _frozen(options.params) if options.filter is not None else None,
             limit + 1 if probe else limit,
             offset,
         )
@@ -264,7 +262,7 @@ def query(ctx: TableContext) -> Any:
         if count - offset > limit:
             meta["next"] = offset + limit
     attach_related(ctx, rows, related, strip)
-    if to_bool(ctx.option("include_schema")):
+    if options.include_schema:
         meta["schema"] = describe_table(ctx.schema, ctx.connection, ctx.table, ctx.service.id)
     body: dict[str, Any] = {"resource": rows}
     if meta:
@@ -282,10 +280,10 @@ def _page_select(
 ) -> sa.Select:
     table = ctx.table.table
     if grouping:
-        select = sa.select(*parse_aggregate_fields(ctx.option("fields"), ctx.table.columns))
+        select = sa.select(*parse_aggregate_fields(ctx.options.fields, ctx.table.columns))
         select = select.select_from(table).group_by(*grouping)
     else:
-        fields = parse_fields(ctx.option("fields"), ctx.table.columns)
+        fields = parse_fields(ctx.options.fields, ctx.table.columns)
         select = sa.select(*record_columns(ctx, fields, related)[0])
     if condition is not None:
         select = select.where(condition)

@@ -185,15 +185,12 @@ class RelatedQuery:
 
 
 def parse_related(
-    option: Callable[[str], Any], relations: dict[str, Relation]
+    names: Sequence[str] | None, option: Callable[[str], Any], relations: dict[str, Relation]
 ) -> list[RelatedQuery]:
-    """``related=a,b`` (or ``*``) with ``<rel>_fields|_limit|_order`` options."""
-    value = option("related")
-    if value in (None, ""):
+    """The relations ``related`` names (``*``: all) with their ``<rel>_fields|_limit|_order``."""
+    if not names:
         return []
-    names = [n.strip() for n in str(value).split(",") if n.strip()]
-    if "*" in names:
-        names = list(relations)
+    names = list(relations) if "*" in names else list(names)
     queries = []
     lowered = {name.lower(): relation for name, relation in relations.items()}
     for name in names:

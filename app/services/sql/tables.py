@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.access.authz import verb_mask
-from app.records.clauses import parse_fields, parse_ids, parse_order, to_bool
+from app.records.clauses import parse_fields, parse_order, to_bool
+from app.records.options import RecordOptions
 from app.services.base import Resource, unsupported_verb
 from app.services.sql import bulk, key_reads, keys, reader
-from app.services.sql.batch import ACTIONS, check_modes, run_batch, run_single
-from app.services.sql.context import BODY_OPTIONS, TableContext
+from app.services.sql.batch import ACTIONS, run_batch, run_single
+from app.services.sql.context import BODY_OPTIONS, TableContext, table_options
 from app.services.sql.listing import list_tables
 from app.services.sql.results import cache_key, get_result_cache
 from app.services.sql.writer import Writer
@@ -67,7 +68,8 @@ class TableResource(Resource):
         handler = getattr(self, f"{method.lower()}_records", None)
         if handler is None or (not rest and request.method != "GET"):
             raise unsupported_verb(request, self.service.name)
-        refresh = to_bool(request.option("refresh"))
+        refresh = to_bool(request.option("refresh"))  # the schema's, as _schema and _proc read it
+        options = table_options(request)
         ttl = self.service.cache_ttl()
         if request.method == "GET" and rest and ttl and not refresh:
             actor = request.actor
@@ -75,12 +77,21 @@ class TableResource(Resource):
             if actor is not None:
                 who = [actor.user.id if actor.user else None, actor.role.id if actor.role else None]
             key = cache_key(self.service.id, rest[0], request.params, request.payload, who)
-            return get_result_cache().get(key, ttl, lambda: self.run(request, rest, handler, False))
-        return self.run(request, rest, handler, refresh)
+            return get_result_cache().get(
+                key, ttl, lambda: self.run(request, options, rest, handler, False)
+            )
+        return self.run(request, options, rest, handler, refresh)
 
-    def run(self, request: ServiceRequest, rest: list[str], handler, refresh: bool) -> Any:
+    def run(
+        self,
+        request: ServiceRequest,
+        options: RecordOptions,
+        rest: list[str],
+        handler,
+        refresh: bool,
+    ) -> Any:
         read_only = request.method == "GET" and not (
-            rest and len(rest) == 1 and reader.may_stream(request, self.service.max_records())
+            rest and len(rest) == 1 and reader.may_stream(options, self.service.max_records())
         )
         writes = request.method != "GET"
         with self.service.connect(read_only=read_only, writes=writes) as connection:
@@ -88,20 +99,20 @@ class TableResource(Resource):
             if not rest:
                 return self.list_tables(request, schema)
             table = schema.table(connection, rest[0])
-            ctx = TableContext(self.service, request, connection, schema, table)
+            ctx = TableContext(self.service, request, options, connection, schema, table)
             self.check_options(ctx)
             return handler(ctx, rest[1:])
 
     def check_options(self, ctx: TableContext) -> None:
         """Options that apply to the whole request fail it before anything is read or written."""
-        if ctx.option("group") in (None, ""):  # with group, fields may hold aggregates
-            parse_fields(ctx.option("fields"), ctx.table.columns)
+        if ctx.options.group in (None, ""):  # with group, fields may hold aggregates
+            parse_fields(ctx.options.fields, ctx.table.columns)
         for query in reader.related_queries(ctx):
             ref = ctx.schema.table(ctx.connection, query.relation.ref_table)
             parse_fields(query.fields, ref.columns)
             if query.order:
                 parse_order(query.order, ref.columns, ctx.connection.dialect.name)
-        if ctx.option("id_field") not in (None, ""):
+        if ctx.options.id_field is not None:
             ctx.key_fields()
 
     # -- the table list ---------------------------------------------------------------
@@ -121,9 +132,8 @@ class TableResource(Resource):
     def get_records(self, ctx: TableContext, rest: list[str]) -> Any:
         if rest:
             return key_reads.read_one(ctx, keys.key_from_id(ctx, rest[0]))
-        ids = ctx.option("ids")
-        if ids not in (None, ""):
-            return {"resource": self.read_batch(ctx, parse_ids(ids), keys.key_from_id)}
+        if ctx.options.ids is not None:
+            return {"resource": self.read_batch(ctx, list(ctx.options.ids), keys.key_from_id)}
         records, _ = _records(ctx.request.payload, required=False)
         if records:
             return {"resource": self.read_batch(ctx, records, keys.key_from_record)}
@@ -131,8 +141,7 @@ class TableResource(Resource):
 
     def read_batch(self, ctx: TableContext, items: list[Any], to_key) -> list[Any]:
         """Records by identifier in the order asked; a missing one fails the batch."""
-        check_modes(to_bool(ctx.option("continue")), False)
-        continue_ = to_bool(ctx.option("continue"))
+        continue_ = ctx.options.continue_
         key_list: list[keys.Key | None] = []
         errors: dict[int, dict] = {}
         for index, item in enumerate(items):
@@ -143,7 +152,7 @@ class TableResource(Resource):
                 errors[index] = error_dict(error.status, error.message, code=error.code)
                 key_list.append(None)
         present = [k for k in key_list if k is not None]
-        rows = iter(key_reads.read_keys(ctx, present, ctx.option("fields")) if present else [])
+        rows = iter(key_reads.read_keys(ctx, present) if present else [])
         outputs: list[Any] = []
         failed: list[int] = []
         for index, key in enumerate(key_list):
@@ -165,7 +174,7 @@ class TableResource(Resource):
     # -- writes ---------------------------------------------------------------------------
 
     def wants_more(self, ctx: TableContext) -> bool:
-        return ctx.option("fields") not in (None, "") or ctx.option("related") not in (None, "")
+        return ctx.options.fields is not None or ctx.options.related is not None
 
     def outputs(self, ctx: TableContext, key_list: list[keys.Key]) -> list[Any]:
         """What writes answer: the keys, or the records re-read when more was asked for."""
@@ -173,7 +182,7 @@ class TableResource(Resource):
             return [dict(k) for k in key_list]
         if ctx.connection.in_transaction():
             ctx.connection.commit()
-        rows = key_reads.read_keys(ctx, key_list, ctx.option("fields"))
+        rows = key_reads.read_keys(ctx, key_list)
         return [
             row if row is not None else dict(key) for row, key in zip(rows, key_list, strict=True)
         ]
@@ -192,8 +201,8 @@ class TableResource(Resource):
             finish=finish or (lambda key_list: self.outputs(ctx, key_list)),
             translate=self.service.translate,
             action=action,
-            continue_=to_bool(ctx.option("continue")),
-            rollback=to_bool(ctx.option("rollback")),
+            continue_=ctx.options.continue_,
+            rollback=ctx.options.rollback,
         )
 
     def single(self, ctx: TableContext, work) -> Any:
@@ -219,12 +228,11 @@ class TableResource(Resource):
             key = keys.key_from_id(ctx, rest[0])
             change = self.change(ctx)
             return self.single(ctx, lambda: writer.update(key, change, verb))
-        ids = ctx.option("ids")
-        text = ctx.option("filter")
-        if ids not in (None, "") or text not in (None, ""):
+        ids = ctx.options.ids
+        if ids is not None or ctx.options.filter is not None:
             change = self.change(ctx)
-            if ids not in (None, ""):
-                targets = self.keys_or_errors(ctx, parse_ids(ids))
+            if ids is not None:
+                targets = self.keys_or_errors(ctx, list(ids))
             else:
                 targets = self.matching(ctx, verb)
             return {
@@ -259,15 +267,15 @@ class TableResource(Resource):
         if rest:
             key = keys.key_from_id(ctx, rest[0])
             return run_single(ctx.connection, lambda: work(key))[1]
-        ids = ctx.option("ids")
+        ids = ctx.options.ids
         records, _ = _records(ctx.request.payload, required=False)
-        if ids not in (None, ""):
-            targets = self.keys_or_errors(ctx, parse_ids(ids))
+        if ids is not None:
+            targets = self.keys_or_errors(ctx, list(ids))
         elif records:
             targets = self.keys_or_errors(ctx, records, keys.key_from_record)
-        elif ctx.option("filter") not in (None, ""):
+        elif ctx.options.filter is not None:
             targets = self.matching(ctx, "DELETE")
-        elif to_bool(ctx.option("force")):
+        elif ctx.options.force:
             return self.delete_all(ctx)
         else:
             raise BadRequest("No filter or records given for delete request.")

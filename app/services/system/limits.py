@@ -21,7 +21,8 @@ from app.limit_rules import listing
 from app.limit_rules.matching import info_of
 from app.limit_rules.validation import LimitSchema, resolve_limit
 from app.models import Limit, RateCounter, Record
-from app.records.clauses import parse_ids, to_bool
+from app.records.clauses import to_bool
+from app.records.options import RecordOptions
 from app.records.values import fits_column
 from app.services.base import Resource
 from app.services.system import resource
@@ -100,11 +101,10 @@ def _limit_id(value: Any) -> int:
     return number
 
 
-def _requested_ids(request: ServiceRequest) -> list[int] | None:
+def _requested_ids(request: ServiceRequest, options: RecordOptions) -> list[int] | None:
     """Limit ids from ``ids`` or body records; None when the request names none."""
-    ids = request.option("ids")
-    if ids not in (None, ""):
-        return [_limit_id(i) for i in parse_ids(ids)]
+    if options.ids is not None:
+        return [_limit_id(i) for i in options.ids]
     payload = request.payload
     key = wrapped_key(payload)
     records = payload[key] if key is not None else payload
@@ -133,19 +133,20 @@ class LimitCacheResource(Resource):
         if rest:
             (limit,) = _limits([_limit_id(rest[0])])
             return listing.counter_entries(limit)[0]
-        ids = _requested_ids(request)
+        ids = _requested_ids(request, RecordOptions.from_request(request))
         limits = _limits(ids) if ids is not None else listing.load_limits()
         return {"resource": [entry for li in limits for entry in listing.counter_entries(li)]}
 
     def delete(self, request: ServiceRequest, rest: list[str]) -> Any:
-        if to_bool(request.option("allow_delete")) or to_bool(request.option("force")):
+        options = RecordOptions.from_request(request)
+        if to_bool(request.option("allow_delete")) or options.force:
             listing.reset_all_limits()
             return {"success": True}
         if rest:
             (limit,) = _limits([_limit_id(rest[0])])
             listing.reset_limit(limit.id)
             return {"id": limit.id}
-        ids = _requested_ids(request)
+        ids = _requested_ids(request, options)
         if ids is None:
             raise BadRequest(NO_RECORDS)
         limits = _limits(ids)

@@ -4,7 +4,7 @@
 ``records_read`` and ``records_write`` add the verbs on top of it, and
 ``records.ModelResource`` puts the three together. The resource object lives
 for one request (``BaseService.handle`` builds it per call), so hooks can read
-``self.request``.
+``self.request``, and its record options (``self.options``) are read once.
 
 Which columns a client can name:
 
@@ -24,6 +24,7 @@ or a text id, whatever backend holds the store.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -33,6 +34,7 @@ from app.extensions import db
 from app.models import Record
 from app.records.clauses import parse_fields
 from app.records.filters import parse_filter
+from app.records.options import RecordOptions
 from app.records.values import coerce_value, fits_column
 from app.schemas.common import flatten_messages
 from app.services.base import Resource
@@ -58,6 +60,11 @@ class RecordBase(Resource):
     def handle(self, request: ServiceRequest, rest: list[str]) -> Any:
         self.request = request
         return super().handle(request, rest)
+
+    @cached_property
+    def options(self) -> RecordOptions:
+        """The request's record options (``fields``, ``ids``, ``continue``...)."""
+        return RecordOptions.from_request(self.request)
 
     # -- hooks ---------------------------------------------------------------
 
@@ -108,11 +115,11 @@ class RecordBase(Resource):
     def filtered_select(self) -> sa.Select:
         """The resource's query narrowed by the ``filter`` option (and its ``params``)."""
         query = self.select()
-        filter_text = self.request.option("filter")
-        if filter_text not in (None, ""):
-            params = self.request.option("params")
+        filter_text = self.options.filter
+        if filter_text is not None:
+            params = self.options.params
             condition = parse_filter(
-                str(filter_text),
+                filter_text,
                 self.filter_columns(),
                 params if isinstance(params, dict) else None,
                 ranged=True,
@@ -179,12 +186,11 @@ class RecordBase(Resource):
         Writes answer with the id alone unless ``fields`` or ``related`` ask for
         more; ``related`` without ``fields`` on a write adds to the id only.
         """
-        fields_param = self.request.option("fields")
-        related = rel.parse_related(self.request.option("related"), self.relations)
-        if write and fields_param in (None, ""):
+        related = rel.parse_related(self.options.related, self.relations)
+        if write and self.options.fields is None:
             fields: list[str] | None = [self.id_field]
         else:
-            fields = parse_fields(fields_param, self.columns())
+            fields = parse_fields(self.options.fields, self.columns())
         outs = [self.to_output(r, fields) for r in records]
         rel.attach_related(records, outs, related, self.relations)
         return outs

@@ -22,7 +22,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import Record
-from app.records.clauses import parse_ids, parse_int, parse_order, to_bool
+from app.records.clauses import parse_order
 from app.services.system.batch import batch_error, error_entry
 from app.services.system.records_base import RecordBase
 from app.services.system.records_payload import body_records, record_id
@@ -36,9 +36,8 @@ class ReadVerbs(RecordBase):
     def get(self, request: ServiceRequest, rest: list[str]) -> Any:
         if rest:
             return self.output_one(self.find(rest[0]), write=False)
-        ids = request.option("ids")
-        if ids not in (None, ""):
-            return {"resource": self.get_by_ids(parse_ids(ids))}
+        if self.options.ids is not None:
+            return {"resource": self.get_by_ids(list(self.options.ids))}
         records = body_records(request.payload)
         if records:
             return {"resource": self.get_by_ids([record_id(r, self.id_field) for r in records])}
@@ -47,7 +46,7 @@ class ReadVerbs(RecordBase):
     def get_by_ids(self, ids: list[Any]) -> list[dict[str, Any]]:
         """Records in the order of ``ids``, fetched in one query; missing ones fail the batch."""
         found = self.find_many(ids)
-        continue_ = to_bool(self.request.option("continue"))
+        continue_ = self.options.continue_
         hits: list[tuple[int, Record]] = []
         outputs: list[Any] = [None] * len(ids)
         failed: list[int] = []
@@ -69,17 +68,17 @@ class ReadVerbs(RecordBase):
         return outputs
 
     def query(self) -> Any:
-        request = self.request
+        options = self.options
         query = self.filtered_select()
-        if to_bool(request.option("count_only")):
+        if options.count_only:
             return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-        order = request.option("order") or request.option("sort") or request.option("order_by")
+        order = options.order
         ordering = (
             parse_order(str(order), self.filter_columns(), db.engine.dialect.name) if order else []
         )
         cap = int(current_app.config["DB_MAX_RECORDS_RETURNED"])
-        limit = parse_int(request.option("limit", request.option("top")), "limit")
-        offset = parse_int(request.option("offset", request.option("skip")), "offset") or 0
+        limit = options.limit
+        offset = options.offset or 0
         offset = min(offset, MAX_OFFSET)  # keeps the driver from overflowing
         if not limit or limit > cap:
             limit = cap
@@ -87,11 +86,11 @@ class ReadVerbs(RecordBase):
         records = list(db.session.scalars(page).all())
         body: dict[str, Any] = {"resource": self.outputs(records, write=False)}
         meta: dict[str, Any] = {}
-        if to_bool(request.option("include_count")):
+        if options.include_count:
             meta["count"] = db.session.scalar(
                 sa.select(sa.func.count()).select_from(query.subquery())
             )
-        if to_bool(request.option("include_schema")):
+        if options.include_schema:
             meta["schema"] = describe_model(self)
         if meta:
             body["meta"] = meta

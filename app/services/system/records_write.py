@@ -25,7 +25,6 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Record
-from app.records.clauses import parse_ids, to_bool
 from app.services.system import cascade
 from app.services.system import relations as rel
 from app.services.system.batch import check_modes, run_batch, run_single
@@ -69,11 +68,11 @@ class WriteVerbs(RecordBase):
             record = run_single(lambda: self.write(self.find(rest[0], "update"), change, False))
             return self.output_one(record, write=True)
         records, single = unwrap(request.payload, required=False)
-        ids = request.option("ids")
-        if ids not in (None, "") or request.option("filter") not in (None, ""):
+        ids = self.options.ids
+        if ids is not None or self.options.filter is not None:
             change = records[0] if records else {}
-            if ids not in (None, ""):
-                targets = parse_ids(ids)
+            if ids is not None:
+                targets = list(ids)
             else:
                 query = self.filtered_select().order_by(self.id_column())
                 targets = [getattr(r, self.id_field) for r in db.session.scalars(query).all()]
@@ -107,16 +106,16 @@ class WriteVerbs(RecordBase):
             output = self.output_one(record, write=True)
             run_single(lambda: self.remove(record))
             return output
-        ids = request.option("ids")
+        ids = self.options.ids
         records = body_records(request.payload)
-        if ids not in (None, ""):
-            targets = parse_ids(ids)
+        if ids is not None:
+            targets: list[Any] = list(ids)
         elif records:
             targets = [record_id(r, self.id_field) for r in records]
-        elif request.option("filter") not in (None, ""):
+        elif self.options.filter is not None:
             query = self.filtered_select().order_by(self.id_column())
             targets = [getattr(r, self.id_field) for r in db.session.scalars(query).all()]
-        elif to_bool(request.option("force")):
+        elif self.options.force:
             query = self.force_delete_scope(self.select()).order_by(self.id_column())
             targets = [getattr(r, self.id_field) for r in db.session.scalars(query).all()]
         else:
@@ -226,9 +225,7 @@ class WriteVerbs(RecordBase):
     # -- batches -------------------------------------------------------------
 
     def check_modes(self) -> None:
-        check_modes(
-            to_bool(self.request.option("continue")), to_bool(self.request.option("rollback"))
-        )
+        check_modes(self.options.continue_, self.options.rollback)
 
     def batch(
         self,
@@ -248,8 +245,8 @@ class WriteVerbs(RecordBase):
                 identity or record_identity,
                 finish_all or (lambda records: self.outputs(records, write=True)),
                 action=action,
-                continue_=to_bool(self.request.option("continue")),
-                rollback=to_bool(self.request.option("rollback")),
+                continue_=self.options.continue_,
+                rollback=self.options.rollback,
             )
         except BatchError as exc:
             failed = len(exc.context["error"])

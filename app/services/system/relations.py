@@ -72,17 +72,16 @@ def _rows_where_in(model: type[Record], column: Any, keys: list[Any]) -> list[Re
     return rows
 
 
-def parse_related(value: Any, relations: dict[str, Relation]) -> list[str]:
-    """Relation names from ``related=a,b`` or ``*``; an unknown name is a 400."""
-    if value in (None, ""):
+def parse_related(names: Sequence[str] | None, relations: dict[str, Relation]) -> list[str]:
+    """The relations ``related`` names (``*``: all of them); an unknown name is a 400."""
+    if not names:
         return []
-    names = [n.strip() for n in str(value).split(",") if n.strip()]
     if "*" in names:
         return list(relations)
     for name in names:
         if name not in relations:
             raise BadRequest(f"Invalid relationship '{name}' requested.")
-    return names
+    return list(names)
 
 
 def attach_related(
