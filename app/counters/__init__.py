@@ -1,8 +1,9 @@
 """Fixed-window counters shared by every worker and server: what limits and throttles count in.
 
 - ``windows``: the clock (``now()``, patched by tests) and period arithmetic;
-- ``store``: the ``CounterStore`` protocol, the choice of store from config,
-  and ``count_event`` (count one event under a key, say whether it is over N);
+- ``protocol``: what a store does (``CounterStore``) and lists (``Counter``);
+- ``store``: the choice of store from config, and ``count_event`` (count one event
+  under a key, say whether it is over N);
 - ``slots``: at most N holders of a counter per window, taken atomically before
   the guarded work and never failing open (the login throttle);
 - ``sql_store`` / ``redis_store``: the two stores.

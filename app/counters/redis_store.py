@@ -27,7 +27,7 @@ import redis
 
 from app import redis_errors
 from app.counters import windows
-from app.counters.store import Counter, CounterStoreDown
+from app.counters.protocol import Counter, CounterStoreDown
 from app.vocabulary.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)

@@ -23,12 +23,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.counters.store import (
-    CounterStore,
-    CounterStoreDown,
-    get_counter_store,
-    get_fallback_store,
-)
+from app.counters.protocol import CounterStore, CounterStoreDown
+from app.counters.store import get_counter_store, get_fallback_store
 from app.counters.windows import Window, window_for
 from app.vocabulary.errors import ServiceUnavailable
 

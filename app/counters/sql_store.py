@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from app.counters import windows
-from app.counters.store import Counter, CounterStoreDown
+from app.counters.protocol import Counter, CounterStoreDown
 from app.extensions import db
 from app.models import RateCounter
 

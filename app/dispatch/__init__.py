@@ -30,7 +30,7 @@ from app.openapi.api_docs import ApiDocsService
 from app.responses import render
 from app.scripting import bridge, events, scripts
 from app.scripting.runner import find_engine
-from app.services import build_service, register
+from app.services import build_service, event_paths, register
 from app.services.base import BaseService
 from app.services.describe import service_types
 from app.services.system import scheduler
@@ -54,7 +54,7 @@ def call(request: ServiceRequest) -> ServiceResponse:
 
         return ServiceResponse(content=spec_for(service, request))
     if scripts.watches(info) and not request.deferred:
-        target = service.event_target(request)
+        target = event_paths.target_for(service, request)
         return events.call_with_events(info, target, request, lambda r: _handle(service, r))
     return _handle(service, request)
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from app.access.authz import verb_mask
 
 if TYPE_CHECKING:
-    from app.services.base import BaseService
     from app.vocabulary.calls import ServiceRequest
 
 
@@ -28,16 +27,15 @@ def components(resource: str, names: Iterable[str]) -> list[str]:
     return found
 
 
-def access_list(service: BaseService, request: ServiceRequest) -> dict[str, Any]:
-    """The service's components (``service.access_components``) the caller's role reaches."""
-    candidates = ["", "*", *service.access_components(request)]
+def access_list(service: str, offered: Iterable[str], request: ServiceRequest) -> dict[str, Any]:
+    """The components a service offers (its ``access_components``) that the caller's
+    role reaches, after the root (``""``) and every component (``*``)."""
+    candidates = ["", "*", *offered]
     actor = request.actor
     if actor is None:  # an internal call without a caller: nothing to filter by
         return {"resource": candidates}
     return {
         "resource": [
-            item
-            for item in candidates
-            if verb_mask(actor, service.name, item.rstrip("*").rstrip("/"))
+            item for item in candidates if verb_mask(actor, service, item.rstrip("*").rstrip("/"))
         ]
     }

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from app.records.clauses import to_bool
+from app.services.access_list import access_list, components
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest, NotFound
 from app.vocabulary.verbs import SERVICE_VERB_NAMES
@@ -17,7 +19,6 @@ if TYPE_CHECKING:
     from marshmallow import Schema
 
     from app.directory import ServiceInfo
-    from app.vocabulary.calls import EventTarget
 
 VERBS = SERVICE_VERB_NAMES
 
@@ -37,6 +38,12 @@ class Resource:
     description: ClassVar[str] = ""
     singleton: ClassVar[bool] = False
     read_only: ClassVar[bool] = False
+    handles_itself: ClassVar[bool] = False
+    """The resource has a ``handle`` of its own (it answers every verb), set per subclass."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.handles_itself = cls.handle is not Resource.handle
 
     def __init__(self, service: BaseService) -> None:
         self.service = service
@@ -132,12 +139,9 @@ class BaseService:
     def handle_root(self, request: ServiceRequest) -> Any:
         if request.method != "GET":
             raise unsupported_verb(request, self.name)
-        from app.records.clauses import to_bool
 
         if to_bool(request.param("as_access_list")):
-            from app.services.access_list import access_list
-
-            return access_list(self, request)
+            return access_list(self.name, self.access_components(request), request)
         return list_resources(request, self.resource_infos())
 
     def resource_infos(self) -> Iterable[dict[str, Any]]:
@@ -146,22 +150,8 @@ class BaseService:
     def access_components(self, request: ServiceRequest) -> list[str]:
         """Role components below the root for ``?as_access_list=true``: each resource's
         ``name/`` and ``name/*`` (a service whose resources hold named things adds those)."""
-        from app.services.access_list import components
-
         names = [info["name"] for info in self.resource_infos()]
         return [item for name in names for item in components(name, ())]
-
-    def event_target(self, request: ServiceRequest) -> EventTarget:
-        """The event paths this request fires (generic first) and the event's ``resource``."""
-        from app.services.event_paths import target_for
-
-        return target_for(self, request)
-
-    def event_map(self) -> dict[str, dict[str, Any]]:
-        """The events this service can fire, for ``GET system/event`` (see ``event_paths``)."""
-        from app.services.event_paths import map_for
-
-        return map_for(self)
 
     def event_parameter_values(self) -> dict[str, list[str]]:
         """Known values of event path parameters (table names...), for the event map."""
@@ -170,8 +160,6 @@ class BaseService:
 
 def list_resources(request: ServiceRequest, infos: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """A service root's resource list: names only, ``as_list``, or ``fields=*``/a field list."""
-    from app.records.clauses import to_bool
-
     infos = list(infos)
     if to_bool(request.param("as_list")):
         return {"resource": [i["name"] for i in infos]}

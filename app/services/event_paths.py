@@ -152,12 +152,10 @@ def entry(path: str, verbs: tuple[str, ...] | list[str], parameter: Any = None) 
 def resource_verbs(service: BaseService, cls: type[Resource]) -> tuple[str, ...]:
     """The verbs a resource answers: the service's ``event_verbs`` for it, else its
     ``get``/``post``/... methods, else (a resource with its own ``handle``) every verb."""
-    from app.services.base import Resource
-
     if cls.name in service.event_verbs:
         return service.event_verbs[cls.name]
     verbs = tuple(v for v in VERBS if callable(getattr(cls, v, None)))
-    if not verbs and cls.handle is not Resource.handle:
+    if not verbs and cls.handles_itself:
         verbs = VERBS
     if cls.read_only:
         verbs = tuple(v for v in verbs if v == "get")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.directory import ServiceInfo
+from app.services.event_paths import map_for, target_for
 from app.vocabulary.calls import ServiceRequest
 from tests.conftest import USER_PASSWORD, Api, create_api_app, create_role, create_user
 
@@ -89,9 +90,9 @@ def test_file_service_names(app):
 
     with app.app_context():
         files = SERVICE_TYPES["local_file"](_info("files", "local_file", {"container": "x"}))
-        root = files.event_target(ServiceRequest("GET", "files", ""))
-        folder = files.event_target(ServiceRequest("GET", "files", "docs/"))
-        file = files.event_target(ServiceRequest("DELETE", "files", "docs/a.txt"))
+        root = target_for(files, ServiceRequest("GET", "files", ""))
+        folder = target_for(files, ServiceRequest("GET", "files", "docs/"))
+        file = target_for(files, ServiceRequest("DELETE", "files", "docs/a.txt"))
     assert (root.paths, root.resource) == (("files",), None)
     assert (folder.paths, folder.resource) == (("files.{folder_path}",), "docs/")
     assert (file.paths, file.resource) == (("files.{file_path}",), "docs/a.txt")
@@ -103,10 +104,10 @@ def test_openapi_document_names_scripted_service_events(app):
     doc = {"paths": {"/items": {"get": {}}, "/items/{id}": {"get": {}, "delete": {}}}}
     with app.app_context():
         svc = SERVICE_TYPES["python"](_info("hello", "python", {"openapi": doc}))
-        item = svc.event_target(ServiceRequest("DELETE", "hello", "items/7"))
-        items = svc.event_target(ServiceRequest("GET", "hello", "items"))
-        other = svc.event_target(ServiceRequest("GET", "hello", "else/where"))
-        events = svc.event_map()
+        item = target_for(svc, ServiceRequest("DELETE", "hello", "items/7"))
+        items = target_for(svc, ServiceRequest("GET", "hello", "items"))
+        other = target_for(svc, ServiceRequest("GET", "hello", "else/where"))
+        events = map_for(svc)
     assert (item.paths, item.resource) == (("hello.items.{id}",), {"id": "7"})
     assert (items.paths, items.resource) == (("hello.items",), None)
     assert (other.paths, other.resource) == (("hello",), "else/where")

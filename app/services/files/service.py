@@ -22,6 +22,7 @@ from flask import current_app
 
 from app.records.clauses import to_bool
 from app.responses import dumps
+from app.services.access_list import access_list
 from app.services.base import BaseService, unsupported_verb
 from app.services.files import delete, download, fetch, items, listing, upload
 from app.services.files.config import LocalFileConfigSchema, container_problem, container_root
@@ -149,9 +150,7 @@ class LocalFileService(BaseService):
             )
             return ServiceResponse(content=response, status=response.status_code)
         if not path and to_bool(params.get("as_access_list")):
-            from app.services.access_list import access_list
-
-            return access_list(self, request)
+            return access_list(self.name, self.access_components(request), request)
         if to_bool(params.get("zip")):
             return ServiceResponse(content=download.zip_response(self.container, path, self.chunk))
         if to_bool(params.get("include_properties")):

@@ -11,10 +11,12 @@ from flask import current_app
 
 from app.cache import bump_now, get_cache
 from app.records.clauses import to_bool
+from app.services.access_list import components
 from app.services.base import BaseService, Resource
 from app.services.sql import errors
 from app.services.sql.config import DEFAULT_MAX_RECORDS
 from app.services.sql.engines import WRITES, engine_for
+from app.services.sql.routines import KINDS, routines
 from app.services.sql.schema import DbSchema
 from app.services.sql.schema_resource import SchemaResource
 from app.services.sql.tables import TableResource
@@ -45,8 +47,6 @@ class SqlService(BaseService):
 
     def event_parameter_values(self) -> dict[str, list[str]]:
         """Table (and routine) names for the event map (raises when the database is unreachable)."""
-        from app.services.sql.routines import KINDS, routines
-
         with self.connect(read_only=True) as connection:
             schema = self.schema(connection)
             values = {"table_name": list(schema.names)}
@@ -57,9 +57,6 @@ class SqlService(BaseService):
 
     def access_components(self, request) -> list[str]:
         """``_schema`` and ``_table`` with every table, ``_proc``/``_func`` with each routine."""
-        from app.services.access_list import components
-        from app.services.sql.routines import KINDS, routines
-
         with self.connect(read_only=True) as connection:
             schema = self.schema(connection)
             found = []

@@ -21,7 +21,7 @@ from typing import Any
 
 from app import directory
 from app.records.clauses import to_bool
-from app.services import build_service
+from app.services import build_service, event_paths
 from app.services.base import Resource
 from app.services.system import resource
 from app.vocabulary.calls import ServiceRequest
@@ -58,7 +58,7 @@ class EventResource(Resource):
         events: dict[str, Any] = {}
         for info in sorted(infos, key=lambda i: i.name):
             try:
-                paths = build_service(info).event_map()
+                paths = event_paths.map_for(build_service(info))
             except ApiError as exc:
                 logger.info("no event map for service %s: %s", info.name, exc.message)
                 continue

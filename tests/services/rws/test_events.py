@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.services.event_paths import map_for, target_for
 from tests.services.rws.conftest import make_rws
 
 DOC = {
@@ -27,10 +28,10 @@ def test_requests_matching_the_document_fire_its_paths(app, admin, remote):
     make_rws(admin, base_url=remote.url, openapi=DOC)
     with app.test_request_context():
         service = built(app)
-        one = service.event_target(ServiceRequest("GET", "remote", "users/42"))
-        listing = service.event_target(ServiceRequest("POST", "remote", "users"))
-        other = service.event_target(ServiceRequest("GET", "remote", "things/1"))
-        root = service.event_target(ServiceRequest("GET", "remote", ""))
+        one = target_for(service, ServiceRequest("GET", "remote", "users/42"))
+        listing = target_for(service, ServiceRequest("POST", "remote", "users"))
+        other = target_for(service, ServiceRequest("GET", "remote", "things/1"))
+        root = target_for(service, ServiceRequest("GET", "remote", ""))
     assert (one.paths, one.resource) == (("remote.users.{id}",), {"id": "42"})
     assert (listing.paths, listing.resource) == (("remote.users",), None)
     assert (other.paths, other.resource) == (("remote",), "things/1")
@@ -41,8 +42,8 @@ def test_event_map_lists_the_document_and_every_verb_of_the_root(app, admin, rem
     make_rws(admin, base_url=remote.url, openapi=DOC)
     make_rws(admin, name="plain", base_url=remote.url)
     with app.test_request_context():
-        events = built(app).event_map()
-        plain = built(app, "plain").event_map()
+        events = map_for(built(app))
+        plain = map_for(built(app, "plain"))
     assert events["remote"]["endpoints"] == [
         "remote.get",
         "remote.post",
