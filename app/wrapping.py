@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app, has_app_context, has_request_context, request
 
-from app.records.clauses import to_bool
+from app.vocabulary.flags import to_bool
 
 CANONICAL = "resource"
 """The key every list answer is built under, whatever the setting."""

@@ -58,16 +58,16 @@ def service_id(admin: Api, name: str) -> int:
 
 
 def test_unknown_api_keys_do_not_grow_the_cache_without_bound(app):
-    from app import directory
+    from app import system_cache
     from app.cache import StampedCache
 
     small = StampedCache(max_entries=5)
     with app.app_context():
         app.extensions["df_cache"] = small
         for n in range(20):
-            assert directory.get_app_by_key(f"{n:064x}") is None
+            assert system_cache.get_app_by_key(f"{n:064x}") is None
         assert len(small) == 5
-        assert directory.get_app_by_key(ADMIN_KEY).name == "admin"
+        assert system_cache.get_app_by_key(ADMIN_KEY).name == "admin"
         assert len(small) == 5
 
 
@@ -209,17 +209,17 @@ def test_token_writes_do_not_bump(app, admin):
 
 
 def test_uncommitted_writes_are_not_cached(app, admin):
-    from app import directory
+    from app import system_cache
     from app.models import Role
 
     role_id = create_role(admin, "before", [])
     with app.app_context():
-        assert directory.get_role(role_id).name == "before"
+        assert system_cache.get_role(role_id).name == "before"
         db.session.get(Role, role_id).name = "during"
         db.session.flush()
-        assert directory.get_role(role_id).name == "during"  # this transaction's own write
+        assert system_cache.get_role(role_id).name == "during"  # this transaction's own write
         db.session.rollback()
-        assert directory.get_role(role_id).name == "before"  # the rolled-back value never stuck
+        assert system_cache.get_role(role_id).name == "before"  # the rolled-back value never stuck
         db.session.remove()
 
 
@@ -251,7 +251,7 @@ class QueryLog:
 
 
 def reads_of_cached_tables(statements: list[str]) -> list[str]:
-    """Statements that read a table whose records ``app.directory`` caches."""
+    """Statements that read a table whose records ``app.system_cache`` caches."""
     hits = []
     for statement in statements:
         tail = " " + statement.lower().split(" from ", 1)[-1].replace(",", " ") + " "

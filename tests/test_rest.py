@@ -393,10 +393,10 @@ def test_forwarded_client_address_through_one_proxy(admin, echo):
 
 
 def admin_actor(app, requestor=Requestor.API):
-    from app import directory
+    from app import system_cache
     from app.access.actor import Actor
 
-    return Actor(user=directory.get_user(1), requestor=requestor)
+    return Actor(user=system_cache.get_user(1), requestor=requestor)
 
 
 def test_an_internal_call_takes_the_same_path_as_http(app, admin):
@@ -457,7 +457,7 @@ def test_an_internal_call_without_an_actor(app, echo):
 
 
 def test_requestor_masks_over_http_and_internally(app, client, admin, echo):
-    from app import directory
+    from app import system_cache
     from app.access.actor import Actor
 
     echo_id = service_id(admin, "echo")
@@ -486,9 +486,9 @@ def test_requestor_masks_over_http_and_internally(app, client, admin, echo):
 
     def internal(app_id: int, role_id: int, requestor: Requestor) -> None:
         actor = Actor(
-            user=directory.get_user(user_id),
-            app=directory.get_app_by_key(api_key if app_id == api_app else script_key),
-            role=directory.get_role(role_id),
+            user=system_cache.get_user(user_id),
+            app=system_cache.get_app_by_key(api_key if app_id == api_app else script_key),
+            role=system_cache.get_role(role_id),
         )
         check_call(
             ServiceRequest(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.directory import AppInfo, RoleInfo, UserInfo, user_has_app_roles
+from app.system_cache import AppInfo, RoleInfo, UserInfo, user_has_app_roles
 from app.vocabulary.calls import Requestor
 
 

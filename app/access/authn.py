@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Request
 
-from app import directory
+from app import system_cache
 from app.access import passwords, throttle, tokens
 from app.access.actor import Actor
 from app.extensions import db
@@ -106,7 +106,7 @@ def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
     """The actor for these credentials; raises for a credential that is present but bad."""
     actor = Actor(api_key=creds.api_key)
     if creds.api_key:
-        app = directory.get_app_by_key(creds.api_key)
+        app = system_cache.get_app_by_key(creds.api_key)
         if app is not None and not app.is_active:
             raise Forbidden("App is not active.")
         actor.app = app
@@ -115,7 +115,7 @@ def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
     is_login = path in LOGIN_PATHS
     if creds.session_token and not (is_login and method in ("POST", "PUT")):
         claims = tokens.decode(creds.session_token)
-        user = directory.get_user(int(claims["user_id"]))
+        user = system_cache.get_user(int(claims["user_id"]))
         if user is None or claims.get("sub") != tokens.subject_for(user.email):
             raise Unauthorized("Invalid token: User verification failed.")
         tokens.require_recorded(claims)
@@ -131,11 +131,11 @@ def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
 
     role_id = None
     if actor.user is not None and actor.app is not None:
-        role_id = directory.get_user_app_role(actor.user.id, actor.app.id)
+        role_id = system_cache.get_user_app_role(actor.user.id, actor.app.id)
     if role_id is None and actor.app is not None:
         role_id = actor.app.role_id
     if role_id is not None:
-        actor.role = directory.get_role(role_id)
+        actor.role = system_cache.get_role(role_id)
     return actor
 
 
@@ -150,4 +150,4 @@ def basic_user(email: str, password: str, address: str | None = None):
     attempt.passed()
     if not row.is_active:
         raise Forbidden("User is not active.")
-    return directory.get_user(row.id)
+    return system_cache.get_user(row.id)

@@ -30,7 +30,7 @@ from app.vocabulary.errors import BadRequest, Forbidden, Unauthorized
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
-    from app.directory import RoleInfo
+    from app.system_cache import RoleInfo
 
 EXACT, WILDCARD, SERVICE, ALL = 4, 3, 2, 1
 

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from app import directory
+from app import system_cache
 from app.access import authz
 from app.access.actor import ANONYMOUS
 from app.vocabulary.errors import MethodNotAllowed
@@ -52,7 +52,7 @@ def normalize_verb(method: str) -> str:
 
 def access_exceptions(service: str) -> Mapping[str, int]:
     """Component → verb mask of a service reachable without role permission."""
-    info = directory.get_service_info(service)
+    info = system_cache.get_service_info(service)
     if info is None:
         return {}
     return _EXCEPTIONS.get(info.type, {})

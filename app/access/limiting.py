@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from flask import after_this_request, g, request
 
-from app import directory
+from app import system_cache
 from app.counters import windows
 from app.counters.store import Tally, get_counter_store, peek_event
 from app.limit_rules.matching import Call, LimitInfo, active_limits, applicable
@@ -96,7 +96,7 @@ def check_limits(actor: Actor, verb: str, service: str, resource: str) -> LimitC
     limits = active_limits()
     if not limits:
         return LimitCheck()
-    info = directory.get_service_info(service) if service else None
+    info = system_cache.get_service_info(service) if service else None
     call = Call(
         verb=verb.upper(),
         user_id=actor.user.id if actor.user is not None else None,

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_request_context, request
 
-from app import directory
+from app import system_cache
 from app.version import __version__
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
-    from app.directory import ServiceInfo
+    from app.system_cache import ServiceInfo
     from app.vocabulary.calls import ServiceRequest
 
 USER_FIELDS = ("id", "name", "first_name", "last_name", "email", "username", "is_sys_admin")
@@ -81,7 +81,7 @@ def values_for(actor: Actor | None, allow_private: bool = False) -> dict[str, st
     values["df.name"] = current_app.config.get("INSTANCE_NAME", "DreamFactory-py")
     values["df.version"] = __version__
     values["df.api_version"] = current_app.config.get("API_VERSION", "2.0")
-    public, private = directory.lookups_for(app_id, role_id, user_id)
+    public, private = system_cache.lookups_for(app_id, role_id, user_id)
     lookups = dict(public)
     if allow_private:
         lookups.update(private)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
-from app import directory
+from app import system_cache
 from app.access import authn
 from app.access.actor import ANONYMOUS
 from app.access.calls import normalize_verb, require_access
@@ -51,7 +51,7 @@ def check_status() -> None:
         return
     if current_app.config.get("MAINTENANCE"):
         raise ServiceUnavailable("This instance is in maintenance mode. Please try again later.")
-    if not directory.instance_is_set_up():
+    if not system_cache.instance_is_set_up():
         raise ServiceUnavailable(NOT_SET_UP)
 
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
-from app import directory
+from app import system_cache
 from app.access import passwords, throttle, tokens
 from app.extensions import db
 from app.models import User, utcnow
-from app.records.clauses import to_bool
 from app.vocabulary.errors import BadRequest, Forbidden, Unauthorized
+from app.vocabulary.flags import to_bool
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
@@ -35,7 +35,7 @@ def _time(value: Any) -> str | None:
 
 
 def session_object(
-    user: User | directory.UserInfo, token: str | None, claims: dict, actor: Actor | None
+    user: User | system_cache.UserInfo, token: str | None, claims: dict, actor: Actor | None
 ) -> dict[str, Any]:
     """DreamFactory's public session info (``Session::getPublicInfo``)."""
     body: dict[str, Any] = {
@@ -61,8 +61,8 @@ def session_object(
 def _role_for(user_id: int, actor: Actor | None):
     if actor is None or actor.app is None:
         return None
-    role_id = directory.get_user_app_role(user_id, actor.app.id) or actor.app.role_id
-    return directory.get_role(role_id) if role_id else None
+    role_id = system_cache.get_user_app_role(user_id, actor.app.id) or actor.app.role_id
+    return system_cache.get_role(role_id) if role_id else None
 
 
 def login(payload: Any, admin: bool, actor: Actor | None) -> dict[str, Any]:

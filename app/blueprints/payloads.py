@@ -21,7 +21,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_untrusted_xml
 from flask import Request, current_app
 
-from app import directory
+from app import system_cache
 from app.access.authn import SMALL_BODY
 from app.services import SERVICE_TYPES
 from app.vocabulary.errors import BadRequest, InvalidJson
@@ -73,7 +73,7 @@ def parse_json(content: bytes) -> Any:
 
 def takes_raw_body(service: str) -> bool:
     """Whether the named service reads request bodies itself (``BaseService.raw_body``)."""
-    info = directory.get_service_info(service) if service else None
+    info = system_cache.get_service_info(service) if service else None
     cls = SERVICE_TYPES.get(info.type) if info is not None else None
     return bool(cls is not None and cls.raw_body)
 

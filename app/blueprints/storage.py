@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from app import directory
+from app import system_cache
 from app.access.lookups import substitute_lookups
 from app.services import SERVICE_TYPES, build_service
 from app.services.files import LocalFileService
@@ -32,7 +32,7 @@ NOT_FILES = "Service requested is not a file storage service."
 
 @bp.get("/<service>/<path:path>")
 def serve(service: str, path: str):
-    info = directory.require_service_info(service.lower())
+    info = system_cache.require_service_info(service.lower())
     info = substitute_lookups(ServiceRequest(method="GET", service=info.name, resource=path), info)
     cls = SERVICE_TYPES.get(info.type)
     if cls is None or not issubclass(cls, LocalFileService):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response
 
-from app import directory
+from app import system_cache
 from app.access.authz import can_see_service
 from app.access.calls import check_call
 from app.access.lookups import substitute_lookups
@@ -46,7 +46,7 @@ ROOT_FIELDS = ("id", "name", "label", "description", "type")
 
 
 def call(request: ServiceRequest) -> ServiceResponse:
-    info = directory.require_service_info(request.service)
+    info = system_cache.require_service_info(request.service)
     info = substitute_lookups(request, info)
     service = build_service(info)
     if request.method == "GET" and request.segments == ["_spec"]:
@@ -107,7 +107,7 @@ def root_listing(actor: Actor, params: dict[str, str]) -> dict[str, Any]:
     types = service_types(group, type_name)
     type_names = {t["name"] for t in types}
     services = []
-    for info in directory.all_services():
+    for info in system_cache.all_services():
         if not info.is_active or not can_see_service(actor, info.name):
             continue
         if (group or type_name) and info.type not in type_names:

@@ -29,7 +29,6 @@ from typing import Any, ClassVar
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app import cache
-from app.records.clauses import to_bool
 from app.schemas.common import flag, ref, text
 from app.schemas.queue_options import QueueOptionsSchema
 from app.scripting import queueing, runner, shapes
@@ -41,6 +40,7 @@ from app.services.rws.config import OpenApiDocument
 from app.services.sql.results import get_result_cache
 from app.vocabulary.calls import ServiceRequest, ServiceResponse
 from app.vocabulary.errors import ApiError
+from app.vocabulary.flags import to_bool
 
 logger = logging.getLogger(__name__)
 

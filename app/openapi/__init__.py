@@ -27,7 +27,7 @@ from flask import current_app
 from app.cache import bump_now, get_cache
 from app.openapi.access import Reach
 from app.openapi.document import Spec
-from app.records.clauses import to_bool
+from app.vocabulary.flags import to_bool
 
 if TYPE_CHECKING:
     from app.services.base import BaseService

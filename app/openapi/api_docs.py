@@ -20,15 +20,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app import directory
+from app import system_cache
 from app.access.lookups import substitute_lookups
 from app.openapi import builder, server_url, spec_for
 from app.openapi.document import operation, path_param, records_of
-from app.records.clauses import to_bool
 from app.services import build_service
 from app.services.base import BaseService, unsupported_verb
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import Forbidden, NotFound
+from app.vocabulary.flags import to_bool
 
 if TYPE_CHECKING:
     from app.openapi.access import Reach
@@ -81,7 +81,7 @@ class ApiDocsService(BaseService):
                 "type": info.type,
                 "spec_url": f"{server_url(self.name)}/{info.name}",
             }
-            for info in directory.all_services()
+            for info in system_cache.all_services()
             if info.is_active and (actor is None or can_see_service(actor, info.name))
         ]
         if to_bool(request.param("as_list")):
@@ -94,7 +94,7 @@ class ApiDocsService(BaseService):
         actor = request.actor
         if actor is not None and not can_see_service(actor, name):
             raise Forbidden(f"You do not have access to API Docs for the requested service {name}.")
-        info = directory.require_service_info(name)
+        info = system_cache.require_service_info(name)
         target = ServiceRequest(method="GET", service=info.name, actor=actor, params=request.params)
         service = build_service(substitute_lookups(target, info))
         return spec_for(service, request)

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from app import directory, dispatch
+from app import dispatch, system_cache
 from app.access.actor import Actor
 from app.extensions import db
 from app.models.scheduler import SchedulerTask, TaskLog, utcnow
@@ -93,7 +93,7 @@ def _log_row(task: SchedulerTask, tick: int, log_id: int | None) -> TaskLog:
 
 def task_actor(task: SchedulerTask):
     """The task's caller: its role alone, as a script requestor."""
-    role = directory.get_role(task.role_id) if task.role_id else None
+    role = system_cache.get_role(task.role_id) if task.role_id else None
     return Actor(role=role, requestor=Requestor.SCRIPT)
 
 

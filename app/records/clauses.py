@@ -20,7 +20,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.records.values import TRUE_WORDS
 from app.vocabulary.errors import BadRequest
 
 NATIVE_NULLS_ORDER = frozenset({"postgresql", "sqlite", "oracle"})
@@ -176,15 +175,6 @@ def parse_ids(value: str | int | Iterable[Any] | None) -> list[str]:
     if isinstance(value, int | float):
         return [str(value)]
     return [str(item) for item in value if item is not None]
-
-
-def to_bool(value: Any) -> bool:
-    """DreamFactory's flag reading: ``true/1/yes/y/t/on`` (any case) are true, all else false."""
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    return str(value).strip().lower() in TRUE_WORDS
 
 
 MAX_INT = 2**63 - 1

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.records.clauses import parse_ids, parse_int, to_bool
+from app.records.clauses import parse_ids, parse_int
+from app.vocabulary.flags import to_bool
 
 if TYPE_CHECKING:
     from app.vocabulary.calls import ServiceRequest

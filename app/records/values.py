@@ -22,10 +22,7 @@ import sqlalchemy as sa
 
 from app.sendable import unsendable_reason
 from app.vocabulary.errors import BadRequest
-
-TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t", "on"})
-"""Spellings read as true (compared lower-cased), as DreamFactory's ``to_bool``."""
-FALSE_WORDS = frozenset({"false", "0", "no", "n", "f", "off"})
+from app.vocabulary.flags import FALSE_WORDS, TRUE_WORDS
 
 INT_RANGE = range(-(2**63), 2**63)
 """Integers every backend can bind (signed 64-bit); larger ones are refused, not overflowed."""

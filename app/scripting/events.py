@@ -45,8 +45,8 @@ from app.scripting.scripts import ScriptInfo, forget_linked_files, get_index
 from app.vocabulary.errors import ApiError
 
 if TYPE_CHECKING:
-    from app.directory import ServiceInfo
     from app.scripting.engine import ScriptResult
+    from app.system_cache import ServiceInfo
     from app.vocabulary.calls import EventTarget, ServiceRequest, ServiceResponse
 
 PRE, POST, QUEUED, FINAL = "pre_process", "post_process", "queued", ""

@@ -34,7 +34,7 @@ import orjson
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from app import directory
+from app import system_cache
 from app.extensions import db
 from app.responses import dumps
 from app.scripting import bridge, outbound
@@ -292,7 +292,7 @@ def session_data(actor: Actor | None) -> dict[str, Any]:
     user = actor.user
     app = actor.app
     role = actor.role
-    public, _private = directory.lookups_for(
+    public, _private = system_cache.lookups_for(
         app.id if app else None, role.id if role else None, user.id if user else None
     )
     return {

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from app import directory, enqueue
+from app import enqueue, system_cache
 from app.access.actor import Actor
 from app.extensions import db
 from app.models import App
@@ -103,14 +103,14 @@ def rebuild_actor(ids: dict[str, Any]) -> Actor:
     """The caller of a queued job, from its ids (as they are now)."""
     actor = Actor()
     if ids.get("user_id"):
-        actor.user = directory.get_user(int(ids["user_id"]))
+        actor.user = system_cache.get_user(int(ids["user_id"]))
     if ids.get("app_id"):
         row = db.session.scalar(sa.select(App).where(App.id == int(ids["app_id"])))
         if row is not None:
-            actor.app = directory.get_app_by_key(row.api_key)
+            actor.app = system_cache.get_app_by_key(row.api_key)
             actor.api_key = row.api_key
     if ids.get("role_id"):
-        actor.role = directory.get_role(int(ids["role_id"]))
+        actor.role = system_cache.get_role(int(ids["role_id"]))
     return actor
 
 

@@ -27,12 +27,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app import directory
+from app import system_cache
 from app.cache import bump_now, get_cache
-from app.directory import ServiceInfo
 from app.extensions import db
 from app.models import EventScript
 from app.scripting import bridge
+from app.system_cache import ServiceInfo
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import ApiError, InternalServerError
 
@@ -81,7 +81,7 @@ def _load_index() -> ScriptIndex:
         for row in rows
     }
     storage = {s.storage_service_id for s in scripts.values() if s.storage_service_id}
-    for info in directory.all_services():
+    for info in system_cache.all_services():
         linked = (info.config or {}).get("storage_service_id")
         if info.type in SCRIPT_TYPES and isinstance(linked, int):
             storage.add(linked)
@@ -117,7 +117,7 @@ def code_of(script: ScriptInfo) -> str:
 
 
 def _read_linked(script: ScriptInfo) -> str:
-    storage = directory.get_service_by_id(int(script.storage_service_id or 0))
+    storage = system_cache.get_service_by_id(int(script.storage_service_id or 0))
     path = (script.storage_path or "").strip("/")
     if storage is None:
         raise InternalServerError(

@@ -16,8 +16,8 @@ from app.vocabulary.errors import Forbidden, NotFound
 if TYPE_CHECKING:
     from flask import Flask
 
-    from app.directory import ServiceInfo
     from app.services.base import BaseService
+    from app.system_cache import ServiceInfo
 
 logger = logging.getLogger(__name__)
 

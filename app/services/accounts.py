@@ -18,8 +18,8 @@ from flask import current_app
 from app.access import passwords, sessions, tokens
 from app.extensions import db
 from app.models import App, User, utcnow
-from app.records.clauses import to_bool
 from app.vocabulary.errors import BadRequest, Unauthorized
+from app.vocabulary.flags import to_bool
 
 if TYPE_CHECKING:
     from app.access.actor import Actor

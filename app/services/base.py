@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from app.records.clauses import to_bool
 from app.services.access_list import access_list, components
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest, NotFound
+from app.vocabulary.flags import to_bool
 from app.vocabulary.verbs import SERVICE_VERB_NAMES
 
 if TYPE_CHECKING:
     from marshmallow import Schema
 
-    from app.directory import ServiceInfo
+    from app.system_cache import ServiceInfo
 
 VERBS = SERVICE_VERB_NAMES
 

@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import after_this_request, current_app, has_request_context, request
 
-from app import directory
+from app import system_cache
 from app.extensions import db
 from app.models import EmailTemplate, SystemConfig, User, utcnow
 from app.vocabulary.errors import ApiError, ServiceUnavailable
@@ -176,7 +176,7 @@ def send_registration_confirmation(user: User) -> str:
 
 def user_service_config() -> dict[str, Any]:
     """The config of the (singleton) ``user`` service, empty when there is none."""
-    for info in directory.all_services():
+    for info in system_cache.all_services():
         if info.type == "user":
             return dict(info.config or {})
     return {}
@@ -200,7 +200,7 @@ def _email_service(service_id: int, flow: Flow) -> EmailService:
     from app.services import build_service
     from app.services.email import EmailService
 
-    info = directory.get_service_by_id(int(service_id))
+    info = system_cache.get_service_by_id(int(service_id))
     if info is None:
         raise ServiceUnavailable(
             f"The e-mail service (id {service_id}) configured for {flow.purpose} does not exist."

@@ -10,7 +10,7 @@ import pytest
 
 from app.access import authz
 from app.access.actor import Actor
-from app.directory import AccessRow, AppInfo, RoleInfo, UserInfo
+from app.system_cache import AccessRow, AppInfo, RoleInfo, UserInfo
 from app.vocabulary.calls import Requestor
 from app.vocabulary.errors import BadRequest, Forbidden, Unauthorized
 from app.vocabulary.verbs import DATA_VERBS, Verb

@@ -6,7 +6,7 @@ import pytest
 
 from app.access import lookups
 from app.access.actor import Actor
-from app.directory import AppInfo, UserInfo
+from app.system_cache import AppInfo, UserInfo
 
 
 def test_substitute_names_and_modifiers():
@@ -66,9 +66,9 @@ def owned(app, admin):
 def test_values_follow_precedence_and_hide_private(app, owned):
     role_id, app_id = owned
     with app.test_request_context(base_url="http://api.example.com"):
-        from app import directory
+        from app import system_cache
 
-        role = directory.get_role(role_id)
+        role = system_cache.get_role(role_id)
         actor = Actor(
             user=UserInfo(5, "Jane", "Jane", "Doe", "jane@x.com", "jane", True, False, None, None),
             app=AppInfo(app_id, "viewer-app", "k" * 64, True, role_id, 0),

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.access.actor import Actor
 from app.access.row_filters import service_filters
-from app.directory import AccessRow, RoleInfo, UserInfo
 from app.records.server_filters import record_allowed, to_condition
+from app.system_cache import AccessRow, RoleInfo, UserInfo
 from app.vocabulary.errors import BadRequest
 from tests import dbservers
 

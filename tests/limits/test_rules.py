@@ -101,19 +101,19 @@ def test_counter_keys_change_with_the_scope():
 
 
 def test_scripts_and_admins_are_exempt(world, clock):
-    from app import directory
+    from app import system_cache
     from app.access.actor import Actor
     from app.access.limiting import LimitExceeded, check_limits, require_within_limits
     from app.vocabulary.calls import Requestor
 
     world.limit(type="instance.role", role_id=world.role_id, rate=1)
     with world.app.test_request_context():
-        role = directory.get_role(world.role_id)
+        role = system_cache.get_role(world.role_id)
         script = Actor(role=role, requestor=Requestor.SCRIPT)
         for _ in range(3):
             check = check_limits(script, "GET", "system", "environment")
             assert check.allowed and check.counted == [] and check.headers() == {}
-        admin = Actor(user=directory.get_user(1), role=role)
+        admin = Actor(user=system_cache.get_user(1), role=role)
         assert admin.is_sys_admin
         assert check_limits(admin, "GET", "system", "environment").counted == []
         caller = Actor(role=role)

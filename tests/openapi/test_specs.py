@@ -162,10 +162,10 @@ def test_every_registered_type_has_a_valid_document(app):
     """Every type in SERVICE_TYPES, built directly as the admin would see it."""
     from openapi_spec_validator import validate
 
-    from app.directory import ServiceInfo
     from app.openapi import build
     from app.openapi.access import Reach
     from app.services import SERVICE_TYPES, build_service
+    from app.system_cache import ServiceInfo
 
     with app.test_request_context():
         for index, (type_name, cls) in enumerate(sorted(SERVICE_TYPES.items())):

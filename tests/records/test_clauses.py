@@ -15,9 +15,9 @@ from app.records.clauses import (
     parse_ids,
     parse_int,
     parse_order,
-    to_bool,
 )
 from app.vocabulary.errors import BadRequest
+from app.vocabulary.flags import to_bool
 from tests import dbservers
 
 ROWS = [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.directory import ServiceInfo
 from app.services.event_paths import map_for, target_for
+from app.system_cache import ServiceInfo
 from app.vocabulary.calls import ServiceRequest
 from tests.conftest import USER_PASSWORD, Api, create_api_app, create_role, create_user
 

@@ -19,7 +19,6 @@ import shutil
 import tempfile
 from typing import Any
 
-from app.records.clauses import to_bool
 from app.services.files import upload
 from app.services.files.archive import remove_quietly
 from app.services.files.paths import (
@@ -36,6 +35,7 @@ from app.services.files.paths import (
 )
 from app.services.files.upload import Options
 from app.vocabulary.errors import ApiError, BadRequest, NotFound
+from app.vocabulary.flags import to_bool
 
 
 def _authorize(request: Any, verb: str, path: str) -> None:

@@ -21,9 +21,9 @@ import stat
 from email.utils import formatdate
 from typing import Any
 
-from app.records.clauses import to_bool
 from app.services.files.paths import TMP_PREFIX, Container, base_name, folder_path
 from app.vocabulary.errors import BadRequest, NotFound
+from app.vocabulary.flags import to_bool
 from app.wrapping import AlwaysWrapped
 
 INLINE_CONTENT_MAX = 16 * 1024 * 1024

@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 import orjson
 from flask import current_app
 
-from app.records.clauses import to_bool
 from app.responses import dumps
 from app.services.access_list import access_list
 from app.services.base import BaseService, unsupported_verb
@@ -40,6 +39,7 @@ from app.vocabulary.errors import (
     NotFound,
     NotImplementedYet,
 )
+from app.vocabulary.flags import to_bool
 
 logger = logging.getLogger(__name__)
 

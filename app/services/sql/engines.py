@@ -40,7 +40,7 @@ from app.sqlite_locking import use_wal
 from app.vocabulary.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
-    from app.directory import ServiceInfo
+    from app.system_cache import ServiceInfo
 
 logger = logging.getLogger(__name__)
 
@@ -277,8 +277,8 @@ def get_registry() -> EngineRegistry:
 
 def engine_for(info: ServiceInfo) -> sa.Engine:
     """The service's engine, built on first use and rebuilt when its config changed."""
-    from app import directory
+    from app import system_cache
 
     registry = get_registry()
-    registry.sweep(directory.all_services())
+    registry.sweep(system_cache.all_services())
     return registry.get(info, create_engine)

@@ -24,8 +24,8 @@ from typing import Any
 
 import orjson
 
-from app.records.clauses import to_bool
 from app.vocabulary.errors import BadRequest
+from app.vocabulary.flags import to_bool
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$", re.ASCII)
 """What a table or field name may look like."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.records.clauses import parse_ids, to_bool
+from app.records.clauses import parse_ids
 from app.services.sql.schema import label_for, plural_for
 from app.vocabulary import verbs
+from app.vocabulary.flags import to_bool
 from app.vocabulary.verbs import DATA_VERB_NAMES
 
 if TYPE_CHECKING:

@@ -32,9 +32,9 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from app.records.clauses import to_bool
 from app.services.sql.routines import Routine
 from app.vocabulary.errors import BadRequest
+from app.vocabulary.flags import to_bool
 
 CALL_FORM = re.compile(r"^([A-Za-z_][A-Za-z0-9_$]*)\s*\((.*)\)$", re.DOTALL)
 """``name(arg, ...)`` in the path."""

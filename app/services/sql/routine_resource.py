@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from app.access.authz import verb_mask
-from app.records.clauses import parse_ids, to_bool
+from app.records.clauses import parse_ids
 from app.services.base import Resource, unsupported_verb
 from app.services.sql import routine_call
 from app.services.sql.routines import KINDS, find, routines
 from app.vocabulary.calls import ServiceRequest
+from app.vocabulary.flags import to_bool
 from app.vocabulary.verbs import DATA_VERBS
 
 if TYPE_CHECKING:

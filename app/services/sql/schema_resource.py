@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from app.access.authz import require, verb_mask
 from app.cache import bump_now
-from app.records.clauses import parse_ids, to_bool
+from app.records.clauses import parse_ids
 from app.services.base import Resource, unsupported_verb
 from app.services.sql.describe import describe_field, describe_table
 from app.services.sql.fieldspec import parse_field
@@ -39,6 +39,7 @@ from app.services.sql.schema_writer import SchemaWriter, parse_table
 from app.vocabulary import verbs
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import ApiError, BadRequest, Forbidden, NotFound
+from app.vocabulary.flags import to_bool
 from app.vocabulary.verbs import DATA_VERBS, Verb
 from app.wrapping import wrapped_key
 

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.cache import bump_now, get_cache
-from app.records.clauses import to_bool
 from app.services.access_list import components
 from app.services.base import BaseService, Resource
 from app.services.sql import errors
@@ -21,6 +20,7 @@ from app.services.sql.schema import DbSchema
 from app.services.sql.schema_resource import SchemaResource
 from app.services.sql.tables import TableResource
 from app.vocabulary.errors import ApiError
+from app.vocabulary.flags import to_bool
 
 
 class SqlService(BaseService):

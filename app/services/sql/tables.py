@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.access.authz import verb_mask
-from app.records.clauses import parse_fields, parse_order, to_bool
+from app.records.clauses import parse_fields, parse_order
 from app.records.options import RecordOptions
 from app.services.base import Resource, unsupported_verb
 from app.services.sql import bulk, key_reads, keys, reader
@@ -27,6 +27,7 @@ from app.services.sql.results import cache_key, get_result_cache
 from app.services.sql.writer import Writer
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest, BatchError, error_dict
+from app.vocabulary.flags import to_bool
 from app.vocabulary.verbs import DATA_VERBS
 from app.wrapping import wrapped_key, wrapped_list
 

@@ -22,8 +22,8 @@ import functools
 import re
 from typing import Any
 
-from app.records.values import FALSE_WORDS, TRUE_WORDS
 from app.vocabulary.errors import BadRequest
+from app.vocabulary.flags import FALSE_WORDS, TRUE_WORDS
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s/?#]+[^\s]*$", re.IGNORECASE)

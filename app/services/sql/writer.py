@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.access.authz import verb_mask
-from app.records.clauses import to_bool
 from app.records.server_filters import record_allowed
 from app.services.sql import keys
 from app.services.sql.relations import Relation, relations_for
 from app.services.sql.values import prepare, split_record
 from app.vocabulary import verbs
 from app.vocabulary.errors import BadRequest, Forbidden
+from app.vocabulary.flags import to_bool
 
 if TYPE_CHECKING:
     from app.services.sql.context import TableContext

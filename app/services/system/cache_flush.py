@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import directory
+from app import system_cache
 from app.cache import ALL, bump_now, get_cache
 from app.services.base import Resource
 from app.services.system import resource
@@ -19,7 +19,9 @@ class CacheResource(Resource):
     description = "Flush cached system records and per-service caches."
 
     def get(self, request: ServiceRequest, rest: list[str]) -> dict[str, Any]:
-        return {"resource": [{"name": s.name, "label": s.label} for s in directory.all_services()]}
+        return {
+            "resource": [{"name": s.name, "label": s.label} for s in system_cache.all_services()]
+        }
 
     def delete(self, request: ServiceRequest, rest: list[str]) -> dict[str, Any]:
         if not rest:
@@ -29,7 +31,7 @@ class CacheResource(Resource):
         if rest[0] == "_event":
             bump_now("event_script")
             return {"success": True}
-        info = directory.get_service_info(rest[0])
+        info = system_cache.get_service_info(rest[0])
         if info is None:
             raise NotFound(f"Could not find a service for {rest[0]}")
         bump_now(f"service:{info.id}")

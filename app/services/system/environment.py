@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask import request as http_request
 
-from app import directory, enqueue
+from app import enqueue, system_cache
 from app.extensions import db
 from app.models import App, SystemConfig
 from app.services.base import Resource
@@ -23,7 +23,7 @@ from app.vocabulary.calls import ServiceRequest
 def authentication_info() -> dict[str, Any]:
     login = current_app.config.get("LOGIN_ATTRIBUTE", "email")
     payload = {login: "string", "password": "string", "remember_me": "bool"}
-    user_service = next((s for s in directory.all_services() if s.type == "user"), None)
+    user_service = next((s for s in system_cache.all_services() if s.type == "user"), None)
     config = user_service.config if user_service else {}
     return {
         "admin": {"path": "system/admin/session", "verb": "POST", "payload": payload},
@@ -51,7 +51,7 @@ def visible_apps(request: ServiceRequest) -> list[dict[str, Any]]:
     for row in rows:
         if actor is None or not actor.is_sys_admin:
             user_role = (
-                directory.get_user_app_role(actor.user.id, row.id)
+                system_cache.get_user_app_role(actor.user.id, row.id)
                 if actor is not None and actor.user is not None
                 else None
             )

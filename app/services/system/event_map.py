@@ -19,13 +19,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app import directory
-from app.records.clauses import to_bool
+from app import system_cache
 from app.services import build_service, event_paths
 from app.services.base import Resource
 from app.services.system import resource
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import ApiError
+from app.vocabulary.flags import to_bool
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class EventResource(Resource):
         wanted.discard("")
         infos = [
             info
-            for info in directory.all_services()
+            for info in system_cache.all_services()
             if info.is_active
             and (not wanted or info.name.lower() in wanted)
             and (actor is None or can_see_service(actor, info.name))

@@ -21,7 +21,6 @@ from app.limit_rules import listing
 from app.limit_rules.matching import info_of
 from app.limit_rules.validation import LimitSchema, resolve_limit
 from app.models import Limit, RateCounter, Record
-from app.records.clauses import to_bool
 from app.records.options import RecordOptions
 from app.records.values import fits_column
 from app.services.base import Resource
@@ -29,6 +28,7 @@ from app.services.system import resource
 from app.services.system.records import ModelResource
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest, NotFound
+from app.vocabulary.flags import to_bool
 from app.wrapping import wrapped_key
 
 NO_RECORDS = (

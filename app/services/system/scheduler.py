@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app import directory
+from app import system_cache
 from app.models import Record
 from app.models.scheduler import SchedulerTask, TaskLog
 from app.schemas.scheduler import FILE_PREFIX, SchedulerTaskSchema, valid_cron
@@ -93,7 +93,7 @@ class SchedulerResource(ModelResource):
             errors["script_type"] = ["A task calls a service or runs a script, not both."]
         elif not service and not script_type:
             errors["service"] = ["A task needs a service to call (or a script_type and script)."]
-        elif service and directory.get_service_info(service) is None:
+        elif service and system_cache.get_service_info(service) is None:
             errors["service"] = [f"There is no service named '{service}'."]
         elif script_type:
             if not _engines["exists"](script_type):

@@ -62,7 +62,7 @@ class ServiceResource(ModelResource):
         if actor is None or actor.is_sys_admin:
             return query
         from app.access.authz import can_see_service
-        from app.directory import all_services
+        from app.system_cache import all_services
 
         visible = [s.id for s in all_services() if can_see_service(actor, s.name)]
         return query.where(Service.id.in_(visible))

@@ -19,13 +19,13 @@ from flask import current_app
 from app.access import passwords, tokens
 from app.extensions import db
 from app.models import Lookup, Record, User, UserAppRole, utcnow
-from app.records.clauses import to_bool
 from app.schemas.user import UserAppRoleSchema, UserSchema
 from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource, child_resource
 from app.services.system.relations import HasMany
 from app.vocabulary.errors import BadRequest, Forbidden
+from app.vocabulary.flags import to_bool
 
 
 def show_user_app_role(row: UserAppRole) -> dict[str, Any]:

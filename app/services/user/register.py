@@ -33,11 +33,11 @@ from marshmallow import ValidationError, validate
 from app.access import passwords, tokens
 from app.extensions import db
 from app.models import App, Role, User, UserAppRole, utcnow
-from app.records.clauses import to_bool
 from app.services import mailer
 from app.services.base import Resource
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest, Forbidden
+from app.vocabulary.flags import to_bool
 
 logger = logging.getLogger(__name__)
 

@@ -165,9 +165,9 @@ def test_openapi_templates_are_not_lookups(admin, remote):
 
     app = admin.client.application
     with app.test_request_context():
-        from app import directory
+        from app import system_cache
 
-        info = directory.require_service_info("remote")
+        info = system_cache.require_service_info("remote")
         request = ServiceRequest(method="GET", service="remote")
         substituted = lookups.substitute_lookups(request, info)
     assert substituted.config["openapi"] == doc

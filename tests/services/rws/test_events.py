@@ -16,10 +16,10 @@ DOC = {
 
 
 def built(app, name="remote"):
-    from app import directory
+    from app import system_cache
     from app.services import build_service
 
-    return build_service(directory.require_service_info(name))
+    return build_service(system_cache.require_service_info(name))
 
 
 def test_requests_matching_the_document_fire_its_paths(app, admin, remote):
