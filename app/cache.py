@@ -24,6 +24,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 from sqlalchemy import event
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app import stamp_reader
@@ -201,20 +204,14 @@ def bump(connection: sa.Connection, namespace: str) -> None:
     table = CacheStamp.__table__
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
         pg = pg_insert(table).values(key=namespace, version=1)
         statement = pg.on_conflict_do_update(
             index_elements=[table.c.key], set_={"version": table.c.version + 1}
         )
     elif dialect in ("mysql", "mariadb"):
-        from sqlalchemy.dialects.mysql import insert as mysql_insert
-
         my = mysql_insert(table).values(key=namespace, version=1)
         statement = my.on_duplicate_key_update(version=table.c.version + 1)
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
         lite = sqlite_insert(table).values(key=namespace, version=1)
         statement = lite.on_conflict_do_update(
             index_elements=[table.c.key], set_={"version": table.c.version + 1}

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
 
 from app import seed
 from app.extensions import db
@@ -59,8 +61,6 @@ def setup_command(email, password, first_name, last_name, generate_admin) -> Non
 
 
 def _setup(email, password, first_name, last_name, generate_admin) -> None:
-    from flask_migrate import upgrade
-
     upgrade()
     added = seed.seed()
     click.echo("Seeded: " + (", ".join(added) if added else "nothing new"))
@@ -87,8 +87,6 @@ def _setup(email, password, first_name, last_name, generate_admin) -> None:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

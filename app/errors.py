@@ -15,6 +15,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.disconnects import is_unavailable
+from app.extensions import db
+from app.responses import render
 from app.sqlite_locking import is_busy
 from app.vocabulary.errors import (
     ApiError,
@@ -28,8 +30,6 @@ logger = logging.getLogger(__name__)
 
 
 def _render(error: ApiError, trace: list[str] | None = None):
-    from app.responses import render  # responses imports nothing from here at import time
-
     body = error_body(error)
     if trace is not None:
         inner = body["error"]
@@ -67,7 +67,6 @@ def render_store_error(error: OperationalError):
     """A store lock that stayed taken past ``SQLITE_BUSY_TIMEOUT`` is a 503; else a 500."""
     if not is_busy(error):
         return render_unexpected(error)
-    from app.extensions import db
 
     try:
         db.session.rollback()
@@ -83,8 +82,6 @@ def render_unexpected(error: Exception):
     A database that is away (restarting, unreachable: ``app.disconnects``) is
     no bug but a 503, logged in one line.
     """
-    from app.extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # the session may be unusable; the answer must still go out

@@ -10,12 +10,13 @@ from typing import Any
 
 from flask import Flask
 
-from app import cache, dispatch, enqueue, errors, extensions, read_retry, services
+from app import cache, dispatch, enqueue, errors, extensions, read_retry
 from app.access import init_app as init_access
 from app.blueprints import register_blueprints
 from app.blueprints.api_request import ApiRequest
 from app.config import Config, instance_default
 from app.proxies import TrustedProxyFix
+from app.services import builtin
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     cache.install_listeners()
     errors.register_error_handlers(app)
-    services.init_app(app)
+    builtin.register_all()
     dispatch.init_app(app)
     enqueue.init_app(app)
     init_access(app)

@@ -9,6 +9,7 @@ are the list either way.
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import decimal
@@ -32,8 +33,6 @@ def _default(value: Any) -> Any:
         number = float(value)
         return int(value) if number.is_integer() and value == value.to_integral_value() else number
     if isinstance(value, bytes | bytearray | memoryview):
-        import base64
-
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, uuid.UUID):
         return str(value)

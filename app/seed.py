@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from marshmallow import EXCLUDE, ValidationError
 
 from app.access import passwords
 from app.extensions import db
@@ -153,8 +154,6 @@ def create_admin(
     email: str, password: str, first_name: str = "", last_name: str = "", **extra: Any
 ) -> User:
     """The first (or another) admin; raises ``ValidationFailed`` for bad input."""
-    from marshmallow import EXCLUDE, ValidationError
-
     data = {
         "email": email,
         "password": password,

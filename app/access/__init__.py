@@ -1,13 +1,18 @@
-"""Access control: the before_request pipeline and the checks internal calls reuse."""
+"""Access control: the before_request pipeline, and the mark of the views it guards.
+
+Internal calls (scripts, jobs, tasks) get the same checks through
+``access.calls.check_call``, which the dispatcher's ``call_internal`` runs.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.access.cors import add_cors_headers
+from app.access.pipeline import PIPELINE
+
 if TYPE_CHECKING:
     from flask import Flask
-
-    from app.vocabulary.calls import ServiceRequest
 
 
 def api_endpoint(view):
@@ -16,17 +21,7 @@ def api_endpoint(view):
     return view
 
 
-def check_call(service_request: ServiceRequest) -> None:
-    """Authorize an internal call (script, job) exactly as the pipeline does an HTTP one."""
-    from app.access.calls import check_call as check
-
-    check(service_request)
-
-
 def init_app(app: Flask) -> None:
-    from app.access.cors import add_cors_headers
-    from app.access.pipeline import PIPELINE
-
-    for check in PIPELINE:
-        app.before_request(check)
+    for step in PIPELINE:
+        app.before_request(step)
     app.after_request(add_cors_headers)

@@ -24,8 +24,17 @@ from app import system_cache
 from app.access.authz import can_see_service
 from app.access.calls import check_call
 from app.access.lookups import substitute_lookups
+from app.dispatch import (  # noqa: F401 - each module registers its system resources
+    event_scripts,
+    script_stats,
+    script_types,
+)
 from app.dispatch.scripted_services import SCRIPT_SERVICE_TYPES
 from app.extensions import release_failed_flush
+from app.openapi import (
+    builders,  # noqa: F401 - registers every family's document builder
+    spec_for,
+)
 from app.openapi.api_docs import ApiDocsService
 from app.responses import render
 from app.scripting import bridge, events, scripts
@@ -50,8 +59,6 @@ def call(request: ServiceRequest) -> ServiceResponse:
     info = substitute_lookups(request, info)
     service = build_service(info)
     if request.method == "GET" and request.segments == ["_spec"]:
-        from app.openapi import spec_for  # every service answers its OpenAPI document
-
         return ServiceResponse(content=spec_for(service, request))
     if scripts.watches(info) and not request.deferred:
         target = event_paths.target_for(service, request)
@@ -131,8 +138,6 @@ def init_app(app: Flask) -> None:
 def register_all() -> None:
     """The service types and system resources that join services with scripting or
     OpenAPI, and scripting's way into services (idempotent: the registries are per process)."""
-    from app.dispatch import event_scripts, script_stats, script_types  # noqa: F401 - @resource
-
     for cls in (ApiDocsService, *SCRIPT_SERVICE_TYPES):
         register(cls)
     scheduler.connect_engines(lambda name: find_engine(name) is not None)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+import orjson
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app import cache
@@ -159,8 +160,6 @@ class ScriptService(BaseService):
 
     def cached(self, request: ServiceRequest, ttl: int) -> ServiceResponse:
         """A GET answer kept ``ttl`` seconds per path, query and caller (2xx answers only)."""
-        import orjson
-
         actor = request.actor
         who = [
             actor.user.id if actor and actor.user else None,

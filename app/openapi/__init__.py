@@ -6,9 +6,11 @@
 A builder per service family fills a ``document.Spec`` with every path the
 service offers; which family a service belongs to is found by its class
 (``BUILDERS``, most specific class first, so every SQL dialect shares one
-builder). A service of another type (remote, scripted...) is described by the
-OpenAPI document in its config (``config.openapi``) when it carries one, else
-by a catch-all path (``custom``).
+builder). A family's module registers its builder with ``@builder`` when it
+is imported (``builders`` imports them all, for the dispatcher). A service of
+another type (remote, scripted...) is described by the OpenAPI document in its
+config (``config.openapi``) when it carries one, else by a catch-all path
+(``custom``).
 
 Documents are cached per service and per caller kind (the admin, or a role
 and requestor type) in ``app.cache``, under the stamps of services, roles and
@@ -26,6 +28,7 @@ from flask import current_app
 
 from app.cache import bump_now, get_cache
 from app.openapi.access import Reach
+from app.openapi.custom import build_custom
 from app.openapi.document import Spec
 from app.vocabulary.flags import to_bool
 
@@ -47,25 +50,11 @@ def builder(service_cls: type) -> Callable[[Builder], Builder]:
     return register
 
 
-def load_builders() -> None:
-    """Import the builder modules (each registers itself for its service classes)."""
-    from app.openapi import (  # noqa: F401 - imported for registration
-        api_docs,
-        email,
-        files,
-        sql,
-        system,
-        user,
-    )
-
-
 def find_builder(service: BaseService) -> Builder:
-    load_builders()
     for cls in type(service).__mro__:
         found = BUILDERS.get(cls)
         if found is not None:
             return found
-    from app.openapi.custom import build_custom
 
     return build_custom
 

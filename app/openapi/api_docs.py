@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app import system_cache
+from app.access.authz import can_see_service
 from app.access.lookups import substitute_lookups
 from app.openapi import builder, server_url, spec_for
 from app.openapi.document import operation, path_param, records_of
@@ -70,8 +71,6 @@ class ApiDocsService(BaseService):
         return self.document(request, segments[0])
 
     def listing(self, request: ServiceRequest) -> dict[str, Any]:
-        from app.access.authz import can_see_service
-
         actor = request.actor
         items = [
             {
@@ -89,8 +88,6 @@ class ApiDocsService(BaseService):
         return {"resource": items}
 
     def document(self, request: ServiceRequest, name: str) -> dict[str, Any]:
-        from app.access.authz import can_see_service
-
         actor = request.actor
         if actor is not None and not can_see_service(actor, name):
             raise Forbidden(f"You do not have access to API Docs for the requested service {name}.")

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 
 from app.openapi.document import json_body, operation, path_param, records_of
 from app.openapi.schemas import column_schema, marshmallow_schema
+from app.services.system.records_base import CHILD_RESOURCES
+from app.services.system.relations import HasMany
 
 if TYPE_CHECKING:
     from app.openapi.document import Spec
@@ -51,9 +53,6 @@ def output_schema(cls: type[RecordBase]) -> dict[str, Any]:
 
 
 def input_schema(cls: type[RecordBase], partial: bool) -> dict[str, Any]:
-    from app.services.system.records_base import CHILD_RESOURCES
-    from app.services.system.relations import HasMany
-
     schema = marshmallow_schema(cls.schema(), partial=partial)
     for name, relation in cls.relations.items():
         child = CHILD_RESOURCES.get(relation.model) if isinstance(relation, HasMany) else None

@@ -28,6 +28,8 @@ from app.openapi.document import (
     ref,
 )
 from app.openapi.schemas import df_type_schema, record_input, record_output
+from app.services.sql.describe import describe_field
+from app.services.sql.relations import relations_for
 from app.services.sql.schema import DbSchema
 from app.services.sql.service import SqlService
 
@@ -93,9 +95,6 @@ class Names:
 
 
 def table_paths(spec: Spec, schema: DbSchema, connection, table: TableInfo, name: str) -> None:
-    from app.services.sql.describe import describe_field
-    from app.services.sql.relations import relations_for
-
     described = [describe_field(table, column) for column in table.table.c]
     enums = {
         str(c.key): list(c.type.enums)

@@ -23,6 +23,7 @@ from app.openapi.document import (
 )
 from app.openapi.records import add_model_paths
 from app.services.system import SystemService
+from app.services.system.records import ModelResource
 
 if TYPE_CHECKING:
     from app.openapi.access import Reach
@@ -192,8 +193,6 @@ def _generic(spec: Spec, cls: type[Resource], tag: str) -> None:
 
 @builder(SystemService)
 def build_system(service: SystemService, spec: Spec, reach: Reach) -> None:
-    from app.services.system.records import ModelResource
-
     spec.add_root()
     for name, cls in sorted(service.resources.items()):
         tag = spec.tag(name.split("/")[0], cls.description)

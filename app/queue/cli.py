@@ -27,6 +27,7 @@ from typing import Any
 
 import click
 import redis
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -261,8 +262,6 @@ def run_command(once: bool, at: dt.datetime | None) -> None:
 @scheduler_cli.command("list")
 def list_command() -> None:
     """Show the tasks (after reading the schedule file) and when each runs next."""
-    import sqlalchemy as sa
-
     for problem in scheduler.sync_file():
         click.echo(f"schedule file: {problem}", err=True)
     tz = scheduler.timezone()

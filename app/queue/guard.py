@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app, has_app_context
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -91,8 +92,6 @@ class Policy:
 
 def policy() -> Policy:
     """This process's policy, from its app's config (the worker's app outside a request)."""
-    from flask import current_app, has_app_context
-
     config = current_app.config if has_app_context() else jobs.worker_app().config
     return Policy(OWN_JOBS | extra_jobs(config), signing.signing_key(config))
 

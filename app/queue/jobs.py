@@ -24,6 +24,9 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rq import get_current_job
+from sqlalchemy.engine import make_url
+
 from app.dispatch import queued
 from app.extensions import db
 from app.factory import create_app
@@ -62,8 +65,6 @@ def worker_app() -> Flask:
 
 
 def _store_name(app: Flask) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
 
 
@@ -85,8 +86,6 @@ def job_context() -> Iterator[Flask]:
 def script_time_limit() -> Iterator[None]:
     """Give the job's scripts its ``timeout`` instead of the synchronous ``SCRIPT_TIMEOUT``
     (for this job's context only: the app's config is left alone)."""
-    from rq import get_current_job
-
     job = get_current_job()
     seconds = (job.meta or {}).get("df_timeout") if job is not None else None
     with runner.time_limit(seconds):

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from flask import current_app
 
 from app import dispatch, system_cache
 from app.access.actor import Actor
@@ -98,8 +99,6 @@ def task_actor(task: SchedulerTask):
 
 
 def _run_call(task: SchedulerTask) -> tuple[int, str]:
-    from flask import current_app
-
     component, _, query = (task.component or "").partition("?")
     params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
     payload = task.payload

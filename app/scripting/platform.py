@@ -2,7 +2,7 @@
 
 ``platform.api`` calls on a relative path (``db/_table/todo``) are served in
 this process: a ``ServiceRequest`` with requestor ``SCRIPT`` and the actor of
-the request that ran the script goes through ``access.check_call`` and
+the request that ran the script goes through ``access.calls.check_call`` and
 ``dispatch.call`` (so its own events fire), never over HTTP. Absolute
 ``http(s)://`` URLs go out through ``outbound``. Either way the script gets
 ``{status_code, content, content_type, headers}``; a failure is such a

@@ -31,6 +31,7 @@ them all with SIGKILL: a fork bomb or a ``setsid`` child cannot outrun it.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import pwd
@@ -105,8 +106,6 @@ def protect_parent() -> None:
     to root; the worker itself is dumpable again after its ``exec``.
     """
     try:
-        import ctypes
-
         if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
     except (OSError, AttributeError) as exc:

@@ -31,6 +31,9 @@ from typing import TYPE_CHECKING, Any
 import redis
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import redis_errors
 from app.extensions import db
@@ -252,18 +255,13 @@ def _upsert(dialect: str, table: sa.Table, values: dict[str, Any], delta: Delta)
     if delta.last_error is not None:
         changes["last_error"] = delta.last_error
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
         return (
             pg_insert(table)
             .values(**values)
             .on_conflict_do_update(index_elements=[table.c.name], set_=changes)
         )
     if dialect in ("mysql", "mariadb"):
-        from sqlalchemy.dialects.mysql import insert as mysql_insert
-
         return mysql_insert(table).values(**values).on_duplicate_key_update(**changes)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return (
         sqlite_insert(table)

@@ -14,8 +14,6 @@ from app.access import calls
 from app.vocabulary.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
-    from flask import Flask
-
     from app.services.base import BaseService
     from app.system_cache import ServiceInfo
 
@@ -48,10 +46,3 @@ def build_service(info: ServiceInfo) -> BaseService:
             f"Service type '{info.type}' of service '{info.name}' is unavailable: {reason}"
         )
     return cls(info)
-
-
-def init_app(app: Flask) -> None:
-    """Register the built-in service types (idempotent: the registry is module-level)."""
-    from app.services import builtin
-
-    builtin.register_all()

@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
+from marshmallow import EXCLUDE, ValidationError
 
 from app.access import passwords, sessions, tokens
 from app.extensions import db
 from app.models import App, User, utcnow
-from app.vocabulary.errors import BadRequest, Unauthorized
+from app.schemas.user import UserSchema
+from app.services import mailer
+from app.vocabulary.errors import BadRequest, Unauthorized, ValidationFailed
 from app.vocabulary.flags import to_bool
 
 if TYPE_CHECKING:
@@ -120,8 +123,6 @@ def start_reset(email: Any, admin: bool) -> dict[str, Any]:
     the response (``mailer.deliver_after_response``), so neither the mail
     server's time nor its failures show. The endpoint cannot probe for accounts.
     """
-    from app.services import mailer  # the e-mail side of resets
-
     if not isinstance(email, str) or not email:
         raise BadRequest("Missing required email.")
     user = _find_user(email, admin)
@@ -173,11 +174,6 @@ def profile(actor: Actor | None) -> dict[str, Any]:
 
 def update_profile(actor: Actor | None, payload: Any) -> dict[str, Any]:
     """Update the caller's own profile; changing the e-mail needs the current password."""
-    from marshmallow import EXCLUDE, ValidationError
-
-    from app.schemas.user import UserSchema
-    from app.vocabulary.errors import ValidationFailed
-
     user = _session_user(actor)
     payload = payload if isinstance(payload, dict) else {}
     allowed = {k: v for k, v in payload.items() if k in PROFILE_FIELDS + ("security_answer",)}
@@ -215,8 +211,6 @@ def update_profile(actor: Actor | None, payload: Any) -> dict[str, Any]:
 
 def check_profile_references(user: User, data: dict[str, Any]) -> None:
     """A 400 (not a database error) for a default app that does not exist or a taken username."""
-    from app.vocabulary.errors import ValidationFailed
-
     app_id = data.get("default_app_id")
     if app_id is not None and db.session.get(App, app_id) is None:
         raise ValidationFailed({"default_app_id": ["The selected default app id is invalid."]})

@@ -32,6 +32,8 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from app.vocabulary.calls import EventTarget
 from app.vocabulary.errors import ApiError
 from app.vocabulary.verbs import DATA_VERB_NAMES
@@ -97,8 +99,6 @@ def openapi_doc(service: BaseService) -> dict[str, Any] | None:
         try:
             doc = json.loads(doc)
         except ValueError:
-            import yaml
-
             try:
                 doc = yaml.safe_load(doc)
             except yaml.YAMLError:

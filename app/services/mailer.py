@@ -42,6 +42,9 @@ from flask import after_this_request, current_app, has_request_context, request
 from app import system_cache
 from app.extensions import db
 from app.models import EmailTemplate, SystemConfig, User, utcnow
+from app.services import build_service
+from app.services.email import EmailService
+from app.services.email.base import template_data
 from app.vocabulary.errors import ApiError, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -197,9 +200,6 @@ def configured_ids(flow: Flow) -> tuple[int | None, int | None]:
 
 
 def _email_service(service_id: int, flow: Flow) -> EmailService:
-    from app.services import build_service
-    from app.services.email import EmailService
-
     info = system_cache.get_service_by_id(int(service_id))
     if info is None:
         raise ServiceUnavailable(
@@ -220,8 +220,6 @@ def _email_service(service_id: int, flow: Flow) -> EmailService:
 
 
 def _template(template_id: int | None, flow: Flow) -> dict[str, Any]:
-    from app.services.email.base import template_data
-
     if template_id is None:
         return {"subject": flow.subject, "body_html": flow.body_html}
     row = db.session.get(EmailTemplate, int(template_id))

@@ -21,6 +21,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from flask import current_app, has_app_context
+
 from app.scripting import isolation
 from app.scripting.engine import ScriptError, ScriptResult, ScriptRun
 from app.scripting.pool import PoolSettings, WorkerPool
@@ -122,6 +124,5 @@ class PooledEngine:
         """The app's config when settings come from it: none fixed here, an app in context."""
         if self.settings is not None:
             return None
-        from flask import current_app, has_app_context
 
         return current_app.config if has_app_context() else None

@@ -35,7 +35,7 @@ MAIN_PID = os.getpid()
 
 def _prepare(argv: list[str]) -> tuple[int, int]:
     """Put pylib and the installed packages on ``sys.path``; the protocol fds."""
-    import site
+    import site  # noqa: PLC0415 - worker start-up only: the path is set up before anything else loads
 
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, os.path.join(here, "pylib"))
@@ -61,7 +61,7 @@ def _prepare(argv: list[str]) -> tuple[int, int]:
 def _become_subreaper() -> None:
     """Adopt orphaned descendants, so the pool can find every process a script left."""
     try:
-        import ctypes
+        import ctypes  # noqa: PLC0415 - Linux's prctl; optional: without it the pool reaps what it finds
 
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     except (OSError, AttributeError, ImportError):
@@ -80,14 +80,18 @@ class Runner:
     """The protocol loop and everything one run needs."""
 
     def __init__(self, read_fd: int, write_fd: int) -> None:
-        import builtins
-        import json
+        import builtins  # noqa: PLC0415 - after _prepare: nothing loads before the path is set up
+        import json  # noqa: PLC0415 - after _prepare, as every import of the worker
 
-        from dreamfactory import exceptions, objects
-        from dreamfactory.compiler import ScriptSyntaxError, compile_script, filename_for
+        from dreamfactory import exceptions, objects  # noqa: PLC0415 - pylib, on the path only after _prepare
+        from dreamfactory.compiler import (  # noqa: PLC0415 - pylib, on the path only after _prepare
+            ScriptSyntaxError,
+            compile_script,
+            filename_for,
+        )
 
         try:
-            import orjson
+            import orjson  # noqa: PLC0415 - optional: from the app's packages when --site gave them
         except ImportError:  # the app's packages are not on this interpreter's path
             orjson = None
         self.json, self.orjson, self.objects, self.exceptions = json, orjson, objects, exceptions
@@ -346,8 +350,8 @@ def _script_line(traceback, filename: str) -> int | None:
 
 def _jsonable(value: object) -> object:
     """JSON for the Python values scripts commonly leave in their results."""
-    import datetime
-    import decimal
+    import datetime  # noqa: PLC0415 - only for results holding dates: most runs never need it
+    import decimal  # noqa: PLC0415 - only for results holding decimals
 
     if isinstance(value, set | frozenset | tuple):
         return list(value)

@@ -252,7 +252,7 @@ def stack_limit(wanted: int) -> int:
     JavaScript call: 4 MiB is some 2,500 nested calls), so the limit must stay
     well inside ``RLIMIT_STACK`` for deep recursion to end in a RangeError.
     """
-    import resource
+    import resource  # noqa: PLC0415 - POSIX only, asked once at start-up
 
     soft, _hard = resource.getrlimit(resource.RLIMIT_STACK)
     if soft == resource.RLIM_INFINITY:
@@ -273,13 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     os.set_inheritable(args.read_fd, False)
     os.set_inheritable(args.write_fd, False)
     if args.abi == "{}.{}".format(*sys.version_info[:2]):
-        import site
+        import site  # noqa: PLC0415 - only when --site folders match this interpreter
 
         for folder in args.site:
             site.addsitedir(folder)
     global _quickjs, orjson
-    import _quickjs
-    import orjson
+    import _quickjs  # noqa: PLC0415 - from the app's packages: on the path only after the --site folders
+    import orjson  # noqa: PLC0415 - likewise from the app's packages
 
     runner = Runner(
         Channel(args.read_fd, args.write_fd),

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from typing import Any
 
+from app.access import authz
 from app.services.files import upload
 from app.services.files.archive import remove_quietly
 from app.services.files.paths import (
@@ -42,7 +43,6 @@ def _authorize(request: Any, verb: str, path: str) -> None:
     """The caller's role must allow ``verb`` on ``path`` (internal calls without actor pass)."""
     if request.actor is None:
         return
-    from app.access import authz
 
     authz.require(request.actor, verb, request.service, path)
 

@@ -21,6 +21,9 @@ from typing import Protocol
 import redis
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.models import CacheEntry
@@ -136,21 +139,16 @@ def _upsert(connection: sa.Connection, key: str, value: bytes, expires_at: int) 
     row = {"key": key, "value": value, "expires_at": expires_at}
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
         pg = pg_insert(table).values(**row)
         return pg.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={"value": pg.excluded.value, "expires_at": pg.excluded.expires_at},
         )
     if dialect in ("mysql", "mariadb"):
-        from sqlalchemy.dialects.mysql import insert as mysql_insert
-
         my = mysql_insert(table).values(**row)
         return my.on_duplicate_key_update(
             value=my.inserted.value, expires_at=my.inserted.expires_at
         )
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     lite = sqlite_insert(table).values(**row)
     return lite.on_conflict_do_update(

@@ -14,13 +14,10 @@ cannot alter or drop most things in place, rebuilds the table instead
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
 
 from app.services.sql.coltypes import server_default, sql_type
 from app.services.sql.ddl import (
@@ -32,48 +29,16 @@ from app.services.sql.ddl import (
 )
 from app.services.sql.describe import default_value
 from app.services.sql.fieldspec import FieldSpec
+from app.services.sql.plan import UNCHANGED, Alteration, Plan, operations
 from app.services.sql.schema import simple_type
+from app.services.sql.sqlite_rebuild import rebuild
 from app.vocabulary.errors import BadRequest
-
-UNCHANGED: Any = object()
-"""An alteration that leaves the column's default as it is."""
 
 TYPE_KEYS = frozenset({"type", "db_type", "length", "precision", "scale", "fixed_length"})
 """Keys of a field definition that say something about its SQL type."""
 
 SAME_ACTIONS = frozenset({None, "NO ACTION", "RESTRICT"})
 """Referential actions that behave alike (the databases' defaults)."""
-
-
-@dataclass
-class Alteration:
-    name: str
-    column: sa.Column
-    type: sa.types.TypeEngine | None = None
-    nullable: bool | None = None
-    default: Any = UNCHANGED
-
-
-@dataclass
-class Plan:
-    """What to change in ``table``, in the order the statements run."""
-
-    table: sa.Table
-    drop_fk: list[str] = field(default_factory=list)
-    drop_unique: list[str] = field(default_factory=list)
-    drop_index: list[str] = field(default_factory=list)
-    drop: list[str] = field(default_factory=list)
-    alter: list[Alteration] = field(default_factory=list)
-    add: list[sa.Column] = field(default_factory=list)
-    add_unique: list[str] = field(default_factory=list)
-    add_index: list[str] = field(default_factory=list)
-    add_fk: list[tuple[FieldSpec, Reference]] = field(default_factory=list)
-
-    def is_empty(self) -> bool:
-        return not any(
-            (self.drop_fk, self.drop_unique, self.drop_index, self.drop, self.alter)
-            + (self.add, self.add_unique, self.add_index, self.add_fk)
-        )
 
 
 def type_key(kind: sa.types.TypeEngine) -> tuple:
@@ -223,29 +188,9 @@ def _plan_column(
         plan.drop_fk.append(name)
 
 
-class _QuietContext(logging.Filter):
-    """Drops the two lines Alembic logs whenever a migration context is made."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(("Context impl", "Will assume"))
-
-
-_QUIET = _QuietContext()
-
-
-def operations(connection: sa.Connection) -> Operations:
-    """Alembic's operations on the service connection (its per-call log lines muted)."""
-    migration_logger = logging.getLogger("alembic.runtime.migration")
-    if _QUIET not in migration_logger.filters:
-        migration_logger.addFilter(_QUIET)
-    return Operations(MigrationContext.configure(connection=connection))
-
-
 def apply_plan(connection: sa.Connection, schema_name: str | None, plan: Plan) -> None:
     """Run the plan on PostgreSQL or MySQL/MariaDB (SQLite goes through ``sqlite_rebuild``)."""
     if connection.dialect.name == "sqlite":
-        from app.services.sql.sqlite_rebuild import rebuild
-
         rebuild(connection, schema_name, plan)
         return
     ops = operations(connection)

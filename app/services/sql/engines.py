@@ -35,7 +35,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
 
-from app import pooling
+from app import pooling, system_cache
+from app.services.sql.config import sqlite_name_problem
 from app.sqlite_locking import use_wal
 from app.vocabulary.errors import ServiceUnavailable
 
@@ -83,8 +84,6 @@ def databases_folder() -> str:
 
 def sqlite_path(name: str) -> str:
     """The database file for a config's ``database``, never outside the databases folder."""
-    from app.services.sql.config import sqlite_name_problem
-
     base = os.path.realpath(databases_folder())
     path = os.path.realpath(os.path.join(base, name))
     if sqlite_name_problem(name) or not path.startswith(base + os.sep):
@@ -277,8 +276,6 @@ def get_registry() -> EngineRegistry:
 
 def engine_for(info: ServiceInfo) -> sa.Engine:
     """The service's engine, built on first use and rebuilt when its config changed."""
-    from app import system_cache
-
     registry = get_registry()
     registry.sweep(system_cache.all_services())
     return registry.get(info, create_engine)

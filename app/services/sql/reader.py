@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
+from app.access.authz import verb_mask
 from app.records.clauses import (
     parse_aggregate_fields,
     parse_fields,
@@ -29,7 +30,8 @@ from app.records.clauses import (
 from app.records.filters import parse_filter
 from app.services.sql import relations
 from app.services.sql.describe import describe_table
-from app.vocabulary.errors import BadRequest
+from app.vocabulary.errors import BadRequest, Forbidden
+from app.vocabulary.verbs import Verb
 
 if TYPE_CHECKING:
     from app.records.options import RecordOptions
@@ -183,10 +185,6 @@ def attach_related(
 
 def related_condition(ctx: TableContext, ref):
     """Row filters the caller has on a related table; 403 when the role cannot read it."""
-    from app.access.authz import verb_mask
-    from app.vocabulary.errors import Forbidden
-    from app.vocabulary.verbs import Verb
-
     actor = ctx.request.actor
     if actor is not None and not actor.is_sys_admin:
         if not verb_mask(actor, ctx.service.name, f"_table/{ref.name}") & Verb.GET:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.records.clauses import parse_fields, parse_int, parse_order
 from app.services.sql.schema import DbSchema, TableInfo, label_for
@@ -168,8 +169,6 @@ def key_in(column: sa.ColumnElement, values: list[Any], dialect: str) -> sa.Colu
         and len(values) > 1
         and not isinstance(column.type, sa.types.NullType)
     ):
-        from sqlalchemy.dialects.postgresql import ARRAY
-
         return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
 

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.services.sql.ddl import constraint_name, reflect
+from app.services.sql.plan import UNCHANGED, operations
 from app.vocabulary.errors import BadRequest
 
 if TYPE_CHECKING:
-    from app.services.sql.alter import Plan
+    from app.services.sql.plan import Plan
 
 TEMPORARY_PREFIX = "_df_new_"
 """Prefix of the table being built while a table is rebuilt."""
@@ -55,8 +56,6 @@ def check_references(connection: sa.Connection, table: str) -> None:
 
 
 def _column(column: sa.Column, plan: Plan) -> sa.Column:
-    from app.services.sql.alter import UNCHANGED
-
     change = next((c for c in plan.alter if c.name == column.key), None)
     default: Any = column.server_default.arg if column.server_default is not None else None
     kind, nullable = column.type, column.nullable
@@ -129,8 +128,6 @@ def rebuild(connection: sa.Connection, schema_name: str | None, plan: Plan) -> N
     if names:
         connection.execute(new.insert().from_select(names, sa.select(*[old.c[n] for n in names])))
     old.drop(connection)
-    from app.services.sql.alter import operations
-
     ops = operations(connection)
     ops.rename_table(new.name, name, schema=schema_name)
     for index_name, columns, unique in indexes:

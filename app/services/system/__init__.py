@@ -1,8 +1,9 @@
 """The ``system`` service: configuration of the instance as REST resources.
 
 Resources register themselves into ``RESOURCES`` with ``@resource``; adding
-one (``event_script``, ``limit``...) is a new class in its own module plus an
-import in ``load_resources``.
+one (``limit``, ``lookup``...) is a new class in its own module plus its name in
+``app.services.builtin``'s import of the resource modules (resources that need
+scripting too register from ``app.dispatch``).
 """
 
 from __future__ import annotations
@@ -17,29 +18,6 @@ RESOURCES: dict[str, type[Resource]] = {}
 def resource(cls: type[Resource]) -> type[Resource]:
     RESOURCES[cls.name] = cls
     return cls
-
-
-def load_resources() -> None:
-    from app.services.system import (  # noqa: F401 - imported for registration
-        applications,
-        cache_flush,
-        cors,
-        custom,
-        email_templates,
-        environment,
-        event_map,
-        instance_config,
-        limits,
-        lookups,
-        password,
-        profile,
-        roles,
-        scheduler,
-        service_types,
-        services,
-        session,
-        users,
-    )
 
 
 class SystemService(BaseService):

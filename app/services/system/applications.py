@@ -10,10 +10,13 @@ from flask import request as http_request
 
 from app.models import App, Lookup, Record, Role
 from app.schemas.app import AppSchema
+from app.services import SERVICE_TYPES
+from app.services.files import LocalFileService
 from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource
 from app.services.system.relations import BelongsTo, HasMany
+from app.system_cache import get_service_by_id
 from app.vocabulary.errors import ValidationFailed
 from app.vocabulary.flags import to_bool
 
@@ -35,8 +38,6 @@ def launch_url(record: App) -> str:
     if record.type == 3 and record.path:
         return f"{base}/{record.path.lstrip('/')}"
     if record.type == 1 and record.storage_service_id:
-        from app.system_cache import get_service_by_id
-
         info = get_service_by_id(record.storage_service_id)
         if info is not None:
             parts = [
@@ -51,10 +52,6 @@ def launch_url(record: App) -> str:
 
 def storage_app_errors(record: App, data: dict[str, Any]) -> dict[str, list[str]]:
     """Why a storage app's settings cannot launch it: a file service, paths without ``..``."""
-    from app.services import SERVICE_TYPES
-    from app.services.files import LocalFileService
-    from app.system_cache import get_service_by_id
-
     errors: dict[str, list[str]] = {}
     service_id = data.get("storage_service_id", record.storage_service_id)
     info = get_service_by_id(service_id) if service_id else None

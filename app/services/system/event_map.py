@@ -20,6 +20,7 @@ import logging
 from typing import Any
 
 from app import system_cache
+from app.access.authz import can_see_service
 from app.services import build_service, event_paths
 from app.services.base import Resource
 from app.services.system import resource
@@ -40,8 +41,6 @@ class EventResource(Resource):
     read_only = True
 
     def get(self, request: ServiceRequest, rest: list[str]) -> Any:
-        from app.access.authz import can_see_service
-
         actor = request.actor
         wanted = {n.strip().lower() for n in str(request.param("service") or "").split(",")}
         wanted.discard("")

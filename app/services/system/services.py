@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.access.authz import can_see_service
 from app.extensions import db
 from app.models import Record, Service
 from app.schemas.service import ServiceSchema
@@ -20,6 +21,7 @@ from app.services import SERVICE_TYPES
 from app.services.describe import mask_config, validate_config
 from app.services.system import resource
 from app.services.system.records import ModelResource
+from app.system_cache import all_services
 from app.vocabulary.errors import BadRequest, Forbidden
 
 PROTECTED_FIELDS = ("mutable", "deletable")
@@ -61,9 +63,6 @@ class ServiceResource(ModelResource):
         actor = getattr(self, "request", None) and self.request.actor
         if actor is None or actor.is_sys_admin:
             return query
-        from app.access.authz import can_see_service
-        from app.system_cache import all_services
-
         visible = [s.id for s in all_services() if can_see_service(actor, s.name)]
         return query.where(Service.id.in_(visible))
 

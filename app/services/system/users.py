@@ -20,6 +20,7 @@ from app.access import passwords, tokens
 from app.extensions import db
 from app.models import Lookup, Record, User, UserAppRole, utcnow
 from app.schemas.user import UserAppRoleSchema, UserSchema
+from app.services import mailer
 from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource, child_resource
@@ -115,8 +116,6 @@ class PeopleResource(ModelResource):
     def write(self, record: Record, data: Any, creating: bool) -> Record:
         record = super().write(record, data, creating)
         if creating and to_bool(self.request.option("send_invite")):
-            from app.services import mailer  # e-mail only when an invitation is asked for
-
             mailer.send_invite(record)
             db.session.flush()
         return record

@@ -84,10 +84,10 @@ def test_odd_bodies_and_parameters(admin, resource):
 
 def model_resources() -> dict[str, type]:
     from app.dispatch import register_all
-    from app.services.system import RESOURCES, load_resources
+    from app.services import builtin  # noqa: F401 - registers the system resources
+    from app.services.system import RESOURCES
     from app.services.system.records import ModelResource
 
-    load_resources()
     register_all()  # the resources about scripts join the system service there
     return {n: c for n, c in sorted(RESOURCES.items()) if issubclass(c, ModelResource)}
 
