@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.access import check_call
+from app.access.calls import check_call
 from app.services import SERVICE_TYPES
 from app.vocabulary.calls import Requestor, ServiceRequest
 from app.vocabulary.errors import BadRequest, Forbidden, MethodNotAllowed

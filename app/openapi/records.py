@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 OUTPUT_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
     "app": {"launch_url": {"type": "string"}},
+    "cors": {"method": {"type": "array", "items": {"type": "string"}, "description": "Verbs."}},
     "custom": {"value": {"description": "Any JSON value."}},
     "limit": {"period": {"type": "string", "description": "minute, hour, day, 7-day or 30-day."}},
     "lookup": {"value": {"type": ["string", "null"], "description": "********** when private."}},

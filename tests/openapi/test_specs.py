@@ -77,6 +77,12 @@ def test_system_document_describes_records_and_accounts(admin):
     assert "password" not in user_out and "is_sys_admin" not in user_out
     assert user_out["email"] == {"type": "string"}
     assert user_out["phone"] == {"type": ["string", "null"]}
+    # a CORS rule's method is stored as a mask and travels as a list of verbs
+    assert schemas["CorsRecord"]["properties"]["method"]["type"] == "array"
+    created = admin.post("system/cors", json={"path": "*", "origin": "*", "method": ["GET"]})
+    assert created.status_code == 201, created.get_json()
+    rule = created.get_json()["id"]
+    assert admin.get(f"system/cors/{rule}").get_json()["method"] == ["GET"]
     # login needs no credentials: the operation says so
     login = document["paths"]["/admin/session"]["post"]
     assert {} in login["security"]
