@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.disconnects import driver_lost, is_unavailable
-from app.services.system.batch import as_api_error
+from app.services.system.records.batch import as_api_error
 from app.vocabulary.errors import StoreUnavailable
 from tests.dbservers import SERVER_URLS, unavailable
 from tests.private_servers import free_port

@@ -28,9 +28,9 @@ from app.schemas.event_script import EventScriptSchema
 from app.schemas.queue_options import check_options
 from app.scripting import runner
 from app.services.system import resource
-from app.services.system.batch import run_single
 from app.services.system.records import ModelResource
-from app.services.system.records_payload import unwrap
+from app.services.system.records.batch import run_single
+from app.services.system.records.payload import unwrap
 from app.vocabulary.calls import ServiceRequest, ServiceResponse
 from app.vocabulary.errors import BadRequest, ValidationFailed
 

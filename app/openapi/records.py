@@ -16,12 +16,12 @@ import sqlalchemy as sa
 
 from app.openapi.document import json_body, operation, path_param, records_of
 from app.openapi.schemas import column_schema, marshmallow_schema
-from app.services.system.records_base import CHILD_RESOURCES
-from app.services.system.relations import HasMany
+from app.services.system.records.base import CHILD_RESOURCES
+from app.services.system.records.relations import HasMany
 
 if TYPE_CHECKING:
     from app.openapi.document import Spec
-    from app.services.system.records_base import RecordBase
+    from app.services.system.records.base import RecordBase
 
 OUTPUT_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
     "app": {"launch_url": {"type": "string"}},

@@ -19,7 +19,7 @@ from app.access.authz import verb_mask
 from app.records.clauses import parse_fields, parse_order
 from app.records.options import RecordOptions
 from app.services.base import Resource, unsupported_verb
-from app.services.sql import bulk, key_reads, keys, reader
+from app.services.sql import bulk, keys, reader
 from app.services.sql.batch import ACTIONS, run_batch, run_single
 from app.services.sql.context import BODY_OPTIONS, TableContext, table_options
 from app.services.sql.listing import list_tables
@@ -132,7 +132,7 @@ class TableResource(Resource):
 
     def get_records(self, ctx: TableContext, rest: list[str]) -> Any:
         if rest:
-            return key_reads.read_one(ctx, keys.key_from_id(ctx, rest[0]))
+            return reader.read_one(ctx, keys.key_from_id(ctx, rest[0]))
         if ctx.options.ids is not None:
             return {"resource": self.read_batch(ctx, list(ctx.options.ids), keys.key_from_id)}
         records, _ = _records(ctx.request.payload, required=False)
@@ -153,7 +153,7 @@ class TableResource(Resource):
                 errors[index] = error_dict(error.status, error.message, code=error.code)
                 key_list.append(None)
         present = [k for k in key_list if k is not None]
-        rows = iter(key_reads.read_keys(ctx, present) if present else [])
+        rows = iter(reader.read_keys(ctx, present) if present else [])
         outputs: list[Any] = []
         failed: list[int] = []
         for index, key in enumerate(key_list):
@@ -183,7 +183,7 @@ class TableResource(Resource):
             return [dict(k) for k in key_list]
         if ctx.connection.in_transaction():
             ctx.connection.commit()
-        rows = key_reads.read_keys(ctx, key_list)
+        rows = reader.read_keys(ctx, key_list)
         return [
             row if row is not None else dict(key) for row, key in zip(rows, key_list, strict=True)
         ]
@@ -261,7 +261,7 @@ class TableResource(Resource):
         def work(key: keys.Key) -> Any:
             if isinstance(key, Exception):
                 raise key
-            output = key_reads.read_one(ctx, key, verb="DELETE") if more else dict(key)
+            output = reader.read_one(ctx, key, verb="DELETE") if more else dict(key)
             writer.delete(key)
             return (key, output)
 

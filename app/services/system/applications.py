@@ -15,7 +15,7 @@ from app.services.files import LocalFileService
 from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource
-from app.services.system.relations import BelongsTo, HasMany
+from app.services.system.records.relations import BelongsTo, HasMany
 from app.system_cache import get_service_by_id
 from app.vocabulary.errors import ValidationFailed
 from app.vocabulary.flags import to_bool

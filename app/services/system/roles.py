@@ -9,7 +9,7 @@ from app.schemas.role import RoleSchema, RoleServiceAccessSchema
 from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource, child_resource
-from app.services.system.relations import HasMany
+from app.services.system.records.relations import HasMany
 from app.services.system.users import show_user_app_role
 
 

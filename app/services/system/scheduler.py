@@ -25,7 +25,7 @@ from app.models.scheduler import SchedulerTask, TaskLog
 from app.schemas.scheduler import FILE_PREFIX, SchedulerTaskSchema, valid_cron
 from app.services.system import resource
 from app.services.system.records import ModelResource
-from app.services.system.relations import HasMany
+from app.services.system.records.relations import HasMany
 from app.vocabulary.errors import BadRequest, ValidationFailed
 
 _engines: dict[str, Callable[[str], bool]] = {"exists": lambda name: False}

@@ -24,7 +24,7 @@ from app.services import mailer
 from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource, child_resource
-from app.services.system.relations import HasMany
+from app.services.system.records.relations import HasMany
 from app.vocabulary.errors import BadRequest, Forbidden
 from app.vocabulary.flags import to_bool
 

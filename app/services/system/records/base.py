@@ -1,7 +1,7 @@
 """The model-facing half of a system resource: hooks, lookups by id, validation, output.
 
 ``RecordBase`` knows one model, its marshmallow schema and its relations;
-``records_read`` and ``records_write`` add the verbs on top of it, and
+``records.read`` and ``records.write`` add the verbs on top of it, and
 ``records.ModelResource`` puts the three together. The resource object lives
 for one request (``BaseService.handle`` builds it per call), so hooks can read
 ``self.request``, and its record options (``self.options``) are read once.
@@ -38,7 +38,7 @@ from app.records.options import RecordOptions
 from app.records.values import coerce_value, fits_column
 from app.schemas.common import flatten_messages
 from app.services.base import Resource
-from app.services.system import relations as rel
+from app.services.system.records import relations as rel
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest, NotFound, ValidationFailed
 

@@ -23,9 +23,9 @@ from flask import current_app
 from app.extensions import db
 from app.models import Record
 from app.records.clauses import parse_order
-from app.services.system.batch import batch_error, error_entry
-from app.services.system.records_base import RecordBase
-from app.services.system.records_payload import body_records, record_id
+from app.services.system.records.base import RecordBase
+from app.services.system.records.batch import batch_error, error_entry
+from app.services.system.records.payload import body_records, record_id
 from app.vocabulary.calls import ServiceRequest
 
 MAX_OFFSET = 2**63 - 1
