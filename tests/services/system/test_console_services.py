@@ -124,6 +124,26 @@ def test_an_empty_document_from_the_console_is_none(admin):
     assert response.get_json()["resource"][0][DOC] is None
 
 
+def test_remote_service_from_the_console(admin, store):
+    kind = console.service_type(admin, "rws")
+    # The console moves a typed document out of config.content into the relation.
+    config = console.form_config(kind, base_url="http://127.0.0.1:9/api", content="")
+    doc = {"content": YAML_DOCUMENT, "format": 1}
+    response = console.create(admin, kind, "remote", config, doc)
+    assert response.status_code == 201, response.get_json()
+    (created,) = response.get_json()["resource"]
+    assert created["config"]["parameters"] == [] and created["config"]["timeout"] == 30.0
+    assert json.loads(created[DOC]["content"]) == yaml.safe_load(YAML_DOCUMENT)
+
+    record = console.open_record(admin, created["id"])
+    row = {"name": "key", "value": "v", "exclude": None, "outbound": None, "cache_key": None}
+    saved = console.save(admin, kind, record, {"parameters": [row], "content": ""})
+    assert saved.status_code == 200, saved.get_json()
+    (stored,) = stored_config(store, "remote")["parameters"]
+    assert stored["name"] == "key" and stored["exclude"] is False and stored["outbound"] is True
+    assert stored_config(store, "remote")["openapi"] is None  # saved without a document
+
+
 # -- the service_doc_by_service_id relation ---------------------------------------------------
 
 
