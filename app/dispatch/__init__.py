@@ -111,7 +111,7 @@ def root_listing(actor: Actor, params: dict[str, str]) -> dict[str, Any]:
     if fields and fields != "*":
         wanted = tuple(f.strip() for f in fields.split(",") if f.strip() in ROOT_FIELDS)
     group, type_name = params.get("group"), params.get("type")
-    types = service_types(group, type_name)
+    types = service_types(group, type_name, choices=False)  # config schemas are not listed
     type_names = {t["name"] for t in types}
     services = []
     for info in system_cache.all_services():

@@ -5,7 +5,8 @@ records), updates by ``ids``/``filter``/records and deletes; ``/{name}/{id}``
 reads, updates and deletes one record. The record's output schema comes from
 the model's visible columns (plus ``OUTPUT_OVERRIDES`` for values a resource
 shows differently than it stores), its input schema from the resource's
-marshmallow schema, with its writable child relations nested.
+marshmallow schema, with its writable child relations nested (a relation that is
+no child table, such as a service's document, gives its own ``input_schema``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def input_schema(cls: type[RecordBase], partial: bool) -> dict[str, Any]:
                 "items": item,
                 "description": "Child records: listed ones are created or updated.",
             }
+        elif (described := getattr(relation, "input_schema", None)) is not None:
+            schema["properties"][name] = described
     return schema
 
 

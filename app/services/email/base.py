@@ -46,6 +46,15 @@ TEMPLATE_FIELDS = (
 )
 
 
+class ParameterItem(Schema):
+    """How an item of ``parameters`` is described to clients (DreamFactory's
+    ``email_parameters_config`` row); items are stored as sent."""
+
+    name = fields.String(metadata={"label": "Name"})
+    value = fields.String(metadata={"label": "Value"})
+    active = fields.Boolean(load_default=True, metadata={"label": "Active"})
+
+
 class SenderConfigSchema(Schema):
     """Config keys every e-mail type has: the default sender and default parameters."""
 
@@ -64,6 +73,7 @@ class SenderConfigSchema(Schema):
         metadata={
             "label": "Parameters",
             "description": "Default values ({name, value}) for template placeholders.",
+            "items": ParameterItem,
         },
     )
 

@@ -79,6 +79,10 @@ class SqlConfigSchema(Schema):
         metadata={
             "label": "Field Types",
             "description": 'Automatic fields, e.g. {"todo.created": "timestamp_on_create"}.',
+            "object": {
+                "key": {"label": "Table.Field", "type": "string"},
+                "value": {"label": "Type", "type": "string"},
+            },
         },
     )
 

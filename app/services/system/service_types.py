@@ -1,4 +1,8 @@
-"""``system/service_type``: the service types this instance can run (read-only)."""
+"""``system/service_type``: the service types this instance can run (read-only).
+
+Picklists' values are read from the store only when ``config_schema`` is among
+the fields asked for (the console's service lists ask for ``fields=name``).
+"""
 
 from __future__ import annotations
 
@@ -21,12 +25,13 @@ class ServiceTypeResource(Resource):
 
     def get(self, request: ServiceRequest, rest: list[str]) -> Any:
         fields = request.param("fields")
+        choices = not fields or fields == "*" or "config_schema" in fields
         if rest:
             cls = SERVICE_TYPES.get(rest[0].lower())
             if cls is None:
                 raise NotFound(f"Service type '{rest[0]}' not found.")
-            return _pick(describe_type(cls), fields)
-        items = service_types(request.param("group"), request.param("type"))
+            return _pick(describe_type(cls, choices), fields)
+        items = service_types(request.param("group"), request.param("type"), choices)
         return {"resource": [_pick(i, fields) for i in items]}
 
 

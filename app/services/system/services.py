@@ -4,7 +4,8 @@ A config is validated against its type's ``config_schema`` on every write;
 secret values are answered as ``**********`` and a masked value sent back
 keeps the stored one. ``config`` is shown only when ``id`` and ``type`` are
 among the selected fields (as DreamFactory does) and can never be filtered
-or ordered on, so a filter cannot probe a secret.
+or ordered on, so a filter cannot probe a secret. A service's own OpenAPI
+document is also its relation ``service_doc_by_service_id`` (``service_doc``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from app.models import Record, Service
 from app.schemas.service import ServiceSchema
 from app.services import SERVICE_TYPES
 from app.services.describe import mask_config, validate_config
-from app.services.system import resource
+from app.services.system import resource, service_doc
 from app.services.system.records import ModelResource
 from app.system_cache import all_services
 from app.vocabulary.errors import BadRequest, Forbidden
@@ -36,6 +37,7 @@ class ServiceResource(ModelResource):
     model = Service
     schema = ServiceSchema
     private_columns = frozenset({"config"})
+    relations = {service_doc.NAME: service_doc.ServiceDocRelation()}  # type: ignore[dict-item]
 
     def apply(self, record: Record, data: dict[str, Any], creating: bool) -> None:
         if not creating and not record.mutable:
@@ -89,4 +91,6 @@ class ServiceResource(ModelResource):
     def write(self, record: Record, data: Any, creating: bool) -> Record:
         if isinstance(data, dict):
             data = {k: v for k, v in data.items() if k not in PROTECTED_FIELDS}
+            if service_doc.NAME in data:
+                data = service_doc.into_config(data, data.get("type", record.type))
         return super().write(record, data, creating)

@@ -15,41 +15,61 @@ from typing import ClassVar
 
 from marshmallow import Schema, fields
 
-from app.schemas.common import flag, ref
+from app.schemas.common import flag
 from app.services.base import BaseService, Resource
+from app.services.choices import (
+    active_apps,
+    active_roles,
+    email_services,
+    email_templates,
+    picklist,
+)
 from app.services.user.custom import UserCustomResource
 from app.services.user.password import PasswordResource, ProfileResource
 from app.services.user.register import RegisterResource
 from app.services.user.session import SessionResource
 
 
+class AppRoleItem(Schema):
+    """How an item of ``app_role_map`` is described to clients (DreamFactory's
+    ``app_role_map`` row); items are stored as sent and checked when a user registers."""
+
+    app_id = picklist(lambda: active_apps(blank=False), label="App", description="Select an App.")
+    role_id = picklist(
+        lambda: active_roles(blank=False),
+        label="Role",
+        description="Select a Role for your App.",
+    )
+
+
 class UserConfigSchema(Schema):
+    """Ids of roles, e-mail services and templates are picklists of those that exist."""
+
     allow_open_registration = flag(
         load_default=False, metadata={"label": "Allow Open Registration"}
     )
-    open_reg_role_id = ref(
-        metadata={
-            "label": "Open Reg Role Id",
-            "description": "Role given to users who register, through every existing app.",
-        }
+    open_reg_role_id = picklist(
+        active_roles,
+        label="Open Reg Role Id",
+        description="Role given to users who register, through every existing app.",
     )
-    open_reg_email_service_id = ref(
-        metadata={
-            "label": "Open Reg Email Service Id",
-            "description": "E-mail service that sends registrants a confirmation code.",
-        }
+    open_reg_email_service_id = picklist(
+        email_services,
+        label="Open Reg Email Service Id",
+        description="E-mail service that sends registrants a confirmation code.",
     )
-    open_reg_email_template_id = ref(metadata={"label": "Open Reg Email Template Id"})
-    invite_email_service_id = ref(metadata={"label": "Invite Email Service Id"})
-    invite_email_template_id = ref(metadata={"label": "Invite Email Template Id"})
-    password_email_service_id = ref(metadata={"label": "Password Email Service Id"})
-    password_email_template_id = ref(metadata={"label": "Password Email Template Id"})
+    open_reg_email_template_id = picklist(email_templates, label="Open Reg Email Template Id")
+    invite_email_service_id = picklist(email_services, label="Invite Email Service Id")
+    invite_email_template_id = picklist(email_templates, label="Invite Email Template Id")
+    password_email_service_id = picklist(email_services, label="Password Email Service Id")
+    password_email_template_id = picklist(email_templates, label="Password Email Template Id")
     app_role_map = fields.List(
         fields.Dict(),
         allow_none=True,
         metadata={
             "label": "App Role Map",
             "description": "Per-app roles ({app_id, role_id}) given to users who register.",
+            "items": AppRoleItem,
         },
     )
 

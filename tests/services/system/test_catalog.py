@@ -104,6 +104,80 @@ def test_a_secret_config_field_is_described_as_password(admin, secret_type):
     assert fields["port"]["default"] == 5432 and fields["port"]["type"] == "integer"
 
 
+PICKLISTS = ("picklist", "multi_picklist")
+
+
+def check_entry(entry: dict, where: str) -> None:
+    """One ``config_schema`` entry has what the console's field editors read."""
+    where = f"{where}.{entry.get('name')}"
+    assert isinstance(entry["name"], str) and entry["name"], where
+    assert isinstance(entry["label"], str) and entry["label"], where
+    assert isinstance(entry["type"], str), where
+    if entry["type"] == "array":
+        items = entry.get("items")
+        # The array editor maps a list of sub-fields, or edits plain text when items is "string".
+        assert items == "string" or (isinstance(items, list) and items), where
+        for sub in items if isinstance(items, list) else []:
+            check_entry(sub, where)
+    if entry["type"] == "object":
+        shape = entry.get("object")
+        assert isinstance(shape, dict) and set(shape) == {"key", "value"}, where
+        for part in shape.values():
+            assert isinstance(part["label"], str) and isinstance(part["type"], str), where
+    if entry["type"] in PICKLISTS:
+        values = entry.get("values")
+        assert isinstance(values, list), where
+        assert all(set(v) == {"name", "label"} for v in values), where
+
+
+def test_every_config_schema_has_the_console_shape(admin):
+    items = admin.get("system/service_type").get_json()["resource"]
+    assert {"sqlite", "pgsql", "mysql", "local_file", "rws", "user", "smtp"} <= {
+        i["name"] for i in items
+    }
+    assert any(i["group"] == "Script" for i in items)
+    for item in items:
+        for entry in item["config_schema"]:
+            check_entry(entry, item["name"])
+
+
+def test_config_schema_shapes_as_dreamfactory_sends_them(admin):
+    def entries(type_name: str) -> dict:
+        item = admin.get(f"system/service_type/{type_name}").get_json()
+        return {e["name"]: e for e in item["config_schema"]}
+
+    sqlite = entries("sqlite")
+    assert sqlite["statements"]["items"] == "string"
+    assert sqlite["options"]["object"] == {
+        "key": {"label": "Name", "type": "string"},
+        "value": {"label": "Value", "type": "string"},
+    }
+    assert set(sqlite["field_types"]["object"]) == {"key", "value"}
+    assert entries("local_file")["public_path"]["items"] == "string"
+    rws = entries("rws")
+    assert [p["name"] for p in rws["parameters"]["items"]][:2] == ["name", "value"]
+    assert rws["allowed_verbs"]["items"] == "string"
+    email = entries("smtp")["parameters"]["items"]
+    assert [p["name"] for p in email] == ["name", "value", "active"]
+
+
+def test_user_config_picklists_list_what_exists(admin):
+    role_id = make_role(admin, "members", is_active=True)
+    app_id = make_app(admin, "portal", is_active=True)
+    item = admin.get("system/service_type/user").get_json()
+    fields = {e["name"]: e for e in item["config_schema"]}
+    role = fields["open_reg_role_id"]
+    assert role["type"] == "picklist"
+    assert {"name": role_id, "label": "members"} in role["values"]
+    assert role["values"][0] == {"name": None, "label": ""}
+    services = fields["invite_email_service_id"]["values"]
+    assert all(v["name"] is None or isinstance(v["name"], int) for v in services)
+    app_map = {e["name"]: e for e in fields["app_role_map"]["items"]}
+    assert app_map["app_id"]["type"] == "picklist"
+    assert {"name": app_id, "label": "portal"} in app_map["app_id"]["values"]
+    assert {"name": role_id, "label": "members"} in app_map["role_id"]["values"]
+
+
 def test_service_types_are_read_only(admin):
     response = admin.post("system/service_type", json={"name": "x"})
     assert_error(
