@@ -29,6 +29,8 @@ from app.dispatch import (  # noqa: F401 - each module registers its system reso
     script_stats,
     script_types,
 )
+from app.dispatch.config_package import calls as package_calls
+from app.dispatch.config_package import resource as package_resource  # noqa: F401 - registers
 from app.dispatch.scripted_services import SCRIPT_SERVICE_TYPES
 from app.extensions import release_failed_flush
 from app.openapi import (
@@ -142,3 +144,4 @@ def register_all() -> None:
         register(cls)
     scheduler.connect_engines(lambda name: find_engine(name) is not None)
     bridge.connect(call=call, call_internal=call_internal)
+    package_calls.connect(call_internal)
