@@ -1,4 +1,5 @@
-"""Flask commands: ``setup`` (migrate, seed, first admin), ``create-admin``; queue commands."""
+"""Flask commands: ``setup`` (migrate, seed, first admin), ``create-admin``, ``package``
+(config packages out and in, as ``system/package``); queue commands."""
 
 from __future__ import annotations
 
@@ -7,16 +8,21 @@ import secrets
 from typing import TYPE_CHECKING
 
 import click
+import orjson
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
-from app import seed
+from app import seed, system_cache
+from app.access.actor import Actor
+from app.dispatch.config_package import exporter, importer, manifest
+from app.dispatch.config_package.calls import Caller
 from app.extensions import db
+from app.models import User
 from app.queue.cli import queue_cli, scheduler_cli
 from app.setup_lock import SetupLockTimeout, setup_lock
-from app.vocabulary.errors import ValidationFailed
+from app.vocabulary.errors import ApiError, ValidationFailed
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -101,8 +107,72 @@ def create_admin_command(email, password, first_name, last_name) -> None:
     _make_admin(email, password, first_name, last_name)
 
 
+@click.group("package")
+def package_cli() -> None:
+    """Config packages: export this instance's configuration, import one (``system/package``)."""
+
+
+def _admin_caller(email: str | None) -> Caller:
+    """The package's caller: the named admin, else the first one (by id)."""
+    query = db.select(User).where(User.is_sys_admin.is_(True)).order_by(User.id)
+    if email:
+        query = query.where(User.email == email)
+    row = db.session.scalars(query).first()
+    if row is None:
+        raise click.ClickException(f"No admin {email or ''}".rstrip() + ".")
+    return Caller(Actor(user=system_cache.get_user(row.id)))
+
+
+@package_cli.command("export")
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@click.option(
+    "--manifest",
+    "manifest_file",
+    type=click.File("rb"),
+    help="What to export "
+    "(DreamFactory's manifest, JSON); everything listed by system/package if omitted.",
+)
+@click.option("--admin", "email", help="The admin to export as (the first admin if omitted).")
+@with_appcontext
+def package_export_command(output, manifest_file, email) -> None:
+    """Write a package of this instance's configuration to OUTPUT (a zip)."""
+    caller = _admin_caller(email)
+    try:
+        wanted = orjson.loads(manifest_file.read()) if manifest_file else manifest.listing(caller)
+        answer = exporter.export(caller, wanted)
+    except (ApiError, orjson.JSONDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if isinstance(answer, dict):  # the manifest named a file service to store it in
+        click.echo(f"Stored as {answer['path']}.")
+        return
+    with open(output, "wb") as out:
+        out.write(answer.content)
+    click.echo(f"Exported to {output}.")
+
+
+@package_cli.command("import")
+@click.argument("package", type=click.File("rb"))
+@click.option("--admin", "email", help="The admin to import as (the first admin if omitted).")
+@with_appcontext
+def package_import_command(package, email) -> None:
+    """Import PACKAGE (a zip) into this instance; each record's answer is printed."""
+    caller = _admin_caller(email)
+    try:
+        answer = importer.import_package(caller, package.read())
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    for item in answer.content["resource"]:
+        error = item.get("error")
+        outcome = f"error {error['code']}: {error['message']}" if error else "created"
+        click.echo(f"{item['api']} {item['name']}: {outcome}")
+    for level, messages in answer.content["log"].items():
+        for message in messages:
+            click.echo(f"{level}: {message}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(queue_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(package_cli)

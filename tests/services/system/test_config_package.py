@@ -298,3 +298,25 @@ def test_a_second_import_answers_each_conflict_on_its_own(admin, fresh):
     role = items["system/role"]
     assert role["error"] == {"code": 409, "message": "system/role 'viewer' exists already."}
     assert items["db/_schema"]["error"]["code"] == 409
+
+
+def test_operators_export_and_import_from_the_command_line(app, admin, fresh, tmp_path):
+    configure(admin)
+    manifest_file = tmp_path / "manifest.json"
+    manifest_file.write_text(json.dumps(MANIFEST))
+    out = tmp_path / "config.zip"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["package", "export", str(out), "--manifest", str(manifest_file)])
+    assert result.exit_code == 0, result.output
+    assert f"Exported to {out}." in result.output
+    response = fresh.post("system/package", data=out.read_bytes(), content_type="application/zip")
+    assert response.status_code == 201, response.get_json()
+    result = runner.invoke(args=["package", "import", str(out), "--admin", ADMIN_EMAIL])
+    assert result.exit_code == 0, result.output
+    assert "system/role viewer: error 409: system/role 'viewer' exists already." in result.output
+    everything = tmp_path / "all.zip"
+    result = runner.invoke(args=["package", "export", str(everything)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(everything) as archive:
+        assert "system/role.json" in archive.namelist()
+        assert "db/_schema.json" in archive.namelist()
