@@ -320,3 +320,14 @@ def test_operators_export_and_import_from_the_command_line(app, admin, fresh, tm
     with zipfile.ZipFile(everything) as archive:
         assert "system/role.json" in archive.namelist()
         assert "db/_schema.json" in archive.namelist()
+
+
+def test_everything_listed_moves_to_a_fresh_instance(admin, fresh):
+    configure(admin)
+    listed = admin.get("system/package").get_json()
+    data = admin.post("system/package", json=listed).data
+    response = fresh.post("system/package", data=data, content_type="application/zip")
+    assert response.status_code == 201, response.get_json()
+    refused = [i for i in response.get_json()["resource"] if i.get("error", {}).get("code") != 409]
+    assert [i for i in refused if "error" in i] == []
+    assert fresh.get("db/_schema/notes").status_code == 200
