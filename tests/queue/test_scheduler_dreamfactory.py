@@ -292,3 +292,13 @@ def test_a_task_whose_role_is_deleted_does_not_run_as_an_admin(app, admin):
     assert (log["status"], log["status_code"]) == ("failed", 403)
     made = admin.get("db/_table/contact", query_string={"filter": "first_name=Cron"})
     assert made.get_json()["resource"] == []
+
+
+def test_the_task_list_shows_frequency_tasks_and_their_next_run(app, admin):
+    console_create(admin, name="seven", frequency=7, verb="GET", verb_mask=1, payload=None)
+    result = app.test_cli_runner().invoke(args=["scheduler", "list"])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.splitlines()
+    assert "seven  [every 7 min]  GET db/_table/contact  next: " in line
+    upcoming = dt.datetime.fromisoformat(line.rsplit("next: ", 1)[1])
+    assert int(upcoming.timestamp()) // 60 % 7 == 0
