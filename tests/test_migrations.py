@@ -61,3 +61,53 @@ def test_user_custom_steps_alone_and_matches_its_model(fresh_store, tmp_path):
         downgrade(revision="0005")
         assert table_names(db.engine) == before
         db.engine.dispose()
+
+
+def test_scheduler_frequency_steps_alone_and_back(fresh_store, tmp_path):
+    """0007 makes ``cron`` optional beside ``frequency`` and ``admin_id``, as the model says;
+    back at 0006, a task run every N minutes gets the cron expression of that."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from app.extensions import db
+
+    app = make_app(fresh_store, str(tmp_path / "storage"))
+    with app.app_context():
+        upgrade(revision="0007")
+        with db.engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        mine = ("'cron'", "'frequency'", "'admin_id'", "fk_scheduler_task_admin_id_user")
+        assert [d for d in diffs if any(name in repr(d) for name in mine)] == []
+        (fk,) = [
+            f
+            for f in sa.inspect(db.engine).get_foreign_keys("scheduler_task")
+            if f["constrained_columns"] == ["admin_id"]
+        ]
+        assert (fk["referred_table"], fk["options"].get("ondelete")) == ("user", "SET NULL")
+        task = sa.table(
+            "scheduler_task",
+            *(sa.column(c) for c in ("id", "name", "is_active", "cron", "frequency")),
+            *(sa.column(c) for c in ("component", "verb", "source")),
+        )
+        common = {"is_active": True, "component": "", "verb": "GET", "source": "api"}
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.insert(task),
+                [
+                    {"id": 1, "name": "ten", "cron": None, "frequency": 10, **common},
+                    {"id": 2, "name": "seven", "cron": None, "frequency": 7, **common},
+                    {"id": 3, "name": "cron", "cron": "0 3 * * *", "frequency": None, **common},
+                ],
+            )
+        downgrade(revision="0006")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("scheduler_task")}
+        assert {"frequency", "admin_id"} & columns == set()
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT name, cron FROM scheduler_task ORDER BY id"))
+            assert rows.all() == [
+                ("ten", "*/10 * * * *"),
+                ("seven", "*/5 * * * *"),
+                ("cron", "0 3 * * *"),
+            ]
+        upgrade()
+        db.engine.dispose()

@@ -17,11 +17,15 @@ RUN_STATES = ("queued", "running", "succeeded", "failed")
 
 
 class SchedulerTask(Record):
-    """One task: a five-field cron expression and an API call (or a script) to make.
+    """One task: when it runs and the API call (or script) it makes.
 
-    An API call is ``verb`` on ``service``/``component`` with ``payload``; a
-    script is ``script`` of engine ``script_type``. Either runs as a script
-    requestor with the role ``role_id``.
+    It runs on the five-field cron expression ``cron`` or, when that is null,
+    every ``frequency`` minutes (DreamFactory's shape). An API call is
+    ``verb`` on ``service``/``component`` with ``payload``; a script is
+    ``script`` of engine ``script_type``. Either runs as a script requestor
+    with the role ``role_id``, or, with no role, with the rights of the sys
+    admin ``admin_id`` who saved it so (DreamFactory's tasks run with full
+    rights: admins create them).
     """
 
     __tablename__ = "scheduler_task"
@@ -30,7 +34,9 @@ class SchedulerTask(Record):
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
     description: Mapped[str | None] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
-    cron: Mapped[str] = mapped_column(sa.String(100))
+    cron: Mapped[str | None] = mapped_column(sa.String(100))
+    frequency: Mapped[int | None] = mapped_column(sa.Integer)
+    """Minutes between runs when there is no ``cron``."""
     service: Mapped[str | None] = mapped_column(sa.String(40))
     """The service's name (a task outlives a renamed service and then reports it missing)."""
     component: Mapped[str] = mapped_column(sa.String(255), default="")
@@ -39,6 +45,9 @@ class SchedulerTask(Record):
     script_type: Mapped[str | None] = mapped_column(sa.String(40))
     script: Mapped[str | None] = mapped_column(sa.Text)
     role_id: Mapped[int | None] = mapped_column(sa.ForeignKey("role.id", ondelete="SET NULL"))
+    admin_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    """The sys admin a task without a role runs as. Null with a null ``role_id`` (its
+    role or its admin deleted): the task is refused when it runs, never run with more."""
     source: Mapped[str] = mapped_column(sa.String(10), default="api")
 
 

@@ -31,6 +31,11 @@ OUTPUT_OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
     "limit": {"period": {"type": "string", "description": "minute, hour, day, 7-day or 30-day."}},
     "lookup": {"value": {"type": ["string", "null"], "description": "********** when private."}},
     "service": {"config": {"type": ["object", "null"], "description": "Secrets masked."}},
+    "scheduler": {
+        "service_id": {"type": ["integer", "null"]},
+        "verb_mask": {"type": "integer"},
+        "has_log": {"type": "boolean"},
+    },
     "user": {"confirmed": {"type": "boolean"}, "expired": {"type": "boolean"}},
     "admin": {"confirmed": {"type": "boolean"}, "expired": {"type": "boolean"}},
 }

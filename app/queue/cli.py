@@ -269,12 +269,13 @@ def list_command() -> None:
     if not rows:
         click.echo("No scheduled tasks.")
     for row in rows:
-        upcoming = scheduler.next_run(row.cron, int(time.time()), tz) if row.is_active else None
+        upcoming = scheduler.task_next_run(row, int(time.time()), tz) if row.is_active else None
         what = (
             f"SCRIPT {row.script_type}"
             if row.script_type
             else f"{row.verb} {row.service}/{row.component}"
         )
         when = upcoming.isoformat(timespec="minutes") if upcoming else "inactive"
-        click.echo(f"{row.id}  {row.name}  [{row.cron}]  {what.rstrip('/')}  next: {when}")
+        every = row.cron or f"every {row.frequency} min"
+        click.echo(f"{row.id}  {row.name}  [{every}]  {what.rstrip('/')}  next: {when}")
     db.session.remove()

@@ -6,8 +6,12 @@
    ``scheduler_task`` as ``file:<name>`` rows (only what changed; rows of
    lines that are gone are deleted), so both kinds of task are listed, run
    and logged alike;
-2. each active task whose cron expression matches the minute (in
-   ``DF_SCHEDULER_TIMEZONE``) is claimed: a Redis ``SET NX`` on
+2. each active task due in the minute is claimed (``task_due``: its cron
+   expression matches the minute in ``DF_SCHEDULER_TIMEZONE``; a task of
+   DreamFactory's shape runs every ``frequency`` minutes, by the cron
+   expression that amounts to when there is one, as DreamFactory's
+   ``*/N * * * *``, else when the minutes since the Unix epoch are a
+   multiple of it): a Redis ``SET NX`` on
    ``<prefix>sched:<task id>:<tick>``, then its ``task_log`` row, unique per
    task and minute. Two schedulers seeing the same minute therefore claim
    each run exactly once (either guard alone would do; the row also holds
@@ -42,6 +46,7 @@ from app.models.role import Role
 from app.models.scheduler import SchedulerTask, TaskLog
 from app.queue import schedule_file
 from app.queue import tasks as task_runner
+from app.schemas.scheduler import DEFAULT_FREQUENCY, cron_of
 from app.vocabulary.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -90,6 +95,27 @@ def next_run(cron: str, after: int, tz: dt.tzinfo) -> dt.datetime | None:
         return croniter(cron, dt.datetime.fromtimestamp(after, tz)).get_next(dt.datetime)
     except (ValueError, KeyError):
         return None
+
+
+def _schedule(task: SchedulerTask) -> tuple[str | None, int]:
+    """The task's cron expression (or that of its frequency), and its frequency."""
+    frequency = task.frequency or DEFAULT_FREQUENCY
+    return task.cron or cron_of(frequency), frequency
+
+
+def task_due(task: SchedulerTask, tick: int, tz: dt.tzinfo) -> bool:
+    cron, frequency = _schedule(task)
+    if cron is not None:
+        return is_due(cron, tick, tz)
+    return (tick // TICK) % frequency == 0
+
+
+def task_next_run(task: SchedulerTask, after: int, tz: dt.tzinfo) -> dt.datetime | None:
+    cron, frequency = _schedule(task)
+    if cron is not None:
+        return next_run(cron, after, tz)
+    minutes = after // TICK // frequency * frequency + frequency
+    return dt.datetime.fromtimestamp(minutes * TICK, tz)
 
 
 # -- the schedule file -------------------------------------------------------------------------
@@ -227,7 +253,7 @@ def run_tick(tick: int, inline: bool | None = None) -> list[Claimed]:
             .where(SchedulerTask.is_active.is_(True))
             .order_by(SchedulerTask.id)
         ).all()
-        if is_due(row.cron, tick, tz)
+        if task_due(row, tick, tz)
     ]
     db.session.commit()
     if inline is None:

@@ -3,8 +3,13 @@
 An API task is a ``ServiceRequest`` (requestor ``SCRIPT``, an actor holding
 only the task's role) that goes through ``access.calls.check_call`` and
 ``app.dispatch.call``, so the role's script-requestor rows decide what
-it may reach and the service's own events fire. A script task runs through
-the script engines like an event script, with the same ``platform.api``.
+it may reach and the service's own events fire. A task without a role runs
+as the sys admin who saved it so (``admin_id``), with admin rights as
+DreamFactory's tasks have, as long as that user is still an active sys admin;
+a task whose role or admin was deleted runs with neither, so access control
+refuses its call. A script task runs through the script engines like an
+event script, with the same ``platform.api``. A ``payload`` saved as JSON
+text (as DreamFactory's console sends it) is sent as the JSON it holds.
 
 The run's row in ``task_log`` (claimed by the scheduler for this task and
 minute) goes ``queued`` → ``running`` → ``succeeded`` or ``failed`` with the
@@ -93,16 +98,32 @@ def _log_row(task: SchedulerTask, tick: int, log_id: int | None) -> TaskLog:
 
 
 def task_actor(task: SchedulerTask):
-    """The task's caller: its role alone, as a script requestor."""
+    """The task's caller, as a script requestor: its role alone, else its sys admin."""
+    if task.role_id is None and task.admin_id is not None:
+        admin = system_cache.get_user(task.admin_id)
+        if admin is not None and admin.is_active and admin.is_sys_admin:
+            return Actor(user=admin, requestor=Requestor.SCRIPT)
     role = system_cache.get_role(task.role_id) if task.role_id else None
     return Actor(role=role, requestor=Requestor.SCRIPT)
+
+
+def task_payload(task: SchedulerTask) -> tuple[Any, bytes]:
+    """The payload to send and its bytes; JSON text (DreamFactory's form) is parsed."""
+    payload = task.payload
+    if isinstance(payload, str):
+        if not payload.strip():
+            return None, b""
+        try:
+            return orjson.loads(payload), payload.encode()
+        except orjson.JSONDecodeError:
+            return None, payload.encode()
+    return payload, dumps(payload) if payload is not None else b""
 
 
 def _run_call(task: SchedulerTask) -> tuple[int, str]:
     component, _, query = (task.component or "").partition("?")
     params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
-    payload = task.payload
-    content = dumps(payload) if payload is not None else b""
+    payload, content = task_payload(task)
     request = ServiceRequest.internal(
         task.verb or "GET",
         task.service or "",
