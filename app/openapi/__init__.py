@@ -1,7 +1,9 @@
-"""Live OpenAPI 3.1 documents of services, as they are now and as the caller may use them.
+"""Live OpenAPI documents of services, as they are now and as the caller may use them.
 
 ``GET /api/v2/{service}/_spec`` (routed in ``app.dispatch.call``) and
-``GET /api/v2/api_docs/{service}`` answer ``spec_for(service, request)``.
+``GET /api/v2/api_docs/{service}`` answer ``spec_for(service, request)``:
+OpenAPI 3.0 as DreamFactory answers (``convert``), 3.1 with ``openapi=3.1``,
+or another shape DreamFactory's options ask for (``views``, ``model``).
 
 A builder per service family fills a ``document.Spec`` with every path the
 service offers; which family a service belongs to is found by its class
@@ -28,9 +30,11 @@ from flask import current_app
 
 from app.cache import bump_now, get_cache
 from app.openapi.access import Reach
+from app.openapi.convert import to_30
 from app.openapi.custom import build_custom
 from app.openapi.document import Spec
-from app.vocabulary.flags import to_bool
+from app.openapi.model import data_model
+from app.openapi.views import SpecOptions, compact, only_resource
 
 if TYPE_CHECKING:
     from app.services.base import BaseService
@@ -77,18 +81,40 @@ def build(service: BaseService, reach: Reach, refresh: bool = False) -> dict[str
 
 
 def spec_for(service: BaseService, request: ServiceRequest) -> dict[str, Any]:
-    """The cached document of ``service`` for the request's caller (``refresh=true`` rebuilds).
+    """What ``_spec`` answers for the request's caller and options (``views.SpecOptions``).
 
-    A refresh is built outside the cache: on a store that keeps one snapshot per
-    transaction (MariaDB) this request may not see its own stamp bump, which
-    tells every later request (and other processes) to rebuild.
+    Documents are cached per version; ``refresh=true`` rebuilds. A refresh is
+    built outside the cache: on a store that keeps one snapshot per transaction
+    (MariaDB) this request may not see its own stamp bump, which tells every
+    later request (and other processes) to rebuild.
     """
+    options = SpecOptions.read(request)
     reach = Reach(request.actor, service.name, dict(service.access_exceptions))
-    if to_bool(request.param("refresh")):
+    if options.refresh:
         bump_now(f"service:{service.id}")
-        return build(service, reach, refresh=True)
-    return get_cache().get(
-        ("service", f"service:{service.id}", "role", "role_service_access"),
-        f"openapi:{service.id}:{reach.cache_key()}",
-        lambda: build(service, reach),
-    )
+    if options.model:
+        return data_model(service, reach, options.refresh)
+    if options.refresh:
+        document = build(service, reach, refresh=True)
+        if options.version == "3.0":
+            document = to_30(document)
+    else:
+        document = cached(service, reach, options.version)
+    if options.resource_name:
+        document = only_resource(document, options.resource_name)
+    if options.compact:
+        return compact(document, options.tables)
+    return document
+
+
+def cached(service: BaseService, reach: Reach, version: str) -> dict[str, Any]:
+    """The caller's document in ``version`` (``3.0`` or ``3.1``), from the cache."""
+    depends = ("service", f"service:{service.id}", "role", "role_service_access")
+    key = f"openapi:{service.id}:{reach.cache_key()}"
+
+    def built() -> dict[str, Any]:
+        return get_cache().get(depends, key, lambda: build(service, reach))
+
+    if version == "3.1":
+        return built()
+    return get_cache().get(depends, f"{key}:3.0", lambda: to_30(built()))

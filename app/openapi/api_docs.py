@@ -3,8 +3,13 @@
 ``GET /api/v2/api_docs`` lists the services the caller can see, each with
 the URL of its document (``?as_list=true``: names only);
 ``GET /api/v2/api_docs/{service}`` answers that service's OpenAPI document,
-the same one ``GET /api/v2/{service}/_spec`` answers, cut to the caller's
-role (``app.openapi``). A role that reaches ``api_docs`` can read the
+the same one ``GET /api/v2/{service}/_spec`` answers (OpenAPI 3.0 unless
+``openapi=3.1``, and the same options: ``app.openapi.views``), cut to the
+caller's role (``app.openapi``), with DreamFactory's ``info.group``: the
+service type's group (``Database``, ``File``...), which the admin console's
+docs page reads to offer its quick start and health check. ``info.group`` is
+not an OpenAPI field (extensions start with ``x-``): strict validators refuse
+it, Swagger UI ignores it. A role that reaches ``api_docs`` can read the
 documents of the services it reaches; one that does not reach a service is
 refused with DreamFactory's 403 (the admin is told a missing service is 404).
 
@@ -47,9 +52,8 @@ LISTED: dict[str, Any] = {
 }
 DOCUMENT: dict[str, Any] = {
     "type": "object",
-    "description": "An OpenAPI document.",
+    "description": "An OpenAPI document (with compact or model, a summary of one).",
     "properties": {"openapi": {"type": "string"}, "info": {"type": "object"}},
-    "required": ["openapi", "info"],
 }
 
 
@@ -94,7 +98,10 @@ class ApiDocsService(BaseService):
         info = system_cache.require_service_info(name)
         target = ServiceRequest(method="GET", service=info.name, actor=actor, params=request.params)
         service = build_service(substitute_lookups(target, info))
-        return spec_for(service, request)
+        document = spec_for(service, request)
+        if isinstance(document.get("info"), dict):  # what the admin console's docs page reads
+            document = {**document, "info": {**document["info"], "group": service.group}}
+        return document
 
 
 @builder(ApiDocsService)
@@ -124,7 +131,7 @@ def build_api_docs(service: ApiDocsService, spec: Spec, reach: Reach) -> None:
             "get": operation(
                 "A service's OpenAPI document",
                 spec.define("Document", DOCUMENT),
-                params=("refresh",),
+                params=("openapi", "refresh", "compact", "resource_name", "tables", "model"),
             )
         },
         parameters=[path_param("service_name", {"type": "string"}, "The service's name.")],

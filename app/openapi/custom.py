@@ -6,7 +6,8 @@ service (a leading ``/{service}`` is dropped, as DreamFactory does), cut to
 the verbs the caller's role reaches on each path (the path without its
 leading ``/`` is the component, so ``/items/{id}`` needs ``items/*``); every
 operation gets the error envelope as its ``default`` response. A 3.0
-document keeps its version; others are served as 3.1.
+document keeps its version whichever is asked (``openapi=3.1`` too); others
+are read as 3.1 and served in 3.0 unless 3.1 is asked (``convert``).
 
 Without a usable document, ``/`` and ``/{path}`` accept every verb with any
 body and answer anything: the service decides.

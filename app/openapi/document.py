@@ -1,5 +1,8 @@
 """Assembling an OpenAPI 3.1 document: operations, shared components, the caller's cut.
 
+Documents are built in 3.1 and served in 3.0 unless the caller asks for 3.1
+(``convert``, ``views``).
+
 A builder adds paths to a ``Spec`` (each with the role component it is
 authorized under, see ``access``) and named schemas; ``Spec.document`` keeps
 the verbs the caller may reach, drops paths left empty and components no kept
@@ -190,6 +193,8 @@ class Spec:
         self.version = OPENAPI_VERSION
         self.refresh = False
         """Whether builders should read afresh what they describe (``refresh=true``)."""
+        self.extensions: dict[str, Any] = {}
+        """Top-level ``x-`` keys of the document (a database's tables and relationships)."""
 
     def tag(self, name: str, description: str = "") -> str:
         self.tags.setdefault(name, description)
@@ -264,6 +269,7 @@ class Spec:
             "tags": [{"name": t, "description": self.tags.get(t, "")} for t in used_tags],
             "paths": paths,
             "components": components,
+            **self.extensions,
         }
 
 

@@ -40,4 +40,19 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "continue", BOOLEAN, "Keep going after a record fails (the batch still reports it)."
     ),
     "rollback": _query("rollback", BOOLEAN, "Undo the whole batch when a record fails."),
+    "openapi": _query(
+        "openapi",
+        {"type": "string", "enum": ["3.0", "3.1"]},
+        "The document's OpenAPI version: 3.0 (the default) or 3.1.",
+    ),
+    "compact": _query(
+        "compact", BOOLEAN, "A summary instead: endpoints with their parameters, no schemas."
+    ),
+    "resource_name": _query(
+        "resource_name", TEXT, "Only the paths of this resource (a table's name...)."
+    ),
+    "tables": _query("tables", BOOLEAN, "With compact: list the database's tables too."),
+    "model": _query(
+        "model", BOOLEAN, "A database's data model instead: tables, columns, relationships."
+    ),
 }

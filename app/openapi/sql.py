@@ -27,7 +27,9 @@ from app.openapi.document import (
     records_of,
     ref,
 )
+from app.openapi.model import current_schema, patterns, reaches_table, relation_facts
 from app.openapi.schemas import df_type_schema, record_input, record_output
+from app.openapi.views import RELATIONSHIPS, RESOURCES
 from app.services.sql.describe import describe_field
 from app.services.sql.relations import relations_for
 from app.services.sql.schema import DbSchema
@@ -263,19 +265,30 @@ def routine_paths(spec: Spec, resource: str, label: str) -> None:
     )
 
 
+def add_extensions(spec: Spec, reached: dict[str, list[dict[str, Any]]]) -> None:
+    """DreamFactory's extensions for language models: the tables, and how they join."""
+    spec.extensions[RESOURCES] = {
+        "type": "database",
+        "tables": sorted(reached),
+        "count": len(reached),
+        "note": "Use these names with /_table/{table_name} endpoints.",
+    }
+    relationships = {table: found for table, found in reached.items() if found}
+    if relationships:
+        spec.extensions[RELATIONSHIPS] = {
+            "description": "Foreign key relationships between tables: use a relationship's "
+            "name with related= to read related records with each record.",
+            "tables": relationships,
+            **({"patterns": found} if (found := patterns(relationships)) else {}),
+        }
+
+
 @builder(SqlService)
 def build_sql(service: SqlService, spec: Spec, reach: Reach) -> None:
     spec.add_root()
     names = Names()
     with service.connect(read_only=True) as connection:
-        if spec.refresh:  # read now: this request may not see its own cache stamp bump
-            schema = DbSchema.load(
-                connection,
-                service.config.get("schema") or None,
-                service.config.get("field_types") or {},
-            )
-        else:
-            schema = service.schema(connection)
+        schema = current_schema(service, connection, spec.refresh)
         spec.add(
             "/_table",
             "_table",
@@ -288,12 +301,15 @@ def build_sql(service: SqlService, spec: Spec, reach: Reach) -> None:
             },
             tag=spec.tag("_table", "The tables' list."),
         )
+        reached: dict[str, list[dict[str, Any]]] = {}
         for table_name in schema.names:
-            component = f"_table/{table_name}"
-            if not (reach.mask(component) or reach.mask(f"{component}/{{id}}")):
+            if not reaches_table(reach, table_name):
                 continue
             table = schema.table(connection, table_name)
             table_paths(spec, schema, connection, table, names(table_name))
+            relations = relations_for(schema, connection, table.name).values()
+            reached[table.name] = [relation_facts(r) for r in relations]
+    add_extensions(spec, reached)
     schema_paths(spec)
     if "_proc" in service.resources:
         routine_paths(spec, "_proc", "procedure")

@@ -1,6 +1,6 @@
 """Fuzzing the live documents of ``system``, ``user``, ``db`` and ``files`` (schemathesis).
 
-Each test loads a service's own ``_spec`` from a fresh seeded app (in
+Each test loads a service's own ``_spec`` (in OpenAPI 3.1, as built) from a fresh seeded app (in
 process, through WSGI), set up as an admin would (an e-mail service for
 password resets and invitations), and has schemathesis send generated
 requests, valid and invalid, to every operation as the admin. A response
@@ -104,7 +104,7 @@ def fresh_headers(app):
 
 def load(app, fresh_headers, service: str):
     return schemathesis.openapi.from_wsgi(
-        f"/api/v2/{service}/_spec", app, headers=fresh_headers(), config=CONFIG
+        f"/api/v2/{service}/_spec?openapi=3.1", app, headers=fresh_headers(), config=CONFIG
     )
 
 

@@ -12,7 +12,7 @@ from tests.conftest import (
     create_role,
     create_user,
 )
-from tests.openapi.conftest import fetch_spec, operations
+from tests.openapi.conftest import fetch_spec, operations, without_group
 
 GET, POST, PUT, PATCH, DELETE = 1, 2, 4, 8, 16
 
@@ -105,8 +105,8 @@ def test_role_changes_show_in_the_next_document(admin, clerk):
 def test_api_docs_for_a_role(clerk):
     listed = clerk.get("api_docs").get_json()["resource"]
     assert sorted(item["name"] for item in listed) == ["api_docs", "db"]
-    document = clerk.get("api_docs/db").get_json()
-    assert document == fetch_spec(clerk, "db")
+    document = clerk.get("api_docs/db", query_string={"openapi": "3.1"}).get_json()
+    assert without_group(document) == fetch_spec(clerk, "db")
     assert_error(
         clerk.get("api_docs/system"),
         403,
