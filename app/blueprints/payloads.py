@@ -6,7 +6,9 @@ chunks, so a large upload never sits in memory. Services with ``raw_body``
 bodies and JSON small enough for the access pipeline to have read already;
 their uploads may be as large as ``FILE_MAX_UPLOAD_SIZE`` rather than
 ``MAX_CONTENT_LENGTH``, and multipart uploads arrive as werkzeug ``FileStorage``
-objects over files spooled by ``blueprints.multipart``.
+objects over files spooled by ``blueprints.multipart``. Other services get a
+multipart body's fields as the payload and its files, if any, as the stream
+(within ``MAX_CONTENT_LENGTH``).
 """
 
 from __future__ import annotations
@@ -107,8 +109,8 @@ def parse_payload(request: Request, raw: bool = False) -> tuple[Any, bytes, Any]
     mimetype = (request.mimetype or "").lower()
     if raw:
         return _raw_payload(request, mimetype)
-    if mimetype == "multipart/form-data":
-        return request.form.to_dict(flat=True), b"", None
+    if mimetype == "multipart/form-data":  # files too: ``system/app`` imports a package
+        return request.form.to_dict(flat=True), b"", (request.files or None)
     if mimetype == "application/x-www-form-urlencoded":
         raw = request.get_data(cache=True)
         if raw.lstrip()[:1] in (b"{", b"["):  # JSON sent with curl -d's default type

@@ -25,6 +25,7 @@ from app.access.authz import can_see_service
 from app.access.calls import check_call
 from app.access.lookups import substitute_lookups
 from app.dispatch import (  # noqa: F401 - each module registers its system resources
+    app_packages,
     event_scripts,
     script_stats,
     script_types,

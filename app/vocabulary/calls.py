@@ -40,7 +40,7 @@ class ServiceRequest:
     stream: Any = None
     """A body left unread for services that stream uploads (``raw_body``): the input stream,
     or for a multipart body its uploaded files (field name → werkzeug ``FileStorage``,
-    spooled to disk); None when the body was read into ``content``."""
+    spooled to disk, for every service); None when the body was read into ``content``."""
     remote_addr: str | None = None
     """The client's address (after ProxyFix) for HTTP calls; None for internal ones."""
     query: list[tuple[str, str]] | None = None

@@ -172,6 +172,23 @@ def wait_for(
     )
 
 
+def open_from_launchpad(driver: webdriver.Chrome, live: Live, name: str, url: str) -> str:
+    """Follow the launchpad's link to app ``name`` (which must lead to ``url``); once the page
+    sets ``data-state`` on its ``#status``, return that state."""
+    driver.get(f"{live.base}/")
+    link = wait_for(
+        driver, lambda d: d.find_elements(By.LINK_TEXT, name), "the app on the launchpad", live
+    )[0]
+    assert link.get_attribute("href") == url
+    link.click()
+    return wait_for(
+        driver,
+        lambda d: d.find_element(By.ID, "status").get_attribute("data-state"),
+        "the app to load its data",
+        live,
+    )
+
+
 def click(driver: webdriver.Chrome, selector: str, what: str, live: Live) -> None:
     """Click the element at CSS ``selector`` once it is there and clickable (React re-renders)."""
     wait_for(

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.e2e.conftest import Live, wait_for
+from tests.e2e.conftest import Live, open_from_launchpad
 
 APP_SOURCE = Path(__file__).parent / "todo_app"
 """The static web app: index.html, app.js, style.css."""
@@ -90,19 +90,7 @@ def test_a_zipped_app_opens_from_the_launchpad_and_reads_db_with_its_key(live, b
     ]
     assert name in expected and len(expected) > 1  # the sample rows and ours
 
-    browser.get(f"{live.base}/")
-    link = wait_for(
-        browser, lambda d: d.find_elements(By.LINK_TEXT, "todo"), "the app on the launchpad", live
-    )[0]
-    assert link.get_attribute("href") == record["launch_url"]
-    link.click()
-
-    state = wait_for(
-        browser,
-        lambda d: d.find_element(By.ID, "status").get_attribute("data-state"),
-        "the app to load its data",
-        live,
-    )
+    state = open_from_launchpad(browser, live, "todo", record["launch_url"])
     status = browser.find_element(By.ID, "status").text
     assert (state, status) == ("loaded", f"{len(expected)} todos")
     assert browser.current_url == record["launch_url"]

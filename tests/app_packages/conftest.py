@@ -1,0 +1,192 @@
+"""A small app package in DreamFactory's ``.dfpkg`` layout, built by the tests, and its probes.
+
+The package is the shape of DreamFactory's sample apps
+(``df-react-example-application.dfpkg``): ``description.json`` (a storage app
+opening ``index.html``), ``schema.json`` with two related tables for the seeded
+``db`` service (``book`` refers to ``author``, and is listed first, so the
+importer must order them), ``data.json`` with their records (books first too)
+and the app's files, an ``index.html`` whose script reads ``book`` with the
+app's API key (from ``config.js``, written once the key exists).
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import threading
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api
+
+DESCRIPTION = {
+    "name": "Library",
+    "description": "Books and their authors.",
+    "type": 1,
+    "path": "index.html",
+    "is_active": True,
+}
+
+AUTHOR = {
+    "name": "author",
+    "description": "Who wrote the books.",
+    "field": [
+        {"name": "id", "label": "Author Id", "type": "id"},
+        {"name": "name", "type": "string", "size": 80, "allow_null": False},
+    ],
+}
+
+BOOK = {
+    "name": "book",
+    "description": "The books, each by one author.",
+    "field": [
+        {"name": "id", "type": "id"},
+        {"name": "title", "type": "string", "size": 120, "allow_null": False},
+        {
+            "name": "author_id",
+            "type": "reference",
+            "allow_null": False,
+            "ref_table": "author",
+            "ref_fields": "id",
+            "ref_on_delete": "CASCADE",
+        },
+    ],
+}
+
+AUTHORS = [{"id": 1, "name": "Ursula K. Le Guin"}, {"id": 2, "name": "Italo Calvino"}]
+BOOKS = [
+    {"id": 1, "title": "The Dispossessed", "author_id": 1},
+    {"id": 2, "title": "Invisible Cities", "author_id": 2},
+    {"id": 3, "title": "The Lathe of Heaven", "author_id": 1},
+]
+
+INDEX_HTML = b"""<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Library</title></head>
+<body>
+  <h1>Library</h1>
+  <p id="status">Loading...</p>
+  <ul id="books"></ul>
+  <script src="config.js"></script>
+  <script src="js/app.js"></script>
+</body>
+</html>
+"""
+
+APP_JS = b"""(function () {
+  "use strict";
+  var status = document.getElementById("status");
+  fetch("/api/v2/db/_table/book?order=id", {
+    headers: {"X-DreamFactory-API-Key": window.LIBRARY_API_KEY, "Accept": "application/json"}
+  }).then(function (response) {
+    return response.json().then(function (body) {
+      if (!response.ok) {
+        status.textContent = body.error ? body.error.message : "HTTP " + response.status;
+        status.dataset.state = "failed";
+        return;
+      }
+      body.resource.forEach(function (row) {
+        var item = document.createElement("li");
+        item.textContent = row.title;
+        document.getElementById("books").appendChild(item);
+      });
+      status.textContent = body.resource.length + " books";
+      status.dataset.state = "loaded";
+    });
+  }).catch(function (error) {
+    status.textContent = error.message;
+    status.dataset.state = "failed";
+  });
+})();
+"""
+
+APP_FILES = {"index.html": INDEX_HTML, "js/app.js": APP_JS}
+
+
+def schema_json(*tables: dict[str, Any]) -> dict[str, Any]:
+    return {"service": [{"name": "db", "table": list(tables)}]}
+
+
+def data_json(**records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "service": [{"name": "db", "table": [{"name": t, "record": r} for t, r in records.items()]}]
+    }
+
+
+def package_entries() -> dict[str, Any]:
+    """The package's entries as values: JSON documents as Python data, files as bytes."""
+    return {
+        "description.json": DESCRIPTION,
+        "schema.json": schema_json(BOOK, AUTHOR),
+        "data.json": data_json(book=BOOKS, author=AUTHORS),
+        **APP_FILES,
+    }
+
+
+def build_package(entries: dict[str, Any] | None = None) -> bytes:
+    """A zip of the entries (default: the whole package); data is written as JSON."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, value in (package_entries() if entries is None else entries).items():
+            content = value if isinstance(value, bytes) else json.dumps(value).encode()
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def upload(api: Api, package: bytes, name: str = "library.dfpkg", **fields: Any):
+    """``POST system/app`` with the package as DreamFactory's console sends it (field ``file``)."""
+    data = {"file": (io.BytesIO(package), name), **{k: str(v) for k, v in fields.items()}}
+    return api.post("system/app", data=data, content_type="multipart/form-data")
+
+
+def service_id(api: Api, name: str) -> int:
+    found = api.get("system/service", query_string={"filter": f"name='{name}'", "fields": "id"})
+    return found.get_json()["resource"][0]["id"]
+
+
+def public_paths(api: Api, name: str = "files") -> list[str]:
+    record = api.get(f"system/service/{service_id(api, name)}").get_json()
+    return record["config"].get("public_path") or []
+
+
+def table_names(api: Api, service: str = "db") -> set[str]:
+    listed = api.get(f"{service}/_schema").get_json()["resource"]
+    return {t["name"] for t in listed}
+
+
+def app_names(api: Api) -> set[str]:
+    return {a["name"] for a in api.get("system/app").get_json()["resource"]}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, bytes]
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = self.routes.get(self.path.split("?")[0])
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "application/zip" if body else "text/plain")
+        self.send_header("Content-Length", str(len(body or b"")))
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+
+@pytest.fixture
+def remote() -> Iterator[tuple[str, dict[str, bytes]]]:
+    """A threaded HTTP server on 127.0.0.1: (base URL, path → body it serves), stopped after."""
+    routes: dict[str, bytes] = {}
+    handler = type("Handler", (_Handler,), {"routes": routes})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", routes
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
