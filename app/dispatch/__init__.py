@@ -9,128 +9,36 @@ it after the access pipeline; ``call_internal`` is the way in for calls without
 HTTP (scripts' ``platform.api``, queued calls (``queued``), scheduled tasks):
 the same access checks
 (``access.calls.check_call``), and the root listing for a call naming no
-service. This is the only module that composes services, scripting and
-OpenAPI: scripting gets these functions handed over (``init_app``) instead of
-importing services.
+service. The dispatcher is the only package that composes services, scripting and
+OpenAPI: the calls are in ``calls``; scripting gets them handed over
+(``init_app``) instead of importing services; the resources and service types
+that need them live beside them in this package.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from flask import Response
-
-from app import system_cache
-from app.access.authz import can_see_service
-from app.access.calls import check_call
-from app.access.lookups import substitute_lookups
 from app.dispatch import (  # noqa: F401 - each module registers its system resources
     app_packages,
     event_scripts,
     script_stats,
     script_types,
 )
-from app.dispatch.config_package import calls as package_calls
+from app.dispatch.calls import call, call_internal, root_listing, to_http
 from app.dispatch.config_package import resource as package_resource  # noqa: F401 - registers
 from app.dispatch.scripted_services import SCRIPT_SERVICE_TYPES
-from app.extensions import release_failed_flush
-from app.openapi import (
-    builders,  # noqa: F401 - registers every family's document builder
-    spec_for,
-)
+from app.openapi import builders  # noqa: F401 - registers every family's document builder
 from app.openapi.api_docs import ApiDocsService
-from app.responses import render
-from app.scripting import bridge, events, scripts
+from app.scripting import bridge
 from app.scripting.runner import find_engine
-from app.services import build_service, event_paths, register
-from app.services.base import BaseService
-from app.services.describe import service_types
+from app.services import register
 from app.services.system import scheduler
-from app.vocabulary.calls import ServiceRequest, ServiceResponse
-from app.vocabulary.errors import ApiError
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from app.access.actor import Actor
-
-ROOT_FIELDS = ("id", "name", "label", "description", "type")
-
-
-def call(request: ServiceRequest) -> ServiceResponse:
-    info = system_cache.require_service_info(request.service)
-    info = substitute_lookups(request, info)
-    service = build_service(info)
-    if request.method == "GET" and request.segments == ["_spec"]:
-        return ServiceResponse(content=spec_for(service, request))
-    if scripts.watches(info) and not request.deferred:
-        target = event_paths.target_for(service, request)
-        return events.call_with_events(info, target, request, lambda r: _handle(service, r))
-    return _handle(service, request)
-
-
-def call_internal(request: ServiceRequest) -> ServiceResponse:
-    """A call from inside the server (no HTTP): checked as the access pipeline checks one."""
-    check_call(request)
-    if not request.service:
-        return ServiceResponse(content=root_listing(request.actor, request.params))
-    return call(request)
-
-
-def _handle(service: BaseService, request: ServiceRequest) -> ServiceResponse:
-    """The service's answer; a refusal leaves the session usable for what runs next
-    (post-process scripts, the rest of a script's calls)."""
-    try:
-        return _answer(service.handle(request))
-    except ApiError:
-        release_failed_flush()
-        raise
-
-
-def _answer(result: Any) -> ServiceResponse:
-    if isinstance(result, ServiceResponse):
-        return result
-    return ServiceResponse(content=result)
-
-
-def to_http(response: ServiceResponse) -> Response:
-    content = response.content
-    if isinstance(content, Response):
-        return content
-    if response.is_raw:
-        return Response(
-            content,
-            status=response.status,
-            content_type=response.content_type or "application/octet-stream",
-            headers=response.headers,
-        )
-    return render(content, response.status, response.headers)
-
-
-def root_listing(actor: Actor, params: dict[str, str]) -> dict[str, Any]:
-    """``GET /api/v2``: the services the caller may see and every service type."""
-    fields = params.get("fields")
-    wanted = ROOT_FIELDS
-    if fields and fields != "*":
-        wanted = tuple(f.strip() for f in fields.split(",") if f.strip() in ROOT_FIELDS)
-    group, type_name = params.get("group"), params.get("type")
-    types = service_types(group, type_name, choices=False)  # config schemas are not listed
-    type_names = {t["name"] for t in types}
-    services = []
-    for info in system_cache.all_services():
-        if not info.is_active or not can_see_service(actor, info.name):
-            continue
-        if (group or type_name) and info.type not in type_names:
-            continue
-        item = {f: getattr(info, f) for f in wanted}
-        item["spec_url"] = f"/api/v2/{info.name}/_spec"
-        services.append(item)
-    return {
-        "services": services,
-        "service_types": [
-            {k: t[k] for k in ("name", "label", "group", "description")} for t in types
-        ],
-    }
+__all__ = ["call", "call_internal", "init_app", "register_all", "root_listing", "to_http"]
 
 
 def init_app(app: Flask) -> None:
@@ -145,4 +53,3 @@ def register_all() -> None:
         register(cls)
     scheduler.connect_engines(lambda name: find_engine(name) is not None)
     bridge.connect(call=call, call_internal=call_internal)
-    package_calls.connect(call_internal)

@@ -27,7 +27,8 @@ from typing import Any
 
 import orjson
 
-from app import dispatch, system_cache
+from app import system_cache
+from app.dispatch.calls import call_internal
 from app.models import App
 from app.responses import dumps
 from app.vocabulary.calls import Requestor, ServiceRequest, ServiceResponse
@@ -122,7 +123,7 @@ class Reader:
         request = ServiceRequest.internal(
             "GET", service, resource, params=params, actor=self.actor, requestor=Requestor.API
         )
-        return dispatch.call_internal(request).content
+        return call_internal(request).content
 
     def tables(self, service: str, names: list[str]) -> list[dict[str, Any]]:
         answer = self.get(service, "_schema", {"ids": ",".join(names)})

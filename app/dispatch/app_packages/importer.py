@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app import dispatch
 from app.dispatch.app_packages.contents import Package
+from app.dispatch.calls import call, call_internal
 from app.vocabulary.calls import Requestor, ServiceRequest
 from app.vocabulary.errors import ApiError
 
@@ -215,7 +215,7 @@ class Import:
         request.actor = self.actor
         request.requestor = Requestor.API
         try:
-            return dispatch.call_internal(request).content
+            return call_internal(request).content
         except ApiError as exc:
             status = exc.status if exc.status in (401, 403) or exc.status >= 500 else 400
             raise ApiError(f"{what}: {exc.message}", status=status, context=exc.context) from exc
@@ -224,4 +224,4 @@ class Import:
         """An undo: taking back what this import made, without the caller's access checks."""
         request.actor = self.actor
         request.requestor = Requestor.API
-        return dispatch.call(request).content
+        return call(request).content

@@ -1,4 +1,4 @@
-"""How packages reach the services: ``call_internal`` handed over by ``app.dispatch``.
+"""How packages reach the services: the dispatcher's ``call_internal``, as the caller.
 
 Every read and write of a package goes through the dispatcher as the caller (their
 role, their requestor), so an export holds only what the caller may read and an import
@@ -7,19 +7,11 @@ creates only what the caller may create.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from app.vocabulary.calls import Requestor, ServiceRequest, ServiceResponse
+from app.dispatch.calls import call_internal
+from app.vocabulary.calls import Requestor, ServiceRequest
 from app.vocabulary.errors import ApiError
-
-Call = Callable[[ServiceRequest], ServiceResponse]
-
-_calls: dict[str, Call] = {}
-
-
-def connect(call_internal: Call) -> None:
-    _calls["call_internal"] = call_internal
 
 
 class Caller:
@@ -45,10 +37,6 @@ class Caller:
         content_type: str | None = None,
     ) -> Any:
         """The answer's content; a refusal or failure raises its ``ApiError``."""
-        try:
-            call_internal = _calls["call_internal"]
-        except KeyError:
-            raise RuntimeError("packages are not connected: app.dispatch.init_app") from None
         request = ServiceRequest.internal(
             method,
             service,
