@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import ClassVar
 from xml.etree import ElementTree
 
@@ -83,6 +84,22 @@ def test_method_not_allowed_by_the_route(client):
     response = client.post("/status")
     assert_error(response, 405, "Method not allowed.")
     assert "GET" in response.headers["Allow"]
+
+
+def test_status_lines_carry_the_standard_reason_phrases(app, admin, client):
+    """``404 Not Found`` as the HTTP standard writes it, never werkzeug's ``404 NOT FOUND``,
+    for an answer of any origin: a service, routing, a file download, a created record."""
+    assert admin.get("nope").status == "404 Not Found"
+    assert client.get("/no").status == "404 Not Found"
+    assert client.post("/status").status == "405 Method Not Allowed"
+    assert admin.get("system/service").status == "200 OK"
+    created = admin.post("system/role", json={"name": "phrase"})
+    assert created.status == "201 Created"
+    box = Path(app.config["STORAGE_PATH"]) / "app"
+    box.mkdir(parents=True, exist_ok=True)
+    (box / "a.txt").write_text("hello")
+    ranged = admin.get("files/a.txt", headers={"Range": "bytes=0-1"})
+    assert ranged.status == "206 Partial Content"
 
 
 def test_unknown_verb(admin):
