@@ -319,7 +319,7 @@ def test_xml_list_and_error(admin, how):
     root = ElementTree.fromstring(response.data)
     assert root.tag == "dfapi"
     names = [item.findtext("name") for item in root.find("resource")]
-    assert names == ["system", "api_docs", "files", "logs", "db", "user"]
+    assert names == ["system", "api_docs", "files", "logs", "db", "user", "email"]
 
     error_response = admin.get("nope", **how)
     assert error_response.status_code == 404
@@ -341,7 +341,7 @@ def test_csv_list_and_error(admin, how):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["id", "name"]
     assert rows[1] == ["1", "system"]
-    assert len(rows) == 7
+    assert len(rows) == 8
 
     error_response = admin.get("nope", **how)
     assert error_response.status_code == 404

@@ -19,7 +19,7 @@ from tests.conftest import (
     issue_token,
 )
 
-SEEDED = ["system", "api_docs", "files", "logs", "db", "user"]
+SEEDED = ["system", "api_docs", "files", "logs", "db", "user", "email"]
 
 
 def service_id(admin: Api, name: str) -> int:
