@@ -125,6 +125,10 @@ class Config:
     """Sender used when an e-mail service and its template name none."""
 
     MAIL_FROM_NAME: str | None = None
+
+    SENDMAIL_PATH = "/usr/sbin/sendmail"
+    """The sendmail program ``local_email`` services of transport ``sendmail`` hand mail to."""
+
     PROXY_FIX_HOPS = 1
     """Reverse proxies (nginx) in front of gunicorn whose X-Forwarded-* headers we trust."""
 

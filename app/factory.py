@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import cache, dispatch, enqueue, errors, extensions, read_retry
+from app import cache, dispatch, enqueue, errors, extensions, read_retry, reason_phrases
 from app.access import init_app as init_access
 from app.blueprints import register_blueprints
 from app.blueprints.api_request import ApiRequest
@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_access(app)
     register_blueprints(app)
     app.wsgi_app = read_retry.RetryReads(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = reason_phrases.StandardReasons(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = _behind_proxies(app)  # type: ignore[method-assign]
     return app
 

@@ -1,4 +1,13 @@
-"""Default services, apps and settings of a new instance; applying them twice changes nothing."""
+"""Default services, apps and settings of a new instance; applying them twice changes nothing.
+
+E-mail is seeded as DreamFactory seeds it: the ``email`` service (``local_email`` handing mail
+to the machine's ``sendmail``), one template per account flow (the built-in messages, named as
+DreamFactory names them, to edit at will) and the ``user`` service's links to them. Like every
+default, a deleted service or template comes back at the next setup. The links are filled
+only where empty, and only when the ``email`` or the ``user`` service is created in the same
+run: a new instance gets every link, an upgraded one the invitation and password-reset links,
+never the registration one (which would start asking new registrants to confirm by e-mail).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +20,9 @@ from marshmallow import EXCLUDE, ValidationError
 
 from app.access import passwords
 from app.extensions import db
-from app.models import App, CacheStamp, Service, SystemConfig, User, utcnow
+from app.models import App, CacheStamp, EmailTemplate, Service, SystemConfig, User, utcnow
 from app.schemas.user import UserSchema
+from app.services import mailer
 from app.services.sql.sample import create_sample
 from app.vocabulary.errors import ValidationFailed
 
@@ -63,7 +73,22 @@ DEFAULT_SERVICES: list[dict[str, Any]] = [
         "deletable": False,
         "config": {"allow_open_registration": False},
     },
+    {
+        "name": "email",
+        "label": "Local Email Service",
+        "type": "local_email",
+        "description": "Sends user invitations, password resets and registration confirmations.",
+        "config": {"transport": "sendmail"},
+    },
 ]
+"""Last is ``email``, after ``user`` (DreamFactory seeds it before): existing ids stay."""
+
+DEFAULT_TEMPLATES: dict[str, tuple[str, mailer.Flow]] = {
+    "invite": ("User Invite Default", mailer.INVITE),
+    "password": ("Password Reset Default", mailer.PASSWORD),
+    "open_reg": ("User Registration Default", mailer.REGISTER),
+}
+"""Per prefix of the ``user`` service's ``<prefix>_email_*`` keys: a template and its flow."""
 
 DEFAULT_APPS: list[dict[str, Any]] = [
     {
@@ -111,10 +136,13 @@ def seed() -> list[str]:
     """Insert what is missing; returns what was added."""
     added: list[str] = []
     existing = set(db.session.scalars(sa.select(Service.name)).all())
+    created: dict[str, Service] = {}
     for item in DEFAULT_SERVICES:
         if item["name"] not in existing:
-            db.session.add(Service(**item))
+            created[item["name"]] = Service(**item)
+            db.session.add(created[item["name"]])
             added.append(f"service {item['name']}")
+    added += _seed_templates()
     apps = set(db.session.scalars(sa.select(App.name)).all())
     for item in DEFAULT_APPS:
         if item["name"] not in apps:
@@ -126,6 +154,7 @@ def seed() -> list[str]:
     for key in STAMP_KEYS:
         if key not in stamps:
             db.session.add(CacheStamp(key=key, version=0))
+    _link_email(created)
     db.session.commit()
     storage = current_app.config["STORAGE_PATH"]
     os.makedirs(storage, mode=0o700, exist_ok=True)
@@ -134,6 +163,46 @@ def seed() -> list[str]:
     if create_sample(os.path.join(storage, "databases", "db.sqlite")):
         added.append("sample database db.sqlite")
     return added
+
+
+def _seed_templates() -> list[str]:
+    names = set(db.session.scalars(sa.select(EmailTemplate.name)).all())
+    added = []
+    for name, flow in DEFAULT_TEMPLATES.values():
+        if name not in names:
+            db.session.add(
+                EmailTemplate(
+                    name=name,
+                    description=f"Sent for {flow.purpose}.",
+                    subject=flow.subject,
+                    body_html=flow.body_html,
+                )
+            )
+            added.append(f"email template {name}")
+    return added
+
+
+def _link_email(created: dict[str, Service]) -> None:
+    """Point the ``user`` service's empty e-mail links at the seeded service and templates."""
+    if "email" not in created and "user" not in created:
+        return
+    db.session.flush()
+    email = db.session.scalar(sa.select(Service).where(Service.name == "email"))
+    user = db.session.scalar(sa.select(Service).where(Service.name == "user"))
+    if email is None or user is None:
+        return
+    config = dict(user.config or {})
+    for prefix, (name, _flow) in DEFAULT_TEMPLATES.items():
+        if prefix == "open_reg" and "user" not in created:
+            continue
+        template_id = db.session.scalar(
+            sa.select(EmailTemplate.id).where(EmailTemplate.name == name)
+        )
+        if not config.get(f"{prefix}_email_service_id"):
+            config[f"{prefix}_email_service_id"] = email.id
+            if not config.get(f"{prefix}_email_template_id"):
+                config[f"{prefix}_email_template_id"] = template_id
+    user.config = config
 
 
 def has_admin() -> bool:

@@ -56,6 +56,9 @@ def test_config(url: str, storage: str, **extra: Any) -> dict[str, Any]:
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 64,
         "SCRIPT_USER": SCRIPT_USER,
+        # a machine without a mail transfer agent, whatever this one has: tests that send
+        # through sendmail put a stand-in program there (tests/services/email/fake_sendmail)
+        "SENDMAIL_PATH": os.path.join(os.path.dirname(os.path.abspath(storage)), "sendmail"),
         **extra,
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import ClassVar
 from xml.etree import ElementTree
 
@@ -83,6 +84,22 @@ def test_method_not_allowed_by_the_route(client):
     response = client.post("/status")
     assert_error(response, 405, "Method not allowed.")
     assert "GET" in response.headers["Allow"]
+
+
+def test_status_lines_carry_the_standard_reason_phrases(app, admin, client):
+    """``404 Not Found`` as the HTTP standard writes it, never werkzeug's ``404 NOT FOUND``,
+    for an answer of any origin: a service, routing, a file download, a created record."""
+    assert admin.get("nope").status == "404 Not Found"
+    assert client.get("/no").status == "404 Not Found"
+    assert client.post("/status").status == "405 Method Not Allowed"
+    assert admin.get("system/service").status == "200 OK"
+    created = admin.post("system/role", json={"name": "phrase"})
+    assert created.status == "201 Created"
+    box = Path(app.config["STORAGE_PATH"]) / "app"
+    box.mkdir(parents=True, exist_ok=True)
+    (box / "a.txt").write_text("hello")
+    ranged = admin.get("files/a.txt", headers={"Range": "bytes=0-1"})
+    assert ranged.status == "206 Partial Content"
 
 
 def test_unknown_verb(admin):
@@ -302,7 +319,7 @@ def test_xml_list_and_error(admin, how):
     root = ElementTree.fromstring(response.data)
     assert root.tag == "dfapi"
     names = [item.findtext("name") for item in root.find("resource")]
-    assert names == ["system", "api_docs", "files", "logs", "db", "user"]
+    assert names == ["system", "api_docs", "files", "logs", "db", "user", "email"]
 
     error_response = admin.get("nope", **how)
     assert error_response.status_code == 404
@@ -324,7 +341,7 @@ def test_csv_list_and_error(admin, how):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["id", "name"]
     assert rows[1] == ["1", "system"]
-    assert len(rows) == 7
+    assert len(rows) == 8
 
     error_response = admin.get("nope", **how)
     assert error_response.status_code == 404

@@ -19,7 +19,7 @@ from tests.conftest import (
     issue_token,
 )
 
-SEEDED = ["system", "api_docs", "files", "logs", "db", "user"]
+SEEDED = ["system", "api_docs", "files", "logs", "db", "user", "email"]
 
 
 def service_id(admin: Api, name: str) -> int:
@@ -81,6 +81,22 @@ def test_versioned_and_unversioned_routes(admin):
     assert versioned.status_code == unversioned.status_code == 200
     assert versioned.get_json() == unversioned.get_json()
     assert [s["name"] for s in versioned.get_json()["resource"]] == SEEDED
+
+
+@pytest.mark.parametrize("version", ["v2", "v2.0"])
+def test_version_two_by_any_of_its_names(admin, version):
+    response = admin.get(f"/api/{version}/system/service", query_string={"fields": "name"})
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("path", ["/api/v3/system/service", "/api/v1/db/_table", "/api/v2.1"])
+def test_unknown_versions_are_404_for_everyone(admin, anon, path):
+    """DreamFactory speaks 2.0 only; another version names nothing here, whoever asks and
+    before any credential is looked at."""
+    for caller in (admin, anon):
+        error = assert_error(caller.get(path), 404)
+        assert "not supported" in error["message"]
+    assert_error(anon.get(path, headers={"X-DreamFactory-Session-Token": "garbage"}), 404)
 
 
 def test_trailing_slash_and_dot_dot(admin, echo):

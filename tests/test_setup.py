@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_KEY, ADMIN_PASSWORD
 
-DEFAULT_SERVICES = {"system", "api_docs", "files", "logs", "db", "user"}
+DEFAULT_SERVICES = {"system", "api_docs", "files", "logs", "db", "user", "email"}
 DEFAULT_APP_KEYS = {
     "admin": ADMIN_KEY,
     "api_docs": "36fda24fe5588fa4285ac6c6c2fdfbdb6b6bc9834699774c9bf777f706d05a88",
@@ -225,7 +225,7 @@ def test_status_without_credentials(client, admin):
     assert body["license"] == "OPEN SOURCE"
     assert body["managed"] is False
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", body["last_admin_login"])
-    assert body["resources"] == {"app": 3, "admin": 1, "user": 0, "service": 6, "role": 0}
+    assert body["resources"] == {"app": 3, "admin": 1, "user": 0, "service": 7, "role": 0}
 
 
 def test_maintenance_mode_answers_503_but_status_still_works(stores, backend, tmp_path, spare_app):

@@ -2,8 +2,8 @@
 
 ``PIPELINE`` lists the checks once: each returns ``None`` to continue, or
 raises an ``ApiError`` (or returns a response) to stop the request there, as
-DreamFactory's middleware does (status, CORS, verb override, authentication,
-authorization, limits). Only views marked ``api`` run the authentication and
+DreamFactory's middleware does (status, API version, CORS, verb override,
+authentication, authorization, limits). Only views marked ``api`` run the authentication and
 authorization steps; the splash pages and ``/status`` have their own rules.
 CORS headers are added to every API response, errors included, by
 ``cors.add_cors_headers`` after the view (registered in ``access.init_app``).
@@ -19,8 +19,8 @@ from app.access.actor import ANONYMOUS
 from app.access.calls import normalize_verb, require_access
 from app.access.cors import apply_cors
 from app.access.limiting import enforce_limits
-from app.vocabulary.errors import ServiceUnavailable
-from app.vocabulary.paths import parse_api_path
+from app.vocabulary.errors import NotFound, ServiceUnavailable
+from app.vocabulary.paths import is_supported_version, parse_api_path
 
 TUNNEL_HEADERS = ("X-HTTP-Method", "X-HTTP-Method-Override", "X-Method-Override")
 """Headers a POST may carry another verb in, in order of precedence (then ``?method=``)."""
@@ -53,6 +53,15 @@ def check_status() -> None:
         raise ServiceUnavailable("This instance is in maintenance mode. Please try again later.")
     if not system_cache.instance_is_set_up():
         raise ServiceUnavailable(NOT_SET_UP)
+
+
+def check_version() -> None:
+    """A path naming an API version other than 2 (``/api/v3/...``) is a 404, whoever asks."""
+    if not is_api_request():
+        return
+    version = parse_api_path(api_path())[0]
+    if not is_supported_version(version):
+        raise NotFound(f"API version '{version}' is not supported: this server speaks v2.")
 
 
 TUNNEL_PARAM = "method"
@@ -102,5 +111,13 @@ def authorize() -> None:
     require_access(g.actor, g.method, service, resource)
 
 
-PIPELINE = [check_status, apply_cors, override_verb, authenticate, authorize, enforce_limits]
+PIPELINE = [
+    check_status,
+    check_version,
+    apply_cors,
+    override_verb,
+    authenticate,
+    authorize,
+    enforce_limits,
+]
 """The checks, in the order they run."""

@@ -1,9 +1,16 @@
-"""Users and admins (passwords of at least ``PASSWORD_MIN_LENGTH``), and per-app roles."""
+"""Users and admins (passwords of at least ``PASSWORD_MIN_LENGTH``), and per-app roles.
+
+A blank ``username`` (``""``, which DreamFactory's console sends whenever the optional field is
+left empty) means none, as DreamFactory's ``nullable`` rule reads it: the user is stored without
+one, so any number of users may leave it blank.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
 from app.schemas.common import flag, ref, text
 
@@ -26,6 +33,13 @@ class UserSchema(Schema):
     security_answer = fields.String(allow_none=True)
     password = fields.String(allow_none=True)
     default_app_id = ref()
+
+    @pre_load
+    def blank_username_is_none(self, data: Any, **kwargs) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("username"), str):
+            if not data["username"].strip():
+                data = {**data, "username": None}
+        return data
 
     @validates("password")
     def check_password(self, value: str | None, **kwargs) -> None:

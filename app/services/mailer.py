@@ -309,6 +309,7 @@ def compose_for(user: User, flow: Flow) -> Outgoing:
     if not service_id:
         raise ServiceUnavailable(flow.missing)
     service = _email_service(service_id, flow)
+    service.require_ready(f"{flow.user_key}_email_service_id")
     payload = user_values(user, flow)
     payload["to"] = [{"name": user.name or "", "email": user.email}]
     try:

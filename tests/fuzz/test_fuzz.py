@@ -146,13 +146,14 @@ def fuzz(schema, fresh_headers) -> list[str]:
 
 @pytest.fixture
 def instance(admin):
-    """The seeded instance, set up as an admin would: e-mail for resets and invitations."""
+    """The seeded instance, set up as an admin would: e-mail for resets and invitations (to
+    .eml files: the seeded ``email`` service needs a sendmail the tests' machine has not)."""
     created = admin.post(
         "system/service",
         json={
             "resource": [
                 {
-                    "name": "email",
+                    "name": "outbox",
                     "type": "local_email",
                     "config": {"from_email": "noreply@example.com"},
                 }

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import assert_error
 from tests.openapi.conftest import fetch_spec, operations, without_group
 
-SEEDED = ("system", "api_docs", "files", "logs", "db", "user")
+SEEDED = ("system", "api_docs", "files", "logs", "db", "user", "email")
 
 
 @pytest.mark.parametrize("service", SEEDED)

@@ -159,10 +159,15 @@ class EmailService(BaseService):
         """Compose and deliver one message; the number of recipients it went to."""
         return self.hand_over(*self.prepare(payload, template))
 
+    def require_ready(self, setting: str | None = None) -> None:
+        """A 503 naming what is missing when this service cannot send at all, found without
+        sending (``setting``: the configuration that chose the service, for the message)."""
+
     def prepare(
         self, payload: Mapping[str, Any], template: Mapping[str, Any] | None = None
     ) -> tuple[EmailMessage, list[str]]:
         """The composed message and its envelope recipients, not sent yet."""
+        self.require_ready()
         message = compose(self.merge(payload, template or {}))
         return message, envelope_recipients(message)
 

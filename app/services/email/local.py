@@ -1,10 +1,18 @@
-"""The ``local_email`` service type: each message written as an ``.eml`` file.
+"""The ``local_email`` service type: mail handed to this machine, by file or by ``sendmail``.
 
-Nothing leaves the machine: messages land in ``<STORAGE_PATH>/email/`` (or the
-configured ``folder``, which must stay below the storage path), one RFC 5322
-file per message named ``<UTC time>-<random>.eml``, Bcc header included so the
-file records everyone it was meant for. Useful for development, for tests and
-for instances whose mail is picked up from a spool folder.
+Its ``transport`` says how:
+
+- ``file`` (the default): nothing leaves the machine. Messages land in
+  ``<STORAGE_PATH>/email/`` (or the configured ``folder``, which must stay below
+  the storage path), one RFC 5322 file per message named
+  ``<UTC time>-<random>.eml``, Bcc header included so the file records everyone
+  it was meant for. Useful for development, for tests and for instances whose
+  mail is picked up from a spool folder.
+- ``sendmail``: DreamFactory's ``local_email``, the machine's mail transfer agent
+  sends it (``sendmail``: the program is the instance's setting, never the
+  service's). The seeded ``email`` service is one. A message that names no
+  sender comes from ``no-reply@<this machine's host name>``, as the MTA would
+  sign it.
 """
 
 from __future__ import annotations
@@ -14,18 +22,24 @@ import logging
 import os
 import posixpath
 import secrets
+import socket
+from collections.abc import Mapping
 from email import policy
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
-from marshmallow import ValidationError, fields, validates
+from marshmallow import ValidationError, fields, validate, validates
 
+from app.services.email import sendmail
 from app.services.email.base import EmailService, SenderConfigSchema
 from app.vocabulary.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_FOLDER = "email"
+TRANSPORTS = ("file", "sendmail")
+"""How a ``local_email`` service hands a message over (see the module's docstring)."""
 
 
 def _inside(base: str, path: str) -> bool:
@@ -33,6 +47,17 @@ def _inside(base: str, path: str) -> bool:
 
 
 class LocalEmailConfigSchema(SenderConfigSchema):
+    transport = fields.String(
+        load_default="file",
+        validate=validate.OneOf(TRANSPORTS),
+        metadata={
+            "label": "Transport",
+            "description": (
+                "file: write each message as an .eml file in the folder below; sendmail: "
+                "hand it to this machine's sendmail program, which sends it."
+            ),
+        },
+    )
     folder = fields.String(
         load_default=DEFAULT_FOLDER,
         metadata={
@@ -69,7 +94,25 @@ class LocalEmailService(EmailService):
             )
         return path
 
+    @property
+    def transport(self) -> str:
+        return self.config.get("transport") or "file"
+
+    def require_ready(self, setting: str | None = None) -> None:
+        if self.transport == "sendmail":
+            sendmail.require_program(self.name, setting)
+
+    def merge(self, payload: Mapping[str, Any], template: Mapping[str, Any]) -> dict[str, Any]:
+        data = super().merge(payload, template)
+        if self.transport == "sendmail" and not data.get("from_email"):
+            data["from_email"] = f"no-reply@{socket.gethostname() or 'localhost'}"
+        return data
+
     def deliver(self, message: EmailMessage, recipients: list[str]) -> int:
+        if self.transport == "sendmail":
+            sendmail.send(self.name, message, message["From"].addresses[0].addr_spec, recipients)
+            logger.info("local_email service=%s transport=sendmail", self.name)
+            return 0
         folder = self.folder()
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"{stamp}-{secrets.token_hex(6)}.eml"

@@ -5,7 +5,8 @@ Each item is ``{"name", "type": "folder"|"file", ...}``: a file with
 ``source_path`` (another path of this container) to copy, moved when
 ``delete_source`` is true. Items are handled one by one; each result is
 ``{"name", "path", "type"}`` plus ``"error": {"message"}`` when it failed, as
-DreamFactory answers. A copy needs the caller's GET permission on the source
+DreamFactory answers; an object that is no item (``{"folder": {...}}``) names none and
+creates nothing (``names_no_item``). A copy needs the caller's GET permission on the source
 and a move also DELETE, checked with the same role rules as the URL, since the
 source need not lie under the folder the request was authorized for.
 """
@@ -37,6 +38,7 @@ from app.services.files.paths import (
 from app.services.files.upload import Options
 from app.vocabulary.errors import ApiError, BadRequest, NotFound
 from app.vocabulary.flags import to_bool
+from app.wrapping import wrapped_key
 
 
 def _authorize(request: Any, verb: str, path: str) -> None:
@@ -147,6 +149,19 @@ def _one(request: Any, service: str, container: Container, folder: str, item, op
     if "content" not in item:
         raise BadRequest("A file needs 'content' or a 'source_path'.")
     return upload.write_file(container, path, _content(item), options)
+
+
+ITEM_KEYS = ("type", "name", "source_path")
+"""Keys of which an object posted alone must carry one to be read as a file or folder item."""
+
+
+def names_no_item(payload: Any) -> bool:
+    """Whether a body is an object keyed by something else than an item's fields, bare or
+    under the wrapper (``{"folder": {"name": "x"}}``): DreamFactory finds no resources in
+    such associative data, creates nothing and answers an empty list."""
+    key = wrapped_key(payload)
+    inner = payload[key] if key is not None else payload
+    return isinstance(inner, dict) and bool(inner) and not any(k in inner for k in ITEM_KEYS)
 
 
 def create_items(

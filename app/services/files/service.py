@@ -249,7 +249,10 @@ class LocalFileService(BaseService):
         if files:
             stored = upload.store_uploads(self.container, path, files, options)
             return {"resource": stored}
-        resources = delete.unwrap(self.payload(request))
+        payload = self.payload(request)
+        if items.names_no_item(payload):
+            return {"resource": []}
+        resources = delete.unwrap(payload)
         if resources:
             created = items.create_items(
                 request, self.name, self.container, path, resources, options

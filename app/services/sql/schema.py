@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import inflection
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import NoSuchTableError, SAWarning
@@ -180,13 +181,10 @@ def label_for(name: str) -> str:
 
 
 def plural_for(label: str) -> str:
-    """A simple English plural of a label (``Todo`` → ``Todos``, ``Category`` → ``Categories``)."""
-    lowered = label.lower()
-    if lowered.endswith("y") and len(label) > 1 and lowered[-2] not in "aeiou":
-        return label[:-1] + "ies"
-    if lowered.endswith(("s", "x", "z", "ch", "sh")):
-        return label + "es"
-    return label + "s"
+    """The English plural of a label by Rails' rules, as DreamFactory's inflector has them:
+    ``Todo`` → ``Todos``, ``Category`` → ``Categories``, and a label already plural stays
+    (``Customers``, ``Orders``, ``Contact Infos`` from ``Contact Info``)."""
+    return inflection.pluralize(label)
 
 
 class DbSchema:

@@ -92,8 +92,7 @@ class AppResource(ModelResource):
             data["api_key"] = new_api_key()
         super().apply(record, data, creating)
 
-    def to_output(self, record: Record, fields: list[str] | None) -> dict[str, Any]:
-        out = super().to_output(record, fields)
-        if fields is None:
-            out["launch_url"] = launch_url(record)
-        return out
+    computed_fields = ("launch_url",)
+
+    def computed(self, record: Record, name: str) -> Any:
+        return launch_url(record)  # type: ignore[arg-type]

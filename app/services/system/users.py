@@ -120,12 +120,12 @@ class PeopleResource(ModelResource):
             db.session.flush()
         return record
 
-    def to_output(self, record: Record, fields: list[str] | None) -> dict[str, Any]:
-        out = super().to_output(record, fields)
-        if fields is None:
-            out["confirmed"] = record.confirm_code in (None, "y")
-            out["expired"] = is_expired(record)
-        return out
+    computed_fields = ("confirmed", "expired")
+
+    def computed(self, record: Record, name: str) -> Any:
+        if name == "confirmed":
+            return record.confirm_code in (None, "y")  # type: ignore[attr-defined]
+        return is_expired(record)  # type: ignore[arg-type]
 
     def before_delete(self, record: Record) -> None:
         if record.id == self.actor_user_id():

@@ -281,3 +281,30 @@ def test_internal_calls_write_their_payload(app, box):
             assert dispatch.call(request).status == 201
     assert (box / "data.json").read_bytes() == b'{"a":[1,2]}'
     assert (box / "note.txt").read_text(encoding="utf-8") == "héllo"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"folder": {"name": "made"}},
+        {"resource": {"folder": {"name": "made"}}},
+        {"folder": [{"name": "made", "type": "folder"}]},
+    ],
+)
+@pytest.mark.parametrize("path", ["files/", "files/docs/"])
+def test_an_associative_body_names_no_item_and_creates_nothing(admin, box, body, path):
+    """DreamFactory reads an object keyed by anything but an item's fields as no resources:
+    nothing is created and the answer is an empty list, never an error item."""
+    (box / "docs").mkdir()
+    response = admin.post(path, json=body)
+    assert response.status_code in (200, 201), response.get_json()
+    assert response.get_json() == {"resource": []}
+    assert sorted(p.name for p in box.rglob("*")) == ["docs"]
+
+
+def test_one_object_with_an_item_field_is_still_an_item(admin, box):
+    made = admin.post("files/", json={"name": "one", "type": "folder"})
+    assert made.get_json() == {"resource": [{"name": "one", "path": "one/", "type": "folder"}]}
+    untyped = admin.post("files/", json={"name": "two"}).get_json()["resource"]
+    assert untyped[0]["error"] == {"message": "Each resource needs a type of 'file' or 'folder'."}
+    assert sorted(p.name for p in box.iterdir()) == ["one"]

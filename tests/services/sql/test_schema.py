@@ -144,3 +144,24 @@ def test_create_errors(blank):
         "Table &quot;missing&quot; does not exist in the database.",
     )
     assert_error(schema(blank, "PATCH", "todo"), 400, "No data in schema update request.")
+
+
+def test_plurals_follow_the_english_rules_and_leave_plural_names_alone(blank):
+    """Tables already named in the plural keep it (DreamFactory's ``Customers``, never
+    ``Customerses``); singular names take the English plural, irregular ones included."""
+    names = ["customers", "orders", "category", "person", "contact_info", "box"]
+    tables = [{"name": name, "field": [{"name": "id", "type": "id"}]} for name in names]
+    response = schema(blank, "POST", json={"resource": tables})
+    assert response.status_code == 200, response.get_json()
+    expected = {
+        "customers": "Customers",
+        "orders": "Orders",
+        "category": "Categories",
+        "person": "People",
+        "contact_info": "Contact Infos",
+        "box": "Boxes",
+    }
+    for name, plural in expected.items():
+        assert schema(blank, "GET", name).get_json()["plural"] == plural
+    listed = schema(blank, "GET", query_string={"fields": "*"}).get_json()["resource"]
+    assert {item["name"]: item["plural"] for item in listed} == expected

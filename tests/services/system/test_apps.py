@@ -116,6 +116,26 @@ def test_launch_urls(admin):
     }
 
 
+def test_launch_url_can_be_selected_by_fields(admin):
+    """``launch_url`` is computed, not stored, yet ``fields`` selects it like any field
+    (alone, with others, on a list, a record and a write); it cannot be filtered on."""
+    app_id = make_app(admin, "path", type=3, path="apps/mine/index.html")
+    url = "http://localhost/apps/mine/index.html"
+    one = admin.get(f"system/app/{app_id}", query_string={"fields": "launch_url"})
+    assert one.status_code == 200, one.get_json()
+    assert one.get_json() == {"launch_url": url}
+    listed = admin.get(
+        "system/app", query_string={"fields": "name,launch_url", "filter": f"id={app_id}"}
+    )
+    assert listed.get_json() == {"resource": [{"name": "path", "launch_url": url}]}
+    written = admin.patch(
+        f"system/app/{app_id}", query_string={"fields": "id,launch_url"}, json={"path": "a.html"}
+    )
+    assert written.get_json() == {"id": app_id, "launch_url": "http://localhost/a.html"}
+    assert_error(admin.get("system/app", query_string={"filter": "launch_url='x'"}), 400)
+    assert_error(admin.get("system/app", query_string={"fields": "launch"}), 400)
+
+
 def test_references_must_exist(admin, store):
     for field in ("role_id", "storage_service_id"):
         error = assert_error(admin.post("system/app", json={"name": "x", field: 99}), 400)

@@ -14,7 +14,7 @@ NAME_ERROR = "Service name should only contain letters, numbers, underscores and
 
 
 def created(store) -> list[str]:
-    return store.names(Service)[6:]
+    return store.names(Service)[7:]  # after the seeded services
 
 
 def batch_error(response, action: str, rolled_back: bool = False) -> dict:
@@ -28,7 +28,7 @@ def test_default_stops_at_the_first_failure_and_keeps_earlier_records(admin, sto
     body = {"resource": [sqlite_service("a1"), BAD, sqlite_service("a3")]}
     context = batch_error(admin.post("system/service", json=body), "created")
     assert context["error"] == [1]
-    assert context["resource"][0] == {"id": 7}
+    assert context["resource"][0] == {"id": 8}
     assert context["resource"][1]["message"] == f"Invalid data supplied. {NAME_ERROR}"
     assert context["resource"][1]["code"] == 400
     assert len(context["resource"]) == 2
@@ -40,8 +40,8 @@ def test_continue_writes_every_good_record(admin, store):
     response = admin.post("system/service", json=body, query_string={"continue": "true"})
     context = batch_error(response, "created")
     assert context["error"] == [1, 3]
-    assert context["resource"][0] == {"id": 7}
-    assert context["resource"][2] == {"id": 8}
+    assert context["resource"][0] == {"id": 8}
+    assert context["resource"][2] == {"id": 9}
     assert len(context["resource"]) == 4
     assert created(store) == ["a1", "a3"]
 
@@ -60,7 +60,7 @@ def test_rollback_writes_nothing_but_reports_the_ids(admin, store):
     response = admin.post("system/service", json=body, query_string={"rollback": "true"})
     context = batch_error(response, "created", rolled_back=True)
     assert context["error"] == [2]
-    assert context["resource"][:2] == [{"id": 7}, {"id": 8}]
+    assert context["resource"][:2] == [{"id": 8}, {"id": 9}]
     assert len(context["resource"]) == 3
     assert created(store) == []
 
@@ -78,7 +78,7 @@ def test_rollback_success_writes_everything(admin, store):
 @pytest.mark.parametrize("method", ["post", "patch", "delete"])
 def test_continue_and_rollback_together_are_refused(admin, store, method):
     make_services(admin, "a1")
-    body = {"resource": [sqlite_service("a2")]} if method == "post" else {"resource": [{"id": 7}]}
+    body = {"resource": [sqlite_service("a2")]} if method == "post" else {"resource": [{"id": 8}]}
     response = getattr(admin, method)(
         "system/service", json=body, query_string={"continue": "1", "rollback": "1"}
     )
@@ -106,18 +106,18 @@ def test_records_that_are_not_objects(admin, store):
 
 
 def labels(store) -> list[str | None]:
-    return store.scalars(sa.select(Service.label).where(Service.id > 6).order_by(Service.id))
+    return store.scalars(sa.select(Service.label).where(Service.id > 7).order_by(Service.id))
 
 
 def test_update_default_stops_at_the_first_failure(admin, store):
     make_services(admin, "a1", "a2", "a3")
     body = {
-        "resource": [{"id": 7, "label": "x"}, {"id": 99, "label": "x"}, {"id": 9, "label": "x"}]
+        "resource": [{"id": 8, "label": "x"}, {"id": 99, "label": "x"}, {"id": 10, "label": "x"}]
     }
     context = batch_error(admin.patch("system/service", json=body), "updated")
     assert context["error"] == [1]
     assert context["resource"] == [
-        {"id": 7},
+        {"id": 8},
         {
             "code": 404,
             "context": None,
@@ -132,21 +132,21 @@ def test_update_continue(admin, store):
     make_services(admin, "a1", "a2", "a3")
     response = admin.patch(
         "system/service",
-        query_string={"ids": "7,99,9", "continue": "true"},
+        query_string={"ids": "8,99,10", "continue": "true"},
         json={"label": "y"},
     )
     context = batch_error(response, "updated")
     assert context["error"] == [1]
-    assert context["resource"][0] == {"id": 7} and context["resource"][2] == {"id": 9}
+    assert context["resource"][0] == {"id": 8} and context["resource"][2] == {"id": 10}
     assert labels(store) == ["y", "a2", "y"]
 
 
 def test_update_rollback(admin, store):
     make_services(admin, "a1", "a2", "a3")
-    body = {"resource": [{"id": 7, "label": "z"}, {"id": 8, "name": "bad name"}]}
+    body = {"resource": [{"id": 8, "label": "z"}, {"id": 9, "name": "bad name"}]}
     response = admin.patch("system/service", json=body, query_string={"rollback": "true"})
     context = batch_error(response, "updated", rolled_back=True)
-    assert context["resource"][0] == {"id": 7}
+    assert context["resource"][0] == {"id": 8}
     assert labels(store) == ["a1", "a2", "a3"]
 
 
@@ -166,10 +166,10 @@ def test_update_by_filter_rollback_with_a_protected_record(admin, store):
 
 def test_delete_default_stops_at_the_first_failure(admin, store):
     make_services(admin, "a1", "a2", "a3")
-    response = admin.delete("system/service", query_string={"ids": "7,1,9"})
+    response = admin.delete("system/service", query_string={"ids": "8,1,10"})
     context = batch_error(response, "deleted")
     assert context["error"] == [1]
-    assert context["resource"][0] == {"id": 7}
+    assert context["resource"][0] == {"id": 8}
     assert context["resource"][1]["message"] == "Service 'system' can not be deleted."
     assert created(store) == ["a2", "a3"]
 
@@ -177,7 +177,7 @@ def test_delete_default_stops_at_the_first_failure(admin, store):
 def test_delete_continue(admin, store):
     make_services(admin, "a1", "a2", "a3")
     response = admin.delete(
-        "system/service", query_string={"ids": "7,1,9", "continue": "true", "fields": "name"}
+        "system/service", query_string={"ids": "8,1,10", "continue": "true", "fields": "name"}
     )
     context = batch_error(response, "deleted")
     assert context["error"] == [1]
@@ -189,12 +189,12 @@ def test_delete_rollback(admin, store):
     make_services(admin, "a1", "a2")
     response = admin.delete(
         "system/service",
-        json={"resource": [{"id": 7}, {"id": 8}, {"id": 99}]},
+        json={"resource": [{"id": 8}, {"id": 9}, {"id": 99}]},
         query_string={"rollback": "true"},
     )
     context = batch_error(response, "deleted", rolled_back=True)
     assert context["error"] == [2]
-    assert context["resource"][:2] == [{"id": 7}, {"id": 8}]
+    assert context["resource"][:2] == [{"id": 8}, {"id": 9}]
     assert created(store) == ["a1", "a2"]
 
 

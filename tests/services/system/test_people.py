@@ -373,6 +373,34 @@ def test_invitation_without_an_email_service_writes_nothing(admin, store, kind):
     assert store.count(User) == 1
 
 
+@both
+def test_a_blank_username_is_none(admin, store, kind):
+    """DreamFactory's console always sends the optional ``username``, ``""`` when left empty:
+    that is no username, for any number of people, on create and on update."""
+    made = []
+    for email in (f"a@{kind}.test", f"b@{kind}.test"):
+        body = {"email": email, "username": "", "first_name": "", "phone": "", "name": "A"}
+        response = admin.post(f"system/{kind}", json={"resource": [body]})
+        assert response.status_code == 201, response.get_json()
+        made.append(response.get_json()["resource"][0]["id"])
+    assert [stored(store, i, "username") for i in made] == [None, None]
+    named = admin.patch(f"system/{kind}/{made[0]}", json={"username": "ada_lovelace"})
+    assert named.status_code == 200, named.get_json()
+    assert stored(store, made[0], "username") == "ada_lovelace"
+    cleared = admin.patch(f"system/{kind}/{made[0]}", json={"username": "  "})
+    assert cleared.status_code == 200, cleared.get_json()
+    assert admin.get(f"system/{kind}/{made[0]}").get_json()["username"] is None
+    short = admin.post(f"system/{kind}", json={"email": f"c@{kind}.test", "username": "abc"})
+    assert "username" in assert_error(short, 400)["context"]
+
+
+@both
+def test_computed_fields_can_be_selected(admin, kind):
+    user_id = seed_people(admin, kind)[0]
+    response = admin.get(f"system/{kind}/{user_id}", query_string={"fields": "email,confirmed"})
+    assert response.get_json() == {"email": f"dan@{kind}.test", "confirmed": True}
+
+
 def test_user_resource_refuses_admins(admin, store):
     assert_error(
         admin.patch("system/user/1", json={"first_name": "x"}),

@@ -7,7 +7,7 @@ import re
 from tests.conftest import assert_error
 from tests.services.system.conftest import make_services
 
-SEEDED = ["system", "api_docs", "files", "logs", "db", "user"]
+SEEDED = ["system", "api_docs", "files", "logs", "db", "user", "email"]
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 FIELDS = [
     "id",
@@ -218,12 +218,12 @@ def test_include_count_counts_every_match(admin):
     )
     body = response.get_json()
     assert len(body["resource"]) == 2
-    assert body["meta"] == {"count": 5}
+    assert body["meta"] == {"count": 6}
 
 
 def test_count_only_is_a_bare_integer(admin):
     response = admin.get("system/service", query_string={"count_only": "true"})
-    assert response.get_json() == 6
+    assert response.get_json() == 7
     filtered = admin.get(
         "system/service", query_string={"count_only": "true", "filter": "type='local_file'"}
     )

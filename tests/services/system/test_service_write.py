@@ -24,7 +24,7 @@ def inner_error(response, action: str = "created") -> dict:
 def test_create_one_wrapped_returns_201_with_the_id_only(admin, store):
     response = admin.post("system/service", json={"resource": [sqlite_service("foo")]})
     assert response.status_code == 201
-    assert response.get_json() == {"resource": [{"id": 7}]}
+    assert response.get_json() == {"resource": [{"id": 8}]}
     assert store.names(Service)[-1] == "foo"
 
 
@@ -32,17 +32,17 @@ def test_create_several_wrapped_and_as_a_bare_list(admin, store):
     response = admin.post(
         "system/service", json={"resource": [sqlite_service("a1"), sqlite_service("a2")]}
     )
-    assert response.get_json() == {"resource": [{"id": 7}, {"id": 8}]}
+    assert response.get_json() == {"resource": [{"id": 8}, {"id": 9}]}
     bare = admin.post("system/service", json=[sqlite_service("a3"), sqlite_service("a4")])
     assert bare.status_code == 201
-    assert bare.get_json() == {"resource": [{"id": 9}, {"id": 10}]}
+    assert bare.get_json() == {"resource": [{"id": 10}, {"id": 11}]}
     assert store.names(Service)[-4:] == ["a1", "a2", "a3", "a4"]
 
 
 def test_create_one_bare_object_is_answered_unwrapped(admin):
     response = admin.post("system/service", json=sqlite_service("solo"))
     assert response.status_code == 201
-    assert response.get_json() == {"id": 7}
+    assert response.get_json() == {"id": 8}
 
 
 def test_create_with_fields_returns_them(admin):
@@ -89,7 +89,7 @@ def test_missing_required_field_names_it(admin, store):
     assert record["status_code"] == 400
     assert record["context"]["name"] == ["The name field is required."]
     assert "The name field is required." in record["message"]
-    assert store.count(Service) == 6
+    assert store.count(Service) == 7
 
 
 def test_a_bare_object_gets_its_error_unwrapped(admin):
@@ -273,7 +273,7 @@ def test_patch_by_filter(admin, store):
     response = admin.patch(
         "system/service", query_string={"filter": "name like 'a_'"}, json={"description": "f"}
     )
-    assert response.get_json() == {"resource": [{"id": 7}, {"id": 8}]}
+    assert response.get_json() == {"resource": [{"id": 8}, {"id": 9}]}
     assert store.scalars(sa.select(Service.name).where(Service.description == "f")) == ["a1", "a2"]
 
 
@@ -281,13 +281,13 @@ def test_patch_by_records(admin, store):
     make_services(admin, "a1", "a2")
     response = admin.patch(
         "system/service",
-        json={"resource": [{"id": 7, "label": "L7"}, {"id": 8, "label": "L8"}]},
+        json={"resource": [{"id": 8, "label": "L7"}, {"id": 9, "label": "L8"}]},
         query_string={"fields": "label"},
     )
     assert response.get_json() == {"resource": [{"label": "L7"}, {"label": "L8"}]}
-    bare = admin.patch("system/service", json={"id": 7, "label": "bare"})
-    assert bare.get_json() == {"id": 7}
-    assert store.scalars(sa.select(Service.label).where(Service.id >= 7).order_by(Service.id)) == [
+    bare = admin.patch("system/service", json={"id": 8, "label": "bare"})
+    assert bare.get_json() == {"id": 8}
+    assert store.scalars(sa.select(Service.label).where(Service.id >= 8).order_by(Service.id)) == [
         "bare",
         "L8",
     ]
@@ -342,7 +342,7 @@ def test_delete_by_ids_records_and_filter(admin, store):
     assert by_records.get_json() == {"resource": [{"name": "a3"}]}
     by_filter = admin.delete("system/service", query_string={"filter": "name like 'b%'"})
     assert by_filter.get_json() == {"resource": [{"id": ids[3]}, {"id": ids[4]}]}
-    assert store.names(Service) == ["system", "api_docs", "files", "logs", "db", "user"]
+    assert store.names(Service) == ["system", "api_docs", "files", "logs", "db", "user", "email"]
     none = admin.delete("system/service", query_string={"filter": "name='nothing'"})
     assert none.get_json() == {"resource": []}
 
@@ -350,21 +350,23 @@ def test_delete_by_ids_records_and_filter(admin, store):
 def test_delete_without_a_selector_is_a_400(admin, store):
     error = assert_error(admin.delete("system/service"), 400)
     assert error["message"].startswith("No record(s) detected in request.")
-    assert store.count(Service) == 6
+    assert store.count(Service) == 7
 
 
 def test_protected_services_are_not_deleted(admin, store):
     assert_error(admin.delete("system/service/1"), 403, "Service 'system' can not be deleted.")
     record = inner_error(admin.delete("system/service", query_string={"ids": "2"}), "deleted")
     assert record["message"] == "Service 'api_docs' can not be deleted."
-    assert store.count(Service) == 6
+    assert store.count(Service) == 7
 
 
 def test_force_deletes_every_deletable_service(admin, store):
     make_services(admin, "a1")
     response = admin.delete("system/service", query_string={"force": "true", "fields": "name"})
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"resource": [{"name": n} for n in ("files", "logs", "db", "a1")]}
+    assert response.get_json() == {
+        "resource": [{"name": n} for n in ("files", "logs", "db", "email", "a1")]
+    }
     assert store.names(Service) == ["system", "api_docs", "user"]
 
 

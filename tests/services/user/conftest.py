@@ -33,6 +33,9 @@ def service_id(admin: Api, name: str) -> int:
 
 
 def configure_user_service(admin: Api, **config: Any) -> None:
+    """Merge ``config`` into the ``user`` service's; registrations are confirmed by e-mail only
+    when it names ``open_reg_email_service_id`` (the seeded link to ``email`` is cleared)."""
+    config.setdefault("open_reg_email_service_id", None)
     response = admin.patch(f"system/service/{service_id(admin, 'user')}", json={"config": config})
     assert response.status_code == 200, response.get_json()
 

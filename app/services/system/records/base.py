@@ -9,7 +9,8 @@ for one request (``BaseService.handle`` builds it per call), so hooks can read
 Which columns a client can name:
 
 - ``columns()``: what ``fields`` may select (every column except the model's
-  ``hidden`` ones and the resource's ``hidden_fields``);
+  ``hidden`` ones and the resource's ``hidden_fields``), besides the
+  ``computed_fields`` (``selectable_columns()``);
 - ``filter_columns()``: what ``filter`` and ``order`` may compare, which also
   leaves out ``private_columns`` (values that are masked on output, such as a
   service's ``config``) and may map a column to a masking expression, so a
@@ -54,6 +55,10 @@ class RecordBase(Resource):
     """Columns this resource never shows nor lets a client name (besides ``model.hidden``)."""
     private_columns: ClassVar[frozenset[str]] = frozenset()
     """Columns that may be selected but never filtered or ordered on."""
+    computed_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields computed from a record, not stored (DreamFactory's appended attributes, such as
+    an app's ``launch_url``): in every full answer and selectable by ``fields``, never
+    filtered or ordered on; ``computed`` gives their values."""
 
     request: ServiceRequest
 
@@ -83,7 +88,18 @@ class RecordBase(Resource):
 
     def to_output(self, record: Record, fields: list[str] | None) -> dict[str, Any]:
         """One record as the client sees it (``fields`` None means all visible fields)."""
-        return record.to_dict(fields if fields is not None else self.visible_fields())
+        if not self.computed_fields:
+            return record.to_dict(fields if fields is not None else self.visible_fields())
+        names = fields if fields is not None else [*self.visible_fields(), *self.computed_fields]
+        stored = record.to_dict([n for n in names if n not in self.computed_fields])
+        return {
+            name: self.computed(record, name) if name in self.computed_fields else stored[name]
+            for name in names
+        }
+
+    def computed(self, record: Record, name: str) -> Any:
+        """The value of one of ``computed_fields`` for ``record``."""
+        raise NotImplementedError(name)
 
     def before_delete(self, record: Record) -> None:
         """Refuse a delete by raising."""
@@ -102,6 +118,14 @@ class RecordBase(Resource):
     def columns(cls) -> dict[str, sa.ColumnElement]:
         visible = set(cls.visible_fields())
         return {c.key.lower(): c for c in cls.model.__table__.c if c.key in visible}
+
+    @classmethod
+    def selectable_columns(cls) -> dict[str, sa.ColumnElement]:
+        """What ``fields`` may name: the columns and the computed fields."""
+        columns = cls.columns()
+        for name in cls.computed_fields:
+            columns.setdefault(name.lower(), sa.literal_column(name))
+        return columns
 
     @classmethod
     def filter_columns(cls) -> dict[str, sa.ColumnElement]:
@@ -190,7 +214,7 @@ class RecordBase(Resource):
         if write and self.options.fields is None:
             fields: list[str] | None = [self.id_field]
         else:
-            fields = parse_fields(self.options.fields, self.columns())
+            fields = parse_fields(self.options.fields, self.selectable_columns())
         outs = [self.to_output(r, fields) for r in records]
         rel.attach_related(records, outs, related, self.relations)
         return outs
