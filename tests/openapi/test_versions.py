@@ -23,6 +23,7 @@ GROUPS = {
     "logs": "File",
     "db": "Database",
     "user": "User",
+    "email": "Email",
 }
 """The seeded services' type groups, as ``info.group`` of their ``api_docs`` document."""
 
