@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.records.clauses import parse_ids, parse_int
+from app.vocabulary.errors import BadRequest
 from app.vocabulary.flags import to_bool
 
 if TYPE_CHECKING:
@@ -138,3 +139,10 @@ def _names(value: Any) -> tuple[str, ...] | None:
     if _given(value) is None:
         return None
     return tuple(name.strip() for name in str(value).split(",") if name.strip())
+
+
+def check_modes(continue_: bool, rollback: bool) -> None:
+    """DreamFactory's batch modes exclude each other: ``continue`` and ``rollback`` together
+    are a 400, for ``_table`` and system records alike."""
+    if continue_ and rollback:
+        raise BadRequest("Rollback and continue operations can not be requested at the same time.")

@@ -23,16 +23,12 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from app.disconnects import is_unavailable
-from app.vocabulary.errors import ApiError, BadRequest, BatchError, error_dict
+from app.records.options import check_modes
+from app.vocabulary.errors import ApiError, BatchError, error_dict
 
 T = TypeVar("T")
 
 ACTIONS = {"create": "created", "update": "updated", "delete": "deleted", "retrieve": "retrieved"}
-
-
-def check_modes(continue_: bool, rollback: bool) -> None:
-    if continue_ and rollback:
-        raise BadRequest("Rollback and continue operations can not be requested at the same time.")
 
 
 def run_batch(

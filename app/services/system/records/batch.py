@@ -20,6 +20,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from app.disconnects import is_unavailable
 from app.extensions import db
+from app.records.options import check_modes
 from app.sqlite_locking import is_busy
 from app.vocabulary.errors import (
     ApiError,
@@ -64,11 +65,6 @@ def as_api_error(exc: Exception) -> ApiError:
         logger.exception("database error while writing a record")
         return ApiError("A database error occurred while processing the record.")
     raise exc
-
-
-def check_modes(continue_: bool, rollback: bool) -> None:
-    if continue_ and rollback:
-        raise BadRequest("Rollback and continue operations can not be requested at the same time.")
 
 
 def batch_error(

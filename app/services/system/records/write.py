@@ -25,10 +25,11 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Record
+from app.records.options import check_modes
 from app.services.system.records import cascade
 from app.services.system.records import relations as rel
 from app.services.system.records.base import CHILD_RESOURCES, RecordBase
-from app.services.system.records.batch import check_modes, run_batch, run_single
+from app.services.system.records.batch import run_batch, run_single
 from app.services.system.records.payload import (
     NO_RECORDS,
     body_records,
