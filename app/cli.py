@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 
 from app import seed, system_cache
 from app.access.actor import Actor
+from app.dispatch.calls import Caller
 from app.dispatch.config_package import exporter, importer, manifest
-from app.dispatch.config_package.calls import Caller
 from app.extensions import db
 from app.models import User
 from app.queue.cli import queue_cli, scheduler_cli

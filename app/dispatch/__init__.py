@@ -1,18 +1,12 @@
 """The dispatcher: the one path into a service, whatever the call's origin.
 
-``call`` runs an authorized request: lookups substituted (``access.lookups``),
-``_spec`` answered with the service's document (``app.openapi``), event
-scripts around the service (``app.scripting.events``; a service no active
-script names pays one set lookup for that; a ``deferred`` call, queued and now
-run on a worker, had its events when it was queued). The REST controller calls
-it after the access pipeline; ``call_internal`` is the way in for calls without
-HTTP (scripts' ``platform.api``, queued calls (``queued``), scheduled tasks):
-the same access checks
-(``access.calls.check_call``), and the root listing for a call naming no
-service. The dispatcher is the only package that composes services, scripting and
-OpenAPI: the calls are in ``calls``; scripting gets them handed over
-(``init_app``) instead of importing services; the resources and service types
-that need them live beside them in this package.
+``call`` runs an authorized request (lookups, ``_spec``, event scripts around the
+service) and ``call_internal`` is the way in for calls without HTTP, with the same
+access checks; both are in ``calls`` (with ``Caller``, calls made as someone) and
+re-exported here. The dispatcher is the only package that composes services,
+scripting and OpenAPI: scripting gets the calls handed over (``init_app``) instead
+of importing services; the resources and service types that need them live beside
+them in this package.
 """
 
 from __future__ import annotations

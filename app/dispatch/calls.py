@@ -28,7 +28,7 @@ from app.scripting import events, scripts
 from app.services import build_service, event_paths
 from app.services.base import BaseService
 from app.services.describe import service_types
-from app.vocabulary.calls import ServiceRequest, ServiceResponse
+from app.vocabulary.calls import Requestor, ServiceRequest, ServiceResponse
 from app.vocabulary.errors import ApiError
 
 if TYPE_CHECKING:
@@ -111,3 +111,53 @@ def root_listing(actor: Actor, params: dict[str, str]) -> dict[str, Any]:
             {k: t[k] for k in ("name", "label", "group", "description")} for t in types
         ],
     }
+
+
+class Caller:
+    """Someone making calls through the dispatcher: each checked as theirs (their role,
+    their requestor), so work done on their behalf (packages...) reaches only what they may."""
+
+    def __init__(self, actor: Any, requestor: Requestor = Requestor.API) -> None:
+        self.actor = actor
+        self.requestor = requestor
+
+    @classmethod
+    def of(cls, request: ServiceRequest) -> Caller:
+        return cls(request.actor, request.requestor)
+
+    def call(
+        self,
+        method: str,
+        service: str,
+        resource: str = "",
+        *,
+        params: dict[str, str] | None = None,
+        payload: Any = None,
+        content: bytes = b"",
+        content_type: str | None = None,
+    ) -> Any:
+        """The answer's content; a refusal or failure raises its ``ApiError``."""
+        request = ServiceRequest.internal(
+            method,
+            service,
+            resource,
+            params=params,
+            payload=payload,
+            content=content,
+            content_type=content_type,
+            actor=self.actor,
+            requestor=self.requestor,
+        )
+        response = call_internal(request)
+        if response.status >= 300:
+            raise ApiError(f"{method} {service}/{resource} answered {response.status}.")
+        return response.content
+
+    def records(self, service: str, resource: str, params: dict[str, str] | None = None):
+        """The records of a GET, unwrapped from ``resource``."""
+        content = self.call("GET", service, resource, params=params)
+        if isinstance(content, dict) and "resource" in content:
+            return content["resource"]
+        if isinstance(content, list):
+            return content
+        return [content]

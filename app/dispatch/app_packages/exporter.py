@@ -28,10 +28,10 @@ from typing import Any
 import orjson
 
 from app import system_cache
-from app.dispatch.calls import call_internal
+from app.dispatch.calls import Caller
 from app.models import App
 from app.responses import dumps
-from app.vocabulary.calls import Requestor, ServiceRequest, ServiceResponse
+from app.vocabulary.calls import ServiceRequest, ServiceResponse
 from app.vocabulary.errors import BadRequest, NotFound
 from app.vocabulary.flags import to_bool
 
@@ -117,13 +117,10 @@ class Reader:
     """Reads through the dispatcher as the caller."""
 
     def __init__(self, actor: Any) -> None:
-        self.actor = actor
+        self.caller = Caller(actor)
 
     def get(self, service: str, resource: str, params: dict[str, str] | None = None) -> Any:
-        request = ServiceRequest.internal(
-            "GET", service, resource, params=params, actor=self.actor, requestor=Requestor.API
-        )
-        return call_internal(request).content
+        return self.caller.call("GET", service, resource, params=params)
 
     def tables(self, service: str, names: list[str]) -> list[dict[str, Any]]:
         answer = self.get(service, "_schema", {"ids": ",".join(names)})

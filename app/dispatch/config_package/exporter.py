@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 
 from app import system_cache
+from app.dispatch.calls import Caller
 from app.dispatch.config_package import manifest as manifests
-from app.dispatch.config_package.calls import Caller
 from app.services.describe import MASK
 from app.vocabulary.calls import ServiceResponse
 from app.vocabulary.errors import BadRequest, NotFound, NotImplementedYet

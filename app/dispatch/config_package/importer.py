@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from app.dispatch.config_package.calls import Caller
+from app.dispatch.calls import Caller
 from app.dispatch.config_package.manifest import PEOPLE
 from app.vocabulary.calls import ServiceResponse
 from app.vocabulary.errors import ApiError, BadRequest, Conflict, NotFound

@@ -15,7 +15,7 @@ from typing import Any
 
 from app import system_cache
 from app.access.authz import can_see_service
-from app.dispatch.config_package.calls import Caller
+from app.dispatch.calls import Caller
 from app.services import SERVICE_TYPES
 from app.version import __version__
 from app.vocabulary.errors import ApiError

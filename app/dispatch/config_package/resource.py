@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import current_app
 
+from app.dispatch.calls import Caller
 from app.dispatch.config_package import exporter, importer, manifest
-from app.dispatch.config_package.calls import Caller
 from app.services.base import Resource
 from app.services.system import resource
 from app.vocabulary.calls import ServiceRequest
