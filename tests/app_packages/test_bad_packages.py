@@ -1,9 +1,9 @@
 """A bad package answers 400 naming what is wrong, and leaves nothing of itself behind.
 
 Some are refused before anything is written (no description, bad JSON, an unsafe
-entry); others fail halfway (a table that exists, a record the table refuses, a
-call the caller's role does not allow), after tables were created or records
-inserted, which are then taken back.
+entry, a table that exists without the package's fields); others fail halfway (a
+record the table refuses, a call the caller's role does not allow), after tables
+were created or records inserted, which are then taken back.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from tests.app_packages.conftest import (
 )
 from tests.conftest import Api, assert_error, create_role
 
-TODO = {"name": "todo", "field": [{"name": "id", "type": "id"}]}
-"""A table the seeded ``db`` service has already."""
+TODO = {"name": "todo", "field": [{"name": "id", "type": "id"}, {"name": "due", "type": "date"}]}
+"""A table the seeded ``db`` service has already, without the field ``due``."""
 
 
 def with_entries(**changes: Any) -> bytes:
@@ -102,10 +102,10 @@ BAD_PACKAGES = {
         with_entries(services__json=[{"name": "other", "type": "sqlite"}]),
         "The package creates services (services.json)",
     ),
-    "a table that exists": (
+    "a table that exists without a field of the package": (
         with_entries(schema__json=schema_json(BOOK, AUTHOR, TODO)),
-        "Could not create table 'todo' of service 'db': "
-        "A table with name 'todo' already exist in the database.",
+        "The package's tables exist already without all of their fields: "
+        "table 'todo' of service 'db' lacks due.",
     ),
     "an unknown service": (
         with_entries(

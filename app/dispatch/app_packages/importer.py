@@ -5,10 +5,14 @@ Each write is an ordinary call through the dispatcher as the caller
 table, record, file and setting the package creates, and event scripts run as
 for any call. In order:
 
-1. the tables of ``schema.json``, one ``POST {service}/_schema?check_exist=true``
-   each (a table that exists is refused), referenced tables first;
+0. the tables of ``schema.json`` that exist already are looked at
+   (``GET {service}/_schema/{table}``): reused when they have the package's
+   fields, else the import is refused before anything is written (``existing``);
+1. the other tables of ``schema.json``, one ``POST {service}/_schema?check_exist=true``
+   each, referenced tables first;
 2. the records of ``data.json``, one ``POST {service}/_table/{table}?rollback=true``
-   per table (a bad record inserts none of the table's);
+   per table (a bad record inserts none of the table's); into a table the import
+   did not create, only the rows whose primary key is not there yet (``existing``);
 3. for an app of type storage, its files unpacked into its folder
    (``POST {files}/{folder}/?extract=true``), which must not exist yet;
 4. that folder made public (``public_path`` of the file service, through
@@ -19,6 +23,7 @@ the caller writes last) fails, the undos run in reverse order, without access
 checks since they only take back what this import made: the tables created are
 dropped (with their records), records added to tables that existed are
 deleted, the folder is removed, the file service's public paths restored.
+Reused tables and the rows they had are never touched.
 
 A step's failure answers 400 naming the step and the table, folder or service,
 with the service's message; a refusal of the caller's access (401, 403) and a
@@ -35,10 +40,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.dispatch.app_packages.contents import Package
+from app.dispatch.app_packages import existing
+from app.dispatch.app_packages.contents import Package, TableData
 from app.dispatch.calls import call, call_internal
 from app.vocabulary.calls import Requestor, ServiceRequest
-from app.vocabulary.errors import ApiError
+from app.vocabulary.errors import ApiError, NotFound
 
 if TYPE_CHECKING:
     from app.system_cache import ServiceInfo
@@ -65,10 +71,15 @@ class Import:
     def __init__(self, actor: Any) -> None:
         self.actor = actor
         self.undos: list[tuple[str, Callable[[], Any]]] = []
+        self.found: dict[tuple[str, str], dict[str, Any]] = {}
+        """Tables that exist already, as ``_schema`` describes them, by (service, lower name)."""
+        self.reused: list[str] = []
+        self.skipped: dict[str, int] = {}
 
     def run(self, package: Package, folder: Folder | None) -> None:
         """Every step of the module docstring; on failure, the steps done are undone."""
         try:
+            self.find_existing(package)
             created = self.create_tables(package)
             self.insert_records(package, created)
             if folder is not None and package.files:
@@ -88,13 +99,57 @@ class Import:
             except Exception:
                 logger.exception("package_import undo=%r failed", what)
 
+    def summary(self) -> dict[str, Any] | None:
+        """What was reused or skipped (``{"tables_reused", "records_skipped"}``), if anything."""
+        noted: dict[str, Any] = {}
+        if self.reused:
+            noted["tables_reused"] = self.reused
+        if self.skipped:
+            noted["records_skipped"] = self.skipped
+        return noted or None
+
     # -- the steps ---------------------------------------------------------------------------
+
+    def find_existing(self, package: Package) -> None:
+        """Step 0: the tables of ``schema.json`` there already, refused when lacking fields."""
+        gaps = []
+        for service, tables in package.tables.items():
+            for table in tables:
+                found = self.describe(service, table["name"])
+                if found is None:
+                    continue
+                missing = existing.missing_fields(table, found)
+                if missing:
+                    gaps.append((service, table["name"], missing))
+                self.reused.append(f"{service}/{table['name']}")
+        existing.refuse_incomplete(gaps)
+
+    def describe(self, service: str, table: str) -> dict[str, Any] | None:
+        """The existing table as ``_schema`` describes it, or None when there is none."""
+        key = (service, table.lower())
+        if key not in self.found:
+            try:
+                found = self.call(
+                    f"Could not read table '{table}' of service '{service}'",
+                    ServiceRequest.internal("GET", service, f"_schema/{table}"),
+                    missing_ok=True,
+                )
+            except NotFound:
+                return None
+            except ApiError as exc:
+                if exc.status in (401, 403):
+                    return None  # not the caller's to read, so not to reuse: created as new
+                raise
+            self.found[key] = found if isinstance(found, dict) else {}
+        return self.found[key]
 
     def create_tables(self, package: Package) -> set[tuple[str, str]]:
         created: set[tuple[str, str]] = set()
         for service, tables in package.tables.items():
             for table in tables:
                 name = table["name"]
+                if (service, name.lower()) in self.found:
+                    continue  # reused
                 self.call(
                     f"Could not create table '{name}' of service '{service}'",
                     ServiceRequest.internal(
@@ -118,7 +173,10 @@ class Import:
 
     def insert_records(self, package: Package, created: set[tuple[str, str]]) -> None:
         for item in package.data:
-            if not item.records:
+            records = item.records
+            if (item.service, item.table.lower()) not in created:
+                records = self.new_rows(item)
+            if not records:
                 continue
             answer = self.call(
                 f"Could not insert the records of table '{item.table}' of service '{item.service}'",
@@ -127,7 +185,7 @@ class Import:
                     item.service,
                     f"_table/{item.table}",
                     params={"rollback": "true"},
-                    payload={"resource": item.records},
+                    payload={"resource": records},
                 ),
             )
             if (item.service, item.table.lower()) in created:
@@ -144,6 +202,34 @@ class Import:
                         ),
                     )
                 )
+
+    def new_rows(self, item: TableData) -> list[dict[str, Any]]:
+        """The records of a table the import did not create whose key is not there yet."""
+        found = self.describe(item.service, item.table)
+        keys = existing.primary_key(found) if found else []
+        wanted = [(r, existing.key_of(r, keys)) for r in item.records] if keys else []
+        present: set[tuple[str, ...]] = set()
+        for batch in existing.batches([k for _, k in wanted if k is not None]):
+            rows = self.call(
+                f"Could not read the records of table '{item.table}' of service '{item.service}'",
+                ServiceRequest.internal(
+                    "GET",
+                    item.service,
+                    f"_table/{item.table}",
+                    params={
+                        "filter": existing.key_filter(keys, batch),
+                        "fields": ",".join(keys),
+                        "limit": str(len(batch)),
+                    },
+                ),
+            )
+            for row in rows.get("resource", []) if isinstance(rows, dict) else []:
+                present.add(existing.key_of(row, keys) or ())
+        if not present:
+            return item.records
+        kept = [r for r, k in wanted if k is None or k not in present]
+        self.skipped[f"{item.service}/{item.table}"] = len(item.records) - len(kept)
+        return kept
 
     def store_files(self, package: Package, folder: Folder) -> None:
         """The app's files, repacked without the package's JSON, unpacked into the folder."""
@@ -210,13 +296,16 @@ class Import:
 
     # -- calls -------------------------------------------------------------------------------
 
-    def call(self, what: str, request: ServiceRequest) -> Any:
-        """The step's answer, its request checked as the caller's; a failure names the step."""
+    def call(self, what: str, request: ServiceRequest, missing_ok: bool = False) -> Any:
+        """The step's answer, its request checked as the caller's; a failure names the step
+        (a 404 stays itself with ``missing_ok``)."""
         request.actor = self.actor
         request.requestor = Requestor.API
         try:
             return call_internal(request).content
         except ApiError as exc:
+            if missing_ok and exc.status == 404:
+                raise NotFound(exc.message) from exc
             status = exc.status if exc.status in (401, 403) or exc.status >= 500 else 400
             raise ApiError(f"{what}: {exc.message}", status=status, context=exc.context) from exc
 

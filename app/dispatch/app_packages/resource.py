@@ -2,13 +2,15 @@
 
 - ``POST system/app`` with a ``.dfpkg`` uploaded (multipart, field ``file``) or an
   ``import_url``, plus optionally ``storage_service_id`` and ``storage_container``
-  (query or body): the package's tables, records and files are imported
-  (``importer``) and the app of its ``description.json`` is created → 201 with the
-  app record. As DreamFactory's ``Packager``: the name is the description's
-  ``api_name`` or ``name``, ``active`` stands for ``is_active`` (default true), the
-  type defaults to 0; a storage app (type 1) goes into ``storage_service_id`` (default:
-  the first ``local_file`` service) under the folder ``storage_container`` (default:
-  the name camel-cased, ``Address Book`` → ``AddressBook``), and types 1 and 3 need a
+  (query or body): the package's tables, records and files are imported (``importer``)
+  and the app of its ``description.json`` is created → 201 with the app record (with
+  ``package``: ``{"tables_reused": ["db/contact", ...], "records_skipped":
+  {"db/contact": 5}}`` when tables that existed were reused or rows already there were
+  skipped: ``importer``). As DreamFactory's ``Packager``: the name is the description's
+  ``api_name`` or ``name``, ``active`` stands for ``is_active`` (default true), the type
+  defaults to 0; a storage app (type 1) goes into ``storage_service_id`` (default: the
+  first ``local_file`` service) under the folder ``storage_container`` (default: the
+  name camel-cased, ``Address Book`` → ``AddressBook``), and types 1 and 3 need a
   ``path``, type 2 a ``url``. Other app fields sent with the package (``role_id``,
   ``name``...) override the description's; an ``api_key`` in a package is ignored, so
   every import gets a key of its own. The app record is checked before anything is
@@ -145,7 +147,10 @@ class AppPackageResource(AppResource):
             len(package.files),
             self.actor_user_id(),
         )
-        return ServiceResponse(self.output_one(app, write=False), status=201)
+        answer = self.output_one(app, write=False)
+        if job.summary():
+            answer["package"] = job.summary()
+        return ServiceResponse(answer, status=201)
 
     def check_new(self, record: dict[str, Any]) -> dict[str, Any]:
         """The app record as validated, once it is known it would be created: valid, its name

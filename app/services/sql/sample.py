@@ -33,6 +33,7 @@ contact_info = sa.Table(
     "contact_info",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ordinal", sa.Integer, server_default="0"),  # DreamFactory's: packages fill it
     sa.Column(
         "contact_id", sa.Integer, sa.ForeignKey("contact.id", ondelete="CASCADE"), nullable=False
     ),
