@@ -17,6 +17,8 @@ import json
 import zipfile
 from typing import Any
 
+from tests.app_packages.conftest import listing_script
+
 DESCRIPTION = {
     "name": "Address Book for React",
     "description": "An address book app for React showing user registration, user login, and CRUD.",
@@ -201,9 +203,22 @@ INDEX_HTML = (
     b'<!doctype html><html lang="en"><head><meta charset="utf-8"/>'
     b'<title>React App</title><script src="./config.js"></script>'
     b'<link href="./static/css/main.chunk.css" rel="stylesheet"></head>'
-    b'<body><div id="root"></div><script src="./static/js/main.chunk.js"></script></body></html>'
+    b'<body><p id="status">Loading...</p><ul id="root"></ul>'
+    b'<script src="./static/js/main.chunk.js"></script></body></html>'
 )
 CONFIG_JS = b"window.appConfig = {\n  INSTANCE_URL: '',\n  APP_API_KEY: '',\n};\n"
+"""The sample's own ``config.js``: whoever installs it fills in the app's API key."""
+
+MAIN_JS = listing_script(
+    'window.appConfig.INSTANCE_URL + "/api/v2/db/_table/contact'
+    '?order=id&related=contact_info_by_contact_id"',
+    "window.appConfig.APP_API_KEY",
+    'row.first_name + " " + row.last_name + " (" + row.contact_info_by_contact_id.length + ")"',
+    "root",
+    "contacts",
+)
+"""The app: lists the contacts, each with how many contact details it has."""
+
 FILES = {
     "config.js": CONFIG_JS,
     "index.html": INDEX_HTML,
@@ -211,7 +226,7 @@ FILES = {
     "static/css/": b"",
     "static/css/main.chunk.css": b"body { margin: 0; }\n",
     "static/js/": b"",
-    "static/js/main.chunk.js": b"document.getElementById('root').textContent = 'Address Book';\n",
+    "static/js/main.chunk.js": MAIN_JS,
 }
 
 

@@ -77,32 +77,42 @@ INDEX_HTML = b"""<!doctype html>
 </html>
 """
 
-APP_JS = b"""(function () {
+
+def listing_script(url: str, key: str, label: str, into: str, noun: str) -> bytes:
+    """A page script that GETs ``url`` (a JS expression) with the API key ``key`` (one too)
+    and lists each record's ``label`` (a JS expression of ``row``) in ``#into``; once done,
+    ``#status`` says how many ``noun`` and its ``data-state`` is ``loaded`` (else ``failed``)."""
+    return f"""(function () {{
   "use strict";
   var status = document.getElementById("status");
-  fetch("/api/v2/db/_table/book?order=id", {
-    headers: {"X-DreamFactory-API-Key": window.LIBRARY_API_KEY, "Accept": "application/json"}
-  }).then(function (response) {
-    return response.json().then(function (body) {
-      if (!response.ok) {
+  fetch({url}, {{
+    headers: {{"X-DreamFactory-API-Key": {key}, "Accept": "application/json"}}
+  }}).then(function (response) {{
+    return response.json().then(function (body) {{
+      if (!response.ok) {{
         status.textContent = body.error ? body.error.message : "HTTP " + response.status;
         status.dataset.state = "failed";
         return;
-      }
-      body.resource.forEach(function (row) {
+      }}
+      body.resource.forEach(function (row) {{
         var item = document.createElement("li");
-        item.textContent = row.title;
-        document.getElementById("books").appendChild(item);
-      });
-      status.textContent = body.resource.length + " books";
+        item.textContent = {label};
+        document.getElementById("{into}").appendChild(item);
+      }});
+      status.textContent = body.resource.length + " {noun}";
       status.dataset.state = "loaded";
-    });
-  }).catch(function (error) {
+    }});
+  }}).catch(function (error) {{
     status.textContent = error.message;
     status.dataset.state = "failed";
-  });
-})();
-"""
+  }});
+}})();
+""".encode()
+
+
+APP_JS = listing_script(
+    '"/api/v2/db/_table/book?order=id"', "window.LIBRARY_API_KEY", "row.title", "books", "books"
+)
 
 APP_FILES = {"index.html": INDEX_HTML, "js/app.js": APP_JS}
 
