@@ -153,17 +153,22 @@ def package_export_command(output, manifest_file, email) -> None:
 @package_cli.command("import")
 @click.argument("package", type=click.File("rb"))
 @click.option("--admin", "email", help="The admin to import as (the first admin if omitted).")
+@click.option(
+    "--overwrite", is_flag=True, help="Update the records this instance has already (by name)."
+)
 @with_appcontext
-def package_import_command(package, email) -> None:
+def package_import_command(package, email, overwrite) -> None:
     """Import PACKAGE (a zip) into this instance; each record's answer is printed."""
     caller = _admin_caller(email)
     try:
-        answer = importer.import_package(caller, package.read())
+        answer = importer.import_package(caller, package.read(), overwrite)
     except ApiError as exc:
         raise click.ClickException(exc.message) from None
     for item in answer.content["resource"]:
         error = item.get("error")
-        outcome = f"error {error['code']}: {error['message']}" if error else "created"
+        outcome = "overwritten" if item.get("overwritten") else "created"
+        if error:
+            outcome = f"error {error['code']}: {error['message']}"
         click.echo(f"{item['api']} {item['name']}: {outcome}")
     for level, messages in answer.content["log"].items():
         for message in messages:

@@ -8,7 +8,9 @@ cheaper than a new database per test and just as isolated. Set
 
 from __future__ import annotations
 
+import http.server
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -448,3 +450,33 @@ def redis_space() -> Iterator[RedisSpace]:
     if names:
         client.delete(*names)
     client.close()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, bytes]
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = self.routes.get(self.path.split("?")[0])
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "application/zip" if body else "text/plain")
+        self.send_header("Content-Length", str(len(body or b"")))
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+
+@pytest.fixture
+def remote() -> Iterator[tuple[str, dict[str, bytes]]]:
+    """A threaded HTTP server on 127.0.0.1: (base URL, path → body it serves), stopped after."""
+    routes: dict[str, bytes] = {}
+    handler = type("Handler", (_Handler,), {"routes": routes})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", routes
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)

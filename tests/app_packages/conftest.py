@@ -11,15 +11,10 @@ app's API key (from ``config.js``, written once the key exists).
 
 from __future__ import annotations
 
-import http.server
 import io
 import json
-import threading
 import zipfile
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from tests.conftest import Api
 
@@ -170,33 +165,3 @@ def table_names(api: Api, service: str = "db") -> set[str]:
 
 def app_names(api: Api) -> set[str]:
     return {a["name"] for a in api.get("system/app").get_json()["resource"]}
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, bytes]
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        body = self.routes.get(self.path.split("?")[0])
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "application/zip" if body else "text/plain")
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
-
-
-@pytest.fixture
-def remote() -> Iterator[tuple[str, dict[str, bytes]]]:
-    """A threaded HTTP server on 127.0.0.1: (base URL, path → body it serves), stopped after."""
-    routes: dict[str, bytes] = {}
-    handler = type("Handler", (_Handler,), {"routes": routes})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", routes
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)

@@ -1,10 +1,11 @@
 """Where a package to import comes from: a multipart upload or ``import_url``.
 
-As DreamFactory's ``POST system/app``: an uploaded file (field ``file``, or the
-only file sent) or an ``import_url`` in the body or the query, either of which
-must name a ``.dfpkg``. A URL is downloaded as the file services' ``url=``
-imports are (``files.fetch``: http and https only, bounded in size and time,
-private addresses refused unless ``FILE_URL_IMPORT_ALLOW_PRIVATE``) into a
+As DreamFactory's ``POST system/app`` and ``POST system/package``: an uploaded file
+(the resource's field, ``file`` for apps and ``files`` for config packages, or the
+only file sent) or an ``import_url`` in the body or the query, whose name must end
+with one of the resource's extensions. A URL is downloaded as the file services'
+``url=`` imports are (``files.fetch``: http and https only, bounded in size and
+time, private addresses refused unless ``FILE_URL_IMPORT_ALLOW_PRIVATE``) into a
 temporary file.
 """
 
@@ -18,18 +19,16 @@ from typing import IO
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
 from app.dispatch.app_packages.contents import EXTENSION
 from app.services.files import fetch
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest
 
-WRONG_EXTENSION = f"Only package files ending with '{EXTENSION}' are allowed for import."
-
 
 def wants_import(request: ServiceRequest) -> bool:
-    """Whether a ``POST system/app`` brings a package rather than app records."""
+    """Whether a ``POST`` brings a package (uploaded or by URL) rather than JSON records."""
     return bool(_uploads(request)) or bool(request.option("import_url"))
 
 
@@ -39,32 +38,52 @@ def _uploads(request: ServiceRequest) -> list:
     return [f for key in request.stream for f in request.stream.getlist(key)]
 
 
-def _check_name(name: str) -> None:
-    if posixpath.splitext(name)[1].lower() != f".{EXTENSION}":
-        raise BadRequest(WRONG_EXTENSION)
-
-
-@contextlib.contextmanager
-def open_package(request: ServiceRequest) -> Iterator[IO[bytes]]:
-    """The package of the request as a seekable binary file, closed after the block."""
+def _upload(request: ServiceRequest, field: str) -> FileStorage | None:
+    """The uploaded file (in ``field``, else the only one), or None when the URL is meant."""
     uploads = _uploads(request)
-    if uploads:
-        chosen = request.stream.getlist("file") or uploads
-        if len(chosen) > 1:
-            raise BadRequest("Only a single application package file is allowed for import.")
-        upload = chosen[0]
-        _check_name((upload.filename or "").replace("\\", "/"))
-        upload.stream.seek(0)
-        yield upload.stream
-        return
+    if not uploads:
+        return None
+    chosen = request.stream.getlist(field) or uploads
+    if len(chosen) > 1:
+        raise BadRequest("Only a single application package file is allowed for import.")
+    return chosen[0]
+
+
+def package_name(request: ServiceRequest, field: str = "file") -> str:
+    """The file name of the package sent (upload or URL), for its extension."""
+    upload = _upload(request, field)
+    if upload is not None:
+        return (upload.filename or "").replace("\\", "/")
     url = request.option("import_url")
     if not isinstance(url, str):
         raise BadRequest("The import_url must be a string.")
-    _check_name(unquote(urlsplit(url).path))
+    try:
+        return unquote(urlsplit(url).path)
+    except ValueError:
+        raise BadRequest("The URL to import is not valid.") from None
+
+
+def extension(name: str) -> str:
+    return posixpath.splitext(name)[1].lower().lstrip(".")
+
+
+@contextlib.contextmanager
+def open_package(
+    request: ServiceRequest, field: str = "file", extensions: tuple[str, ...] = (EXTENSION,)
+) -> Iterator[IO[bytes]]:
+    """The package of the request as a seekable binary file, closed after the block."""
+    if extension(package_name(request, field)) not in extensions:
+        allowed = "' or '".join(extensions)
+        raise BadRequest(f"Only package files ending with '{allowed}' are allowed for import.")
+    upload = _upload(request, field)
+    if upload is not None:
+        upload.stream.seek(0)
+        yield upload.stream
+        return
     settings = current_app.config
     with tempfile.TemporaryFile() as scratch:
         with fetch.download(
-            url,
+            request.option("import_url"),
             timeout=float(settings["FILE_URL_IMPORT_TIMEOUT"]),
             chunk=int(settings["FILE_CHUNK_SIZE"]),
             max_size=int(settings["FILE_MAX_UPLOAD_SIZE"]),

@@ -7,27 +7,39 @@ The manifest is DreamFactory's: ``service.system.{resource}`` lists what to expo
 service accesses and lookups, users and admins with their app roles and lookups.
 Masked values (``**********``: service config secrets, private lookups) are dropped
 from the records and named in the manifest's ``secrets_left_out``; passwords are
-never read. The zip is answered for download, or with ``storage``
-(``{"name": service, "folder": ..., "filename": ...}``) stored in a file service and
-answered as DreamFactory does: ``{"success": true, "path": ..., "is_public": ...}``.
+never read. The zip is answered for download, or with ``storage`` stored in a file
+service, as DreamFactory takes it: a service name, or ``{"name"|"id": service,
+"folder"|"path": ... (default ``__EXPORTS``), "filename"|"file": ... (default host and
+time; ``.zip`` added)}``. The folder is made when missing (and removed again if the
+file cannot be written); the answer is DreamFactory's ``{"success": true, "path": <the
+file's URL on this host>, "is_public": <whether the folder is public>}``.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import socket
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from flask import has_request_context
+from flask import request as http_request
 
 from app import system_cache
-from app.dispatch.calls import Caller
+from app.dispatch.calls import Caller, call
 from app.dispatch.config_package import manifest as manifests
+from app.services import build_service
 from app.services.describe import MASK
-from app.vocabulary.calls import ServiceResponse
-from app.vocabulary.errors import BadRequest, NotFound, NotImplementedYet
+from app.services.files import LocalFileService
+from app.services.files.paths import clean
+from app.vocabulary.calls import ServiceRequest, ServiceResponse
+from app.vocabulary.errors import ApiError, BadRequest, NotFound, NotImplementedYet
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_FOLDER = "__EXPORTS"
 """Where a stored package goes when the manifest names no folder (DreamFactory's)."""
@@ -48,6 +60,7 @@ def export(caller: Caller, manifest: Any) -> ServiceResponse | dict[str, Any]:
             "Secured (password-encrypted) packages are not supported: "
             "secrets are left out of every package instead."
         )
+    target = _target(manifest["storage"]) if manifest.get("storage") else None
     header = manifests.header(str(manifest.get("description") or ""))
     files: dict[str, list[Any]] = {}
     listed: dict[str, Any] = {}
@@ -69,9 +82,8 @@ def export(caller: Caller, manifest: Any) -> ServiceResponse | dict[str, Any]:
     if left_out:
         package["secrets_left_out"] = left_out
     data = _zip(package, files)
-    storage = manifest.get("storage")
-    if storage:
-        return _store(caller, storage, data)
+    if target is not None:
+        return _store(caller, target, data)
     name = _filename(None)
     return ServiceResponse(
         content=data,
@@ -183,7 +195,18 @@ def _filename(wanted: Any) -> str:
     return name if name.endswith(".zip") else f"{name}.zip"
 
 
-def _store(caller: Caller, storage: Any, data: bytes) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Target:
+    """Where a package is stored: a file service, a folder of it, a file name."""
+
+    service: str
+    files: LocalFileService
+    folder: str
+    name: str
+
+
+def _target(storage: Any) -> Target:
+    """The manifest's ``storage``, checked before anything is gathered."""
     if isinstance(storage, dict):
         service = storage.get("name") or storage.get("id")
         folder = storage.get("folder") or storage.get("path") or DEFAULT_FOLDER
@@ -195,24 +218,53 @@ def _store(caller: Caller, storage: Any, data: bytes) -> dict[str, Any]:
         if isinstance(service, int) or str(service).isdigit()
         else system_cache.get_service_info(str(service))
     )
-    if info is None:
-        raise BadRequest(f"Storage service '{service}' not found.")
-    folder = str(folder).strip("/")
-    name = _filename(wanted)
+    files = build_service(info) if info is not None else None
+    if info is None or not isinstance(files, LocalFileService):
+        raise BadRequest(f"Storage service '{service}' not found or not a file service.")
+    cleaned = clean(str(folder), "storage folder")
+    if not cleaned:
+        raise BadRequest("The storage folder must name a folder of the file service.")
+    return Target(info.name, files, cleaned, _filename(wanted))
+
+
+def _store(caller: Caller, target: Target, data: bytes) -> dict[str, Any]:
+    """The zip written into the target's folder (made if missing, removed again if the
+    write fails), answered as DreamFactory does with the file's URL."""
+    service, folder = target.service, target.folder
+    made = False
     try:
-        caller.call("GET", info.name, f"{folder}/")
+        caller.call("GET", service, f"{folder}/")
     except NotFound:
-        caller.call("POST", info.name, f"{folder}/")
-    caller.call(
-        "POST",
-        info.name,
-        f"{folder}/{name}",
-        content=data,
-        content_type="application/zip",
-    )
-    public = [str(p).strip("/") for p in (info.config or {}).get("public_path") or []]
+        caller.call("POST", service, f"{folder}/")
+        made = True
+    try:
+        caller.call(
+            "POST", service, f"{folder}/{target.name}", content=data, content_type="application/zip"
+        )
+    except BaseException:
+        if made:
+            _remove_folder(caller, service, folder)
+        raise
+    base = http_request.host_url.rstrip("/") if has_request_context() else ""
     return {
         "success": True,
-        "path": f"/api/v2/{info.name}/{folder}/{name}",
-        "is_public": folder in public,
+        "path": f"{base}/api/v2/{service}/{folder}/{target.name}",
+        "is_public": target.files.is_public(folder),
     }
+
+
+def _remove_folder(caller: Caller, service: str, folder: str) -> None:
+    """Take back the folder made for a package that could not be written, without the
+    caller's access checks since this export made it (logged if it fails)."""
+    request = ServiceRequest.internal(
+        "DELETE",
+        service,
+        f"{folder}/",
+        params={"force": "true"},
+        actor=caller.actor,
+        requestor=caller.requestor,
+    )
+    try:
+        call(request)
+    except ApiError:
+        logger.exception("package_export undo=remove %s/%s/ failed", service, folder)

@@ -11,6 +11,14 @@ of the instance it came from. Each record answers on its own, as a batch with
 left as it is), or the refusal of the create itself. What could not be carried over
 (a role or service a record names that is in neither the package nor this instance)
 is said in ``log``, as DreamFactory does.
+
+With ``overwrite`` (DreamFactory's option), a record whose name this instance has
+already is updated instead (``PATCH``, answered ``{"api", "name", "id", "overwritten":
+true}`` and noted in ``log``): its own fields, not its related records, except that
+an overwritten role gets the package's service accesses it lacks (as DreamFactory,
+which skips duplicates); a table gets the package's definition (``PATCH
+{service}/_schema/{table}``: fields added or changed, none dropped). Masked secrets
+are not in a package, so an overwritten service's config keeps the secrets it has.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import orjson
 
 from app.dispatch.calls import Caller
 from app.dispatch.config_package.manifest import PEOPLE
+from app.services.describe import MASK
 from app.vocabulary.calls import ServiceResponse
 from app.vocabulary.errors import ApiError, BadRequest, Conflict, NotFound
 
@@ -34,6 +43,9 @@ COMMON_FIELDS = ("id", "created_date", "last_modified_date", "created_by_id", "l
 
 SEEDED_SERVICES = ("system", "api_docs", "files", "logs", "db", "user", "email")
 """Seeded services: an id a package names without its record is taken to be the same here."""
+
+BY_NAME = ("custom",)
+"""System resources whose records are addressed by name, having no id."""
 
 GENERIC = ("cors", "lookup", "limit", "email_template", "custom")
 """System resources created as they are, after roles, services, apps and people."""
@@ -90,9 +102,12 @@ class Package:
 class Importer:
     """One import: the package, its caller, and what each record answered."""
 
-    def __init__(self, caller: Caller, package: Package) -> None:
+    def __init__(self, caller: Caller, package: Package, overwrite: bool = False) -> None:
         self.caller = caller
         self.package = package
+        self.overwrite = overwrite
+        self.overwritten: set[tuple[str, str]] = set()
+        """(kind, name) of the records this import overwrote."""
         self.items: list[dict[str, Any]] = []
         self.log: dict[str, list[str]] = {}
         self.ids: dict[tuple[str, str], int | None] = {}
@@ -146,7 +161,10 @@ class Importer:
             return
         try:
             if self._exists(kind, name):
-                raise Conflict(f"{api} '{name}' exists already.")
+                if not self.overwrite:
+                    raise Conflict(f"{api} '{name}' exists already.")
+                self._overwrite(kind, name, fields)
+                return
             created = self.caller.call("POST", "system", kind, payload={"resource": [fields]})
         except ApiError as exc:
             self._failed(api, name, exc)
@@ -155,24 +173,56 @@ class Importer:
         self.ids[(kind, str(name))] = new_id
         self.items.append({"api": api, "name": name, "id": new_id})
 
+    def _overwrite(self, kind: str, name: Any, fields: dict[str, Any]) -> None:
+        """``overwrite``: the existing record gets the package's own fields (``PATCH``)."""
+        found = None if kind in BY_NAME else self._find("system", kind, name)
+        own = {k: v for k, v in fields.items() if "_by_" not in k}
+        left_out = (self.package.manifest.get("secrets_left_out") or {}).get(
+            f"system/{kind}/{name}"
+        )
+        if kind == "service" and isinstance(own.get("config"), dict) and left_out:
+            # the mask written back keeps the secret this instance has
+            own["config"] = {**own["config"], **{key: MASK for key in left_out}}
+        target = f"{kind}/{found}" if found is not None else f"{kind}/{name}"
+        self.caller.call("PATCH", "system", target, payload=own)
+        self.ids[(kind, str(name))] = found
+        self._overwrote(f"system/{kind}", name, kind, found)
+
+    def _overwrote(self, api: str, name: Any, kind: str, found: Any = None) -> None:
+        self.overwritten.add((kind, str(name)))
+        item = {"api": api, "name": name, "overwritten": True}
+        if found is not None:
+            item["id"] = found
+        self.items.append(item)
+        self._note("notice", f"Overwrote duplicate found for {api} with {_key(kind)} {name}")
+
     def _create_script(self, script: dict[str, Any]) -> None:
         name = script.get("name")
         api = "system/event_script"
         try:
             if not name or "/" in str(name):
                 raise BadRequest("An event script without a valid name.")
-            try:
-                self.caller.call("GET", "system", f"event_script/{name}")
-                raise Conflict(f"{api} '{name}' exists already.")
-            except NotFound:
-                pass
             fields = _clean(script)
             self._remap(fields, "storage_service_id", "service", name)
+            if self._there(f"{api} '{name}'", "system", f"event_script/{name}"):
+                self.caller.call("PATCH", "system", f"event_script/{name}", payload=fields)
+                self._overwrote(api, name, "event_script")
+                return
             self.caller.call("POST", "system", f"event_script/{name}", payload=fields)
         except ApiError as exc:
             self._failed(api, name, exc)
             return
         self.items.append({"api": api, "name": name})
+
+    def _there(self, what: str, service: str, resource: str) -> bool:
+        """Whether a record named by its path exists: 409 unless ``overwrite``, then True."""
+        try:
+            self.caller.call("GET", service, resource)
+        except NotFound:
+            return False
+        if not self.overwrite:
+            raise Conflict(f"{what} exists already.")
+        return True
 
     def _create_table(self, service: str, table: dict[str, Any]) -> None:
         name = table.get("name")
@@ -180,11 +230,10 @@ class Importer:
         try:
             if not isinstance(name, str) or not name or "/" in name:
                 raise BadRequest("A table without a valid name.")
-            try:
-                self.caller.call("GET", service, f"_schema/{name}")
-                raise Conflict(f"{api} '{name}' exists already.")
-            except NotFound:
-                pass
+            if self._there(f"{api} '{name}'", service, f"_schema/{name}"):
+                self.caller.call("PATCH", service, f"_schema/{name}", payload=table)
+                self._overwrote(api, name, "_schema")
+                return
             self.caller.call("POST", service, "_schema", payload={"resource": [table]})
         except ApiError as exc:
             self._failed(api, name, exc)
@@ -211,6 +260,8 @@ class Importer:
                     )
                     continue
             rows.append(row)
+        if ("role", str(name)) in self.overwritten:
+            rows = self._new_accesses(new_id, rows)
         if not rows:
             return
         try:
@@ -222,6 +273,14 @@ class Importer:
             )
         except ApiError as exc:
             self._failed("system/role", name, exc)
+
+    def _new_accesses(self, role_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The accesses an overwritten role does not have yet (DreamFactory skips duplicates)."""
+        role = self.caller.call(
+            "GET", "system", f"role/{role_id}", params={"related": "role_service_access_by_role_id"}
+        )
+        have = {_access_key(a) for a in role.get("role_service_access_by_role_id") or []}
+        return [row for row in rows if _access_key(row) not in have]
 
     # -- record fields ------------------------------------------------------------------
 
@@ -328,6 +387,10 @@ def _key(kind: str) -> str:
     return "name"
 
 
+def _access_key(access: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(access.get(k) for k in ("service_id", "component", "verb_mask", "requestor_mask"))
+
+
 def _key_value(kind: str, record: dict[str, Any]) -> Any:
     return record.get(_key(kind))
 
@@ -354,5 +417,5 @@ def _clean(record: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]
     return fields
 
 
-def import_package(caller: Caller, data: bytes) -> ServiceResponse:
-    return Importer(caller, Package(data)).run()
+def import_package(caller: Caller, data: bytes, overwrite: bool = False) -> ServiceResponse:
+    return Importer(caller, Package(data), overwrite).run()

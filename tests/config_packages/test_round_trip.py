@@ -11,101 +11,9 @@ import io
 import json
 import zipfile
 
-import pytest
-
-from tests import dbservers
-from tests.conftest import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    Api,
-    assert_error,
-    create_api_app,
-    create_role,
-    place_sample,
-    release,
-    seeded_app,
-    selected_backends,
-)
-from tests.conftest import (
-    test_config as app_config,
-)
-from tests.services.system.conftest import SECRET, make_app, make_role, make_user, service_id
-
-TABLE = {
-    "name": "notes",
-    "field": [
-        {"name": "id", "type": "id"},
-        {"name": "body", "type": "string", "size": 80, "allow_null": False},
-    ],
-}
-
-
-def secret_service(name: str) -> dict:
-    config = {"host": "127.0.0.1", "database": "x", "username": "u", "password": SECRET}
-    return {"name": name, "type": "pgsql", "config": config}
-
-
-def members(response) -> dict:
-    """The zip of an answer, each JSON file read."""
-    assert response.status_code == 200, response.data[:300]
-    assert response.mimetype == "application/zip"
-    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
-        for name in archive.namelist():
-            assert SECRET not in archive.read(name).decode()
-        return {name: json.loads(archive.read(name)) for name in archive.namelist()}
-
-
-def configure(admin: Api) -> None:
-    """A source instance's configuration: every kind of record a package carries."""
-    assert (
-        admin.post("system/service", json={"resource": [secret_service("warehouse")]}).status_code
-        == 201
-    )
-    mine = service_id(admin, "warehouse")
-    role_id = make_role(
-        admin,
-        "viewer",
-        role_service_access_by_role_id=[
-            {"service_id": mine, "component": "*", "verb_mask": 1, "requestor_mask": 1}
-        ],
-        lookup_by_role_id=[{"name": "region", "value": "eu"}],
-    )
-    app_id = make_app(admin, "catalog", role_id=role_id)
-    make_user(
-        admin,
-        "bob@example.com",
-        first_name="Bob",
-        user_to_app_to_role_by_user_id=[{"app_id": app_id, "role_id": role_id}],
-    )
-    body = {"resource": [{"path": "api/v2/*", "origin": "https://shop.example", "method": ["GET"]}]}
-    assert admin.post("system/cors", json=body).status_code == 201
-    body = {"resource": [{"name": "greeting", "value": "hello"}]}
-    assert admin.post("system/lookup", json=body).status_code == 201
-    body = {"resource": [{"name": "color", "value": "blue"}]}
-    assert admin.post("system/custom", json=body).status_code == 201
-    script = {"type": "python", "content": "event['response']['content']['x'] = 1"}
-    response = admin.post(
-        "system/event_script/db._table.{table_name}.get.post_process", json=script
-    )
-    assert response.status_code == 201, response.get_json()
-    assert admin.post("db/_schema", json={"resource": [TABLE]}).status_code == 200
-
-
-MANIFEST = {
-    "service": {
-        "system": {
-            "role": ["viewer"],
-            "service": ["warehouse"],
-            "app": ["catalog"],
-            "user": ["bob@example.com"],
-            "cors": ["api/v2/*"],
-            "lookup": ["greeting"],
-            "custom": ["color"],
-            "event_script": ["db._table.{table_name}.get.post_process"],
-        },
-        "db": {"_schema": ["notes"]},
-    }
-}
+from tests.config_packages.conftest import MANIFEST, configure, found, members
+from tests.conftest import ADMIN_EMAIL, assert_error, create_api_app, create_role
+from tests.services.system.conftest import make_user, service_id
 
 
 def test_the_manifest_lists_what_can_be_exported(admin):
@@ -169,22 +77,6 @@ def test_a_package_downloads_with_secrets_left_out(admin):
     assert files["system/cors.json"][0]["origin"] == "https://shop.example"
 
 
-def test_a_package_is_stored_in_a_file_service(admin):
-    configure(admin)
-    storage = {"name": "files", "folder": "exports", "filename": "nightly"}
-    response = admin.post("system/package", json={**MANIFEST, "storage": storage})
-    assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {
-        "success": True,
-        "path": "/api/v2/files/exports/nightly.zip",
-        "is_public": False,
-    }
-    stored = admin.get("files/exports/nightly.zip")
-    assert stored.status_code == 200
-    with zipfile.ZipFile(io.BytesIO(stored.data)) as archive:
-        assert "system/role.json" in archive.namelist()
-
-
 def test_secured_packages_and_unknown_items_are_refused(admin):
     assert_error(admin.post("system/package", json={**MANIFEST, "secured": True}), 400)
     missing = {"service": {"system": {"role": ["nobody"]}}}
@@ -199,36 +91,6 @@ def test_a_bad_package_is_refused(admin):
         archive.writestr("other.json", "{}")
     response = admin.post("system/package", data=buffer.getvalue(), content_type="application/zip")
     assert_error(response, 400, "Cannot read package manifest (package.json).")
-
-
-def other_store(backend: str, stores, tmp_path_factory) -> str:
-    """The next selected backend's store, or a new SQLite store when one backend is selected."""
-    chosen = selected_backends()
-    if len(chosen) > 1:
-        return stores(chosen[(chosen.index(backend) + 1) % len(chosen)])
-    from flask_migrate import upgrade
-
-    from app.extensions import db
-    from app.factory import create_app
-
-    url = dbservers.create_database("sqlite", tmp_path_factory, label="fresh")
-    application = create_app(app_config(url, str(tmp_path_factory.mktemp("storage"))))
-    with application.app_context():
-        upgrade()
-        db.engine.dispose()
-    return url
-
-
-@pytest.fixture
-def fresh(backend, stores, tmp_path, tmp_path_factory, sample_db):
-    """A second instance, seeded, on another store (and storage folder) than the test's app."""
-    storage = tmp_path / "fresh-storage"
-    place_sample(sample_db, storage)
-    application = seeded_app(other_store(backend, stores, tmp_path_factory), str(storage))
-    api = Api(application.test_client())
-    api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
-    yield api
-    release(application)
 
 
 def test_an_import_into_a_fresh_instance_reproduces_the_configuration(admin, fresh):
@@ -252,28 +114,14 @@ def test_an_import_into_a_fresh_instance_reproduces_the_configuration(admin, fre
         "db/_schema",
     ]
     warehouse = service_id(fresh, "warehouse")
-    role = fresh.get(
-        "system/role",
-        query_string={
-            "filter": "name='viewer'",
-            "related": "role_service_access_by_role_id,lookup_by_role_id",
-        },
-    ).get_json()["resource"][0]
+    role = found(fresh, "role", "name='viewer'", "role_service_access_by_role_id,lookup_by_role_id")
     assert [(a["service_id"], a["component"]) for a in role["role_service_access_by_role_id"]] == [
         (warehouse, "*")
     ]
     assert [(lk["name"], lk["value"]) for lk in role["lookup_by_role_id"]] == [("region", "eu")]
-    app = fresh.get("system/app", query_string={"filter": "name='catalog'"}).get_json()["resource"][
-        0
-    ]
+    app = found(fresh, "app", "name='catalog'")
     assert app["role_id"] == role["id"]
-    user = fresh.get(
-        "system/user",
-        query_string={
-            "filter": "email='bob@example.com'",
-            "related": "user_to_app_to_role_by_user_id",
-        },
-    ).get_json()["resource"][0]
+    user = found(fresh, "user", "email='bob@example.com'", "user_to_app_to_role_by_user_id")
     assert [(r["app_id"], r["role_id"]) for r in user["user_to_app_to_role_by_user_id"]] == [
         (app["id"], role["id"])
     ]
@@ -314,6 +162,9 @@ def test_operators_export_and_import_from_the_command_line(app, admin, fresh, tm
     result = runner.invoke(args=["package", "import", str(out), "--admin", ADMIN_EMAIL])
     assert result.exit_code == 0, result.output
     assert "system/role viewer: error 409: system/role 'viewer' exists already." in result.output
+    result = runner.invoke(args=["package", "import", str(out), "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert "system/role viewer: overwritten" in result.output
     everything = tmp_path / "all.zip"
     result = runner.invoke(args=["package", "export", str(everything)])
     assert result.exit_code == 0, result.output
