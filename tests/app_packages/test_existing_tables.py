@@ -155,3 +155,40 @@ def test_an_instance_seeded_before_ordinal_is_told_and_imports_once_it_is_added(
     response = upload(admin, address_book.build())
     assert response.status_code == 201, response.get_json()
     assert len(rows(admin, "contact_info")) == len(address_book.records()["contact_info"])
+
+
+def test_rows_of_a_table_keyed_by_two_fields_are_matched_on_both(admin):
+    table = {
+        "name": "membership",
+        "field": [
+            {"name": "person", "type": "integer", "is_primary_key": True, "allow_null": False},
+            {"name": "club", "type": "string", "size": 20, "is_primary_key": True},
+            {"name": "since", "type": "integer"},
+        ],
+    }
+    assert admin.post("db/_schema", json={"resource": [table]}).status_code in (200, 201)
+    there = [
+        {"person": 1, "club": "chess", "since": 2001},
+        {"person": 2, "club": "o'hara", "since": 2002},
+    ]
+    assert admin.post("db/_table/membership", json={"resource": there}).status_code == 200
+    package = [
+        {"person": 1, "club": "chess", "since": 1999},  # there: kept as it is
+        {"person": 1, "club": "o'hara", "since": 2010},  # new: the other field differs
+        {"person": 2, "club": "o'hara", "since": 1999},  # there
+        {"person": 2, "club": "go", "since": 2011},
+    ]
+    entries = address_book.entries(tables=[table], data={"membership": package})
+    response = upload(admin, address_book.build(entries))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["package"] == {
+        "tables_reused": ["db/membership"],
+        "records_skipped": {"db/membership": 2},
+    }
+    found = admin.get("db/_table/membership", query_string={"order": "person,club"}).get_json()
+    assert [(r["person"], r["club"], r["since"]) for r in found["resource"]] == [
+        (1, "chess", 2001),
+        (1, "o'hara", 2010),
+        (2, "go", 2011),
+        (2, "o'hara", 2002),
+    ]
