@@ -10,11 +10,15 @@ the npm registry. Build it once, outside this repository (commit 2eb31317 was us
     # Font inlining fetches from the internet: in angular.json's production configuration set
     #   "optimization": {"scripts": true, "styles": {"minify": true, "inlineCritical": true},
     #                    "fonts": false}
-    mv dist dist.prebuilt     # the repository's own prebuilt dist/ is older (Swagger UI too)
-    NG_BUILD_LEGACY_SASS=1 NG_BUILD_MAX_WORKERS=1 npx ng build   # writes dist/, ~10 min
+    mv dist dist.prebuilt     # the repository ships a build; keep it beside yours
+    NG_BUILD_LEGACY_SASS=1 NG_BUILD_MAX_WORKERS=1 npx ng build   # writes dist/, minutes
 
 (``NG_BUILD_LEGACY_SASS=1 NG_BUILD_MAX_WORKERS=1`` avoid Angular CLI 16's parallel Sass
-importer race, "Can't find stylesheet to import".) Then, from this repository, with Debian's
+importer race, "Can't find stylesheet to import".) At 2eb31317 the console's lockfile installs
+React 17 while its Swagger UI 5.32 calls React 18's ``createRoot``, so its API docs page stays
+empty ("o is not a function" in the browser console) whatever the server answers; for that page
+run ``npm install --no-save --ignore-scripts react@18.3.1 react-dom@18.3.1`` before building
+(the repository's prebuilt dist/ renders it too). Then, from this repository, with Debian's
 ``chromium`` and ``chromium-driver`` installed:
 
     .venv/bin/python scripts/compat/df_admin_console.py /work/dfconsole-src/dist --out /tmp/dfc
@@ -25,7 +29,9 @@ base href, on the API's origin) from the public folder ``dist/`` of a ``local_fi
 named ``dreamfactory``, and drives the console headless, screen by screen, as its user would:
 log in; create, open, edit and delete a database, a scripted and a file service; create a user
 without typing a username; create a scheduled task, run the scheduler once and read the task's
-log; render the API docs page. Each flow checks its effect through the API too. In ``--out`` it
+log; render the API docs page; then open the other screens (``SCREENS``), each of which passes
+when it shows without an API error or a redirect. Each flow checks its effect through the API
+too. In ``--out`` it
 writes a screenshot per step and ``report.json``: per flow, passed or the error, and every
 ``/api/v2`` call the console made with its status (from Chromium's DevTools performance log).
 It prints a summary and exits 1 when a flow failed. ``--keep`` leaves the server running
@@ -564,39 +570,68 @@ def browser(out: Path) -> webdriver.Chrome:
     return driver
 
 
+SCREENS = [
+    "home",
+    "api-connections/api-types/network",
+    "api-connections/api-types/utility",
+    "api-connections/role-based-access",
+    "api-connections/role-based-access/create",
+    "api-connections/api-keys",
+    "api-connections/api-keys/create",
+    "api-connections/event-scripts",
+    "api-connections/api-docs",
+    "api-connections/data-explorer",
+    "api-security/rate-limiting",
+    "api-security/authentication",
+    "system-settings/config/system-info",
+    "system-settings/config/cors",
+    "system-settings/config/cache",
+    "system-settings/config/email-templates",
+    "system-settings/config/global-lookup-keys",
+    "system-settings/scheduler",
+    "system-settings/reporting",
+    "admin-settings/admins",
+    "admin-settings/admins/create",
+    "admin-settings/schema",
+    "admin-settings/schema/db",
+    "admin-settings/users",
+    "admin-settings/files",
+    "admin-settings/logs",
+    "profile",
+]
+"""Other screens, only opened: each passes when it shows without an API error or a redirect."""
+
+
+def screen(route: str) -> Callable[[Console], None]:
+    def open_screen(c: Console) -> None:
+        c.go(route)
+        c.wait(
+            lambda d: (
+                d.execute_script("return document.readyState") == "complete"
+                and c.visible("router-outlet + *")
+            ),
+            f"the screen {route}",
+        )
+        c.wait(lambda d: not c.visible("mat-spinner, mat-progress-spinner"), "the page's data")
+        if not c.driver.current_url.endswith(f"#/{route}"):
+            raise FlowError(f"the console moved on to {c.driver.current_url}")
+        c.shot("shown")
+
+    open_screen.__name__ = f"screen {route}"
+    return open_screen
+
+
 def walk(server: Server, store: Path, dist: Path, out: Path, only: list[str]) -> list[Flow]:
     driver = browser(out)
-    flows: list[Flow] = []
     try:
         console = Console(server, store, driver, out)
         publish(server, console.token, dist)
-        for step in FLOWS:
-            if only and step.__name__ not in only and step is not login:
-                continue
-            flow = Flow(step.__name__)
-            console.flow = flow
-            try:
-                step(console)
-                flow.passed = True
-            except Exception as exc:  # noqa: BLE001 - every failure is reported, the walk goes on
-                flow.error = "".join(traceback.format_exception_only(exc)).strip()
-                console.shot("failed")
-            finally:
-                time.sleep(1)  # let the last answers land in the log
-                console.record_calls()
-                if flow.passed and flow.unexpected:
-                    flow.passed = False
-                    flow.error = "the console got errors: " + ", ".join(
-                        f"{c.method} {c.path} {c.status}" for c in flow.unexpected
-                    )
-                flows.append(flow)
-                snack = console.snackbar()
-                print(
-                    f"{'PASS' if flow.passed else 'FAIL'} {flow.name}"
-                    + (f": {flow.error}" if flow.error else "")
-                    + (f" [snackbar: {snack}]" if snack else ""),
-                    flush=True,
-                )
+        steps = [*FLOWS, *(screen(route) for route in SCREENS)]
+        flows = [
+            run(console, step)
+            for step in steps
+            if not only or step is login or any(step.__name__.startswith(o) for o in only)
+        ]
         browser_log = driver.get_log("browser")
         (out / "browser-console.json").write_text(json.dumps(browser_log, indent=1))
     finally:
@@ -604,11 +639,40 @@ def walk(server: Server, store: Path, dist: Path, out: Path, only: list[str]) ->
     return flows
 
 
+def run(console: Console, step: Callable[[Console], None]) -> Flow:
+    """Walk one flow; whatever fails is recorded and the walk goes on."""
+    flow = Flow(step.__name__)
+    console.flow = flow
+    try:
+        step(console)
+        flow.passed = True
+    except Exception as exc:  # noqa: BLE001 - every failure is reported, the walk goes on
+        flow.error = "".join(traceback.format_exception_only(exc)).strip()
+        console.shot("failed")
+    time.sleep(1)  # let the last answers land in the log
+    console.record_calls()
+    if flow.passed and flow.unexpected:
+        flow.passed = False
+        flow.error = "the console got errors: " + ", ".join(
+            f"{c.method} {c.path} {c.status}" for c in flow.unexpected
+        )
+    snack = console.snackbar()
+    print(
+        f"{'PASS' if flow.passed else 'FAIL'} {flow.name}"
+        + (f": {flow.error}" if flow.error else "")
+        + (f" [snackbar: {snack}]" if snack else ""),
+        flush=True,
+    )
+    return flow
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("dist", type=Path, help="the console's build (df-admin-interface/dist)")
     parser.add_argument("--out", type=Path, default=None, help="screenshots and report.json")
-    parser.add_argument("--only", nargs="*", default=[], help="flow names to run (after login)")
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="flows to run after login (names, or 'screen')"
+    )
     parser.add_argument("--keep", action="store_true", help="leave the server up after the walk")
     args = parser.parse_args()
     dist = args.dist.resolve()
