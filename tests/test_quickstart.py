@@ -281,8 +281,9 @@ def _settings_read_by_code() -> set[str]:
     ]
     for path in sources:
         names |= set(env_read.findall(path.read_text()))
-    for path in (ROOT / "scripts").iterdir():
-        names |= set(re.findall(r"\$\{?(DF_[A-Z0-9_]+)", path.read_text()))
+    for path in (ROOT / "scripts").iterdir():  # the shell scripts; scripts/compat/ sets, not reads
+        if path.is_file():
+            names |= set(re.findall(r"\$\{?(DF_[A-Z0-9_]+)", path.read_text()))
     return names
 
 

@@ -50,7 +50,12 @@ class ScriptConfigSchema(QueueOptionsSchema):
     content = fields.String(
         load_default="",
         allow_none=True,
-        metadata={"label": "Script", "description": "The script's code (or link a file below)."},
+        # "text", as DreamFactory describes it: the admin console's script editor needs it.
+        metadata={
+            "type": "text",
+            "label": "Script",
+            "description": "The script's code (or link a file below).",
+        },
     )
     config = fields.Dict(
         load_default=dict,

@@ -161,6 +161,18 @@ def test_config_schema_shapes_as_dreamfactory_sends_them(admin):
     assert [p["name"] for p in email] == ["name", "value", "active"]
 
 
+def test_scripted_types_describe_their_code_as_text(admin):
+    """``content`` is ``text``, as DreamFactory's df-script describes it: the console's generic
+    service form shows its script editor (and the link to a file) only for a ``text`` field
+    named ``content`` (its scripted-service form shows the editor whatever the type)."""
+    items = admin.get("system/service_type", query_string={"group": "Script"}).get_json()
+    assert items["resource"]
+    for item in items["resource"]:
+        fields = {e["name"]: e for e in item["config_schema"]}
+        assert fields["content"]["type"] == "text", item["name"]
+        assert {"storage_service_id", "storage_path"} <= set(fields), item["name"]
+
+
 def test_user_config_picklists_list_what_exists(admin):
     role_id = make_role(admin, "members", is_active=True)
     app_id = make_app(admin, "portal", is_active=True)
