@@ -72,11 +72,27 @@ function shell(user, current) {
   return view;
 }
 
+/** A user who is not an admin: the console manages the instance, so it is for admins only. */
+function adminsOnly(user) {
+  const out = h("button", { type: "button", id: "sign-out", onclick: async () => { await signOut(); render(); } }, "Sign out");
+  document.title = "Admins only · Admin console";
+  show(
+    root,
+    h("main", { class: "centered" },
+      h("section", { class: "card sign-in", role: "alert" },
+        h("h1", {}, "Admins only"),
+        h("p", {}, `${user.email || user.name} is signed in as a user, not an admin. The admin console manages this instance, so only admins can use it.`),
+        h("p", {}, "Your apps are on the ", h("a", { href: "/" }, "launchpad"), "."),
+        out)),
+  );
+}
+
 let rendering = 0;
 
 async function render() {
   const user = currentUser();
   if (!user) return signInScreen();
+  if (!user.is_sys_admin) return adminsOnly(user);
   const current = route();
   const known = SCREENS.find(([name]) => name === current.screen);
   const view = shell(user, current.screen);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 import requests
 from selenium.webdriver.common.by import By
@@ -86,4 +88,15 @@ def test_an_ended_session_returns_to_the_same_place(live, browser):
         browser, lambda d: d.find_elements(By.ID, "delete-service"), "the service page again", live
     )
     assert browser.current_url.endswith(place)
+    assert browser_errors(browser, ("401",)) == []
+
+
+def test_a_user_who_is_not_an_admin_is_told_so(live, browser):
+    email = f"console-user-{secrets.token_hex(3)}@example.com"
+    password = "console-user-password-0123"  # noqa: S105
+    live.create("system/user", {"email": email, "password": password, "is_active": True})
+    browser.get(f"{live.base}/admin/")
+    sign_in(browser, live, email, password)
+    assert "Admins only" in text_of(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, "nav") == []
     assert browser_errors(browser, ("401",)) == []
