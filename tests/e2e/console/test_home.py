@@ -15,17 +15,23 @@ FIRST_LOAD_BUDGET = 300 * 1024
 
 
 def test_home_counts_what_is_configured_and_leads_to_the_first_api(console, live):
-    wait_for(console, lambda d: d.find_elements(By.CSS_SELECTOR, ".cards .stat"), "the counts", live)
+    wait_for(
+        console, lambda d: d.find_elements(By.CSS_SELECTOR, ".cards .stat"), "the counts", live
+    )
     services = live.api("GET", "system/service", params={"include_count": "true"}).json()
     stats = [e.text for e in console.find_elements(By.CSS_SELECTOR, ".cards .stat")]
     assert stats[0] == str(services["meta"]["count"])
     assert "Database: " in text_of(console)
     click(console, "a[href='#/services/new']", "the first-API link", live)
-    wait_for(console, lambda d: d.find_elements(By.CSS_SELECTOR, "a[data-type=pgsql]"), "types", live)
+    wait_for(
+        console, lambda d: d.find_elements(By.CSS_SELECTOR, "a[data-type=pgsql]"), "types", live
+    )
 
 
 def test_the_first_screen_loads_within_its_budget(console, live):
-    wait_for(console, lambda d: d.find_elements(By.CSS_SELECTOR, ".cards .stat"), "the counts", live)
+    wait_for(
+        console, lambda d: d.find_elements(By.CSS_SELECTOR, ".cards .stat"), "the counts", live
+    )
     entries = console.execute_script(
         "return performance.getEntriesByType('resource').concat("
         "performance.getEntriesByType('navigation')).map("
