@@ -10,6 +10,7 @@ keeps them as artefacts).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -49,3 +50,24 @@ def console(live, browser, tmp_path) -> Iterator:
 
 def text_of(driver) -> str:
     return driver.execute_script("return document.body.innerText")
+
+
+AXE = Path(__file__).resolve().parents[2] / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, installed by scripts/test from tests/a11y/package-lock.json (never served by the app)."""
+
+
+def axe_violations(driver) -> list[str]:
+    """What axe-core finds against WCAG 2 A and AA on the page shown: rule, impact, elements."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: scripts/test installs it (npm ci in tests/a11y)")
+    driver.execute_script(AXE.read_text())
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
+        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.help,"
+        " v.nodes.slice(0, 3).map(n => n.target.join(' '))])), e => done([['axe', 'error', String(e), []]]));"
+    )
+    return [
+        f"{rule} ({impact}): {help_text} at {targets}"
+        for rule, impact, help_text, targets in result
+    ]
