@@ -53,7 +53,7 @@ def text_of(driver) -> str:
 
 
 AXE = Path(__file__).resolve().parents[2] / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
-"""axe-core, installed by scripts/test from tests/a11y/package-lock.json (never served by the app)."""
+"""axe-core, installed by scripts/test from tests/a11y/package-lock.json (not served by the app)."""
 
 
 def axe_violations(driver) -> list[str]:
@@ -65,7 +65,8 @@ def axe_violations(driver) -> list[str]:
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
         ".then(r => done(r.violations.map(v => [v.id, v.impact, v.help,"
-        " v.nodes.slice(0, 3).map(n => n.target.join(' '))])), e => done([['axe', 'error', String(e), []]]));"
+        " v.nodes.slice(0, 3).map(n => n.target.join(' '))])),"
+        " e => done([['axe', 'error', String(e), []]]));"
     )
     return [
         f"{rule} ({impact}): {help_text} at {targets}"
