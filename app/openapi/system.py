@@ -160,6 +160,55 @@ def _limit_cache(spec: Spec, tag: str) -> None:
     )
 
 
+TEST_CALL: dict[str, Any] = {
+    "type": "object",
+    "required": ["path"],
+    "properties": {
+        "verb": {"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+        "path": {"type": "string", "description": "Service and resource, e.g. db/_table/todo."},
+        "params": {"type": "object", "additionalProperties": {"type": "string"}},
+        "body": {"description": "The call's JSON body."},
+    },
+}
+TEST_ANSWER: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "status_code": {"type": "integer"},
+        "content_type": {"type": ["string", "null"]},
+        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+        "content": {"description": "JSON as answered, text as text, other bodies null."},
+        "log": {
+            "type": "array",
+            "description": "What the scripts the call ran printed (info) and how they failed "
+            "(error); queued scripts are not in it.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "script": {"type": "string"},
+                    "level": {"type": "string", "enum": ["info", "error"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _test_call(spec: Spec, tag: str) -> None:
+    spec.add(
+        "/test_call",
+        "test_call",
+        {
+            "post": operation(
+                "Make one API call as yourself; its answer and its scripts' log lines",
+                spec.define("TestCallAnswer", TEST_ANSWER),
+                body=json_body(spec.define("TestCall", TEST_CALL)),
+            )
+        },
+        tag=tag,
+    )
+
+
 def _admin_accounts(spec: Spec, tag: str) -> None:
     add_account_paths(spec, "admin/", "admin", tag)
 
@@ -177,6 +226,7 @@ CUSTOM: dict[str, Callable[[Spec, str], None]] = {
     "environment": _environment,
     "limit_cache": _limit_cache,
     "service_type": _service_type,
+    "test_call": _test_call,
 }
 """Resource name → how its paths are described (those not built on ``ModelResource``)."""
 

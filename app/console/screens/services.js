@@ -162,6 +162,8 @@ async function editor(view, id, typeName) {
   }
 
   show(view, header(id ? `${service.label || service.name}` : `Create ${type.label} service`, h("a", { href: "#/services" }, "All services")), form);
+  const code = type.group === "Script" && form.querySelector('textarea[name="config.content"]');
+  if (code) (await import("../codeedit.js")).enhance(code, service.type); // the Scripts screen's editor
 }
 
 async function test(serviceName, box) {
