@@ -17,6 +17,10 @@ SCREENS = {
     "services": "#create-service",
     "services/new": "a[data-type=sqlite]",
     "services/new?type=pgsql": "#save-service",
+    "scripts": "a[href='#/scripts/service/db']",
+    "scripts/edit/db._table.todo.post.pre_process": "#save-script",
+    "scheduler": "#create-task",
+    "scheduler/new": "#save-task",
 }
 """Route → an element that shows the screen has rendered."""
 
