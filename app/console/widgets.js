@@ -204,3 +204,29 @@ export function formatDate(value) {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString();
 }
+
+// -- Roles, apps, users (screens 5-7) -----------------------------------------------
+
+/** A card form that runs `submit` on submit with `button` busy (no double submits). */
+export function submitForm(button, submit, ...children) {
+  return h(
+    "form",
+    { class: "card", novalidate: true, onsubmit: (event) => { event.preventDefault(); busy(button, submit); } },
+    children,
+  );
+}
+
+/** Name, description and active inputs of a record: {name, description, active, fields, value()}. */
+export function basicFields(record) {
+  const name = h("input", { name: "name", value: record.name || "", required: true, autocomplete: "off" });
+  const description = h("input", { name: "description", value: record.description || "" });
+  const active = checkbox("Active", "is_active", record.is_active);
+  return {
+    fields: [field("Name", name), field("Description", description), active],
+    value: () => ({
+      name: name.value.trim(),
+      description: description.value,
+      is_active: active.querySelector("input").checked,
+    }),
+  };
+}
