@@ -8,6 +8,7 @@ import {
   busy, confirmAction, empty, errorBox, field, h, header, loading, show, showError, table, toast,
 } from "../widgets.js";
 import { pickService } from "./databases.js";
+import { relationForm } from "./relationform.js";
 import { fieldEditor, sizeOf } from "./schemafield.js";
 
 const path = (...parts) => parts.map(encodeURIComponent).join("/");
@@ -119,26 +120,17 @@ async function tableView(view, service, name) {
     show(place, fieldForm(service, name, current, names, reload, () => show(place)));
     place.querySelector("select, input:not([readonly])")?.focus();
   };
-  const dropTable = async () => {
-    if (!(await confirmAction(`Drop the table "${name}" and every record in it? This cannot be undone.`, "Drop table"))) return;
-    try {
-      await api.delete(path(service, "_schema", name));
-      toast(`Dropped ${name}.`);
-      navigate("schema", service);
-    } catch (error) {
-      showError(box, error);
-    }
+  const dropTable = () => confirmedDelete(box, `Drop the table "${name}" and every record in it? This cannot be undone.`, "Drop table",
+    path(service, "_schema", name), `Dropped ${name}.`, () => navigate("schema", service));
+  const openRelation = () => {
+    const fieldNames = (described.field || []).map((f) => f.name);
+    show(place, relationForm(service, name, fieldNames, names, reload, () => show(place)));
+    place.querySelector("select")?.focus();
   };
-  const dropField = async (f) => {
-    if (!(await confirmAction(`Drop the field "${f.name}" of ${name}? Its values are lost.`, "Drop field"))) return;
-    try {
-      await api.delete(path(service, "_schema", name, "_field", f.name));
-      toast(`Dropped ${f.name}.`);
-      reload();
-    } catch (error) {
-      showError(box, error);
-    }
-  };
+  const dropRelation = (r) => confirmedDelete(box, `Delete the virtual relationship "${r.name}"? No data changes.`, "Delete",
+    path(service, "_schema", name, "_related", r.name), `Deleted ${r.name}.`, reload);
+  const dropField = (f) => confirmedDelete(box, `Drop the field "${f.name}" of ${name}? Its values are lost.`, "Drop field",
+    path(service, "_schema", name, "_field", f.name), `Dropped ${f.name}.`, reload);
 
   show(
     view,
@@ -153,9 +145,22 @@ async function tableView(view, service, name) {
     place,
     h("h2", {}, "Fields"),
     fieldsTable(described.field || [], openEditor, dropField),
-    h("h2", {}, "Relations"),
-    relationsTable(described.related || []),
+    h("div", { class: "screen-header" }, h("h2", {}, "Relations"),
+      h("div", { class: "actions" }, h("button", { type: "button", id: "add-relation", onclick: openRelation }, "Add virtual relationship"))),
+    relationsTable(described.related || [], dropRelation),
   );
+}
+
+/** Ask, then DELETE `target`: say `done` and go on with `after`, or show the refusal in `box`. */
+async function confirmedDelete(box, question, action, target, done, after) {
+  if (!(await confirmAction(question, action))) return;
+  try {
+    await api.delete(target);
+    toast(done);
+    after();
+  } catch (error) {
+    showError(box, error);
+  }
 }
 
 function fieldsTable(fields, edit, drop) {
@@ -180,17 +185,18 @@ function fieldsTable(fields, edit, drop) {
   );
 }
 
-function relationsTable(relations) {
-  const note = h("p", { class: "hint" }, "Relations follow foreign keys: give a field a referenced table to add one. Records show them on the Data screen (related).");
-  if (relations.length === 0) return [empty("No relations. A field that references another table makes one here and on the other table."), note];
+function relationsTable(relations, drop) {
+  const note = h("p", { class: "hint" }, "Relations follow foreign keys (give a field a referenced table), or are virtual (declared here). Records show them on the Data screen (related).");
+  if (relations.length === 0) return [empty("No relations. A field that references another table makes one here and on the other table; a virtual relationship joins tables without a key."), note];
   return [
     table(
       [
         { label: "Name", value: (r) => h("code", {}, r.name) },
-        { label: "Type", value: (r) => r.type.replace("_", " ") },
+        { label: "Type", value: (r) => [r.type.replace("_", " "), r.is_virtual ? [" ", h("span", { class: "pill" }, "virtual")] : null] },
         { label: "Field", value: (r) => r.field },
         { label: "Related", value: (r) => `${r.ref_table}.${r.ref_field}` },
         { label: "Through", value: (r) => (r.junction_table ? `${r.junction_table} (${r.junction_field} → ${r.junction_ref_field})` : "") },
+        { label: "Actions", value: (r) => (r.is_virtual ? h("button", { type: "button", class: "small", dataset: { dropRelation: r.name }, onclick: () => drop(r) }, "Delete") : "") },
       ],
       relations,
     ),

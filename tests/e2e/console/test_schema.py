@@ -1,5 +1,6 @@
-"""The Schema screen: a table created with its fields, a field added, altered and dropped, the
-table dropped, all through the UI; every change checked over HTTP on ``_schema``."""
+"""The Schema screen: a table created with its fields, a field added, a virtual relationship set
+and deleted, a field altered and dropped, the table dropped, all through the UI; every change
+checked over HTTP on ``_schema``."""
 
 from __future__ import annotations
 
@@ -56,6 +57,26 @@ def test_create_a_table_add_alter_and_drop_fields_then_drop_it(console, live):
     wait_for(console, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-drop=rating]"), "it", live)
     rating = _fields(live, service, "book")["rating"]
     assert rating["type"] == "integer" and rating["default"] == "3"
+
+    click(console, "#add-relation", "add a virtual relationship", live)
+    Select(console.find_element(By.NAME, "type")).select_by_value("belongs_to")
+    Select(console.find_element(By.NAME, "field")).select_by_value("rating")
+    Select(console.find_element(By.NAME, "ref_table")).select_by_value("book")
+    click(console, "#save-relation", "save it", live)
+    wait_for(
+        console,
+        lambda d: d.find_elements(By.CSS_SELECTOR, "[data-drop-relation=book_by_rating]"),
+        "the relationship listed",
+        live,
+    )
+    related = live.api("GET", f"{service}/_schema/book/_related/book_by_rating").json()
+    assert related["is_virtual"] is True and related["field"] == "rating"
+    assert related["ref_table"] == "book" and related["ref_field"] == "id"
+    click(console, "[data-drop-relation=book_by_rating]", "delete it", live)
+    click(console, "#confirm-ok", "the confirmation", live)
+    wait_for(console, lambda d: "No relations" in text_of(d), "no relations left", live)
+    gone = live.api("GET", f"{service}/_schema/book/_related/book_by_rating")
+    assert gone.status_code == 404
 
     click(console, "[data-edit=title]", "edit title", live)
     type_into(console, "input[name=length]", "120", "a longer length", live)
