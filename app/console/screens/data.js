@@ -13,7 +13,8 @@ import { pickService, pickTable } from "./databases.js";
 import { filterBuilder } from "./filterbuilder.js";
 import { display, editorRow } from "./recordrow.js";
 
-const PAGE_SIZES = [25, 50, 100];
+const PAGE_SIZES = [10, 25, 50, 100];
+const PAGE_SIZE = 25;
 const RELATED_LIMIT = 10;
 const path = (...parts) => parts.map((p) => encodeURIComponent(String(p))).join("/");
 
@@ -30,7 +31,7 @@ function stateOf(query) {
     filter: query.get("filter") || "",
     order: query.get("order") || "",
     offset: Math.max(0, Math.floor(Number(query.get("offset")) || 0)),
-    limit: PAGE_SIZES.includes(limit) ? limit : PAGE_SIZES[0],
+    limit: PAGE_SIZES.includes(limit) ? limit : PAGE_SIZE,
   };
 }
 
@@ -40,7 +41,7 @@ function go(service, table, state) {
   if (state.filter) query.set("filter", state.filter);
   if (state.order) query.set("order", state.order);
   if (state.offset) query.set("offset", state.offset);
-  if (state.limit !== PAGE_SIZES[0]) query.set("limit", state.limit);
+  if (state.limit !== PAGE_SIZE) query.set("limit", state.limit);
   const text = query.toString();
   const target = `#/${path("data", service, table)}${text ? `?${text}` : ""}`;
   if (location.hash === target) window.dispatchEvent(new HashChangeEvent("hashchange"));

@@ -74,6 +74,30 @@ def test_browse_sort_filter_with_the_builder_and_expand_related(console, live):
         assert info["phone"] in section.text
 
 
+def test_pages_come_from_the_server(console, live):
+    surname = f"Pager{secrets.token_hex(3)}"
+    staged = [{"first_name": f"P{n:02}", "last_name": surname} for n in range(12)]
+    assert live.api("POST", "db/_table/contact", json={"resource": staged}).status_code == 200
+    ids = [str(c["id"]) for c in _contacts(live, filter=f"last_name = '{surname}'")]
+    try:
+        console.get(f"{live.base}/admin/#/data/db/contact")
+        type_into(console, "input[name=filter]", f"last_name = '{surname}'", "the filter", live)
+        click(console, "#apply-filter", "apply it", live)
+        wait_for(console, lambda d: _shown_ids(d) == ids, "all twelve on one page", live)
+        Select(console.find_element(By.NAME, "limit")).select_by_value("10")
+        wait_for(console, lambda d: _shown_ids(d) == ids[:10], "the first ten", live)
+        assert console.find_element(By.ID, "page-status").text == "Records 1–10 of 12"
+        click(console, "#next-page", "the next page", live)
+        wait_for(console, lambda d: _shown_ids(d) == ids[10:], "the last two", live)
+        assert console.find_element(By.ID, "page-status").text == "Records 11–12 of 12"
+        assert not console.find_element(By.ID, "next-page").is_enabled()
+        assert "offset=10" in console.current_url and "limit=10" in console.current_url
+        click(console, "#previous-page", "back a page", live)
+        wait_for(console, lambda d: _shown_ids(d) == ids[:10], "the first ten again", live)
+    finally:
+        live.api("DELETE", "db/_table/contact", params={"filter": f"last_name = '{surname}'"})
+
+
 def test_create_edit_with_a_refused_value_and_delete_a_record(console, live):
     surname = f"Tester{secrets.token_hex(3)}"
     console.get(f"{live.base}/admin/#/data/db/contact")
