@@ -204,3 +204,42 @@ export function formatDate(value) {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString();
 }
+
+// Files, Settings, Profile: forms that run one action, and downloads made from a fetched body.
+
+/**
+ * A form whose submit runs `action(form)` with `button` busy; an error it throws
+ * (an ApiError, or a refusal made in the browser with the same shape) is shown in
+ * `box`, with field messages under their inputs.
+ */
+export function actionForm(props, button, box, action, ...children) {
+  const form = h(
+    "form",
+    {
+      ...props,
+      onsubmit: (event) => {
+        event.preventDefault();
+        busy(button, async () => {
+          try {
+            await action(form);
+            box.hidden = true;
+          } catch (error) {
+            showError(box, error, form);
+          }
+        });
+      },
+    },
+    ...children,
+  );
+  return form;
+}
+
+/** Hand `blob` to the browser as a file named `name` (fetched with the session, so no URL carries the token). */
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const anchor = h("a", { href: url, download: name, hidden: true });
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
