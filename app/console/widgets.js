@@ -243,3 +243,15 @@ export function saveBlob(blob, name) {
   anchor.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
+
+/** Previous/next links of a list paged on the server; `href(offset)` is a page's route. Null for one page. */
+export function pager(offset, count, size, href) {
+  if (count <= size && offset === 0) return null;
+  return h(
+    "nav",
+    { class: "pager", "aria-label": "Pages" },
+    offset > 0 ? h("a", { href: href(Math.max(0, offset - size)) }, "Previous") : null,
+    h("span", {}, `${Math.min(offset + 1, count)}–${Math.min(offset + size, count)} of ${count}`),
+    offset + size < count ? h("a", { href: href(offset + size) }, "Next") : null,
+  );
+}

@@ -6,8 +6,8 @@
 import { ApiError, api, request } from "../api.js";
 import { link, navigate } from "../router.js";
 import {
-  actionForm, busy, checkbox, confirmAction, empty, errorBox, field, formatDate, h, header, loading, progress, show, showError,
-  saveBlob, table, toast,
+  actionForm, busy, checkbox, confirmAction, empty, errorBox, field, formatDate, h, header, loading, pager, progress,
+  saveBlob, show, showError, table, toast,
 } from "../widgets.js";
 
 /** A path of the service as its API URL: every segment encoded, folders ending in "/". */
@@ -16,10 +16,13 @@ function apiPath(service, segments, folder = true) {
   return folder ? `${encoded}/` : encoded;
 }
 
+/** Entries per page of a folder (the service pages: limit, offset, include_count). */
+const PAGE = 100;
+
 export async function render(view, route) {
   const [service, ...segments] = route.rest;
   if (!service) return pickService(view);
-  return folderView(view, service, segments);
+  return folderView(view, service, segments, Number(route.query.get("offset")) || 0);
 }
 
 async function fileServices() {
@@ -75,7 +78,7 @@ function isPublic(folders, path) {
   return folders.some((p) => p === "" || path === p || path.startsWith(`${p}/`));
 }
 
-async function folderView(view, service, segments) {
+async function folderView(view, service, segments, offset) {
   show(view, breadcrumbs(service, segments), loading());
   const box = errorBox();
   const here = segments.join("/");
@@ -86,18 +89,19 @@ async function folderView(view, service, segments) {
   /** The listing and the public state again; the upload and folder tools stay as they are. */
   async function refresh() {
     const [listing, found] = await Promise.all([
-      api.get(apiPath(service, segments)),
+      api.get(apiPath(service, segments), { limit: PAGE, offset, include_count: true }),
       api.get("system/service", { filter: `name='${service.replace(/'/g, "''")}'`, fields: "id,name,type,config" }),
     ]);
     state.record = found.resource?.[0] || null;
     state.publicNow = state.record ? publicFolders(state.record) : [];
     const entries = listing.resource || [];
+    const count = listing.meta?.count ?? entries.length;
     show(top, header(here ? `${service}/${here}` : service, publicToggle()), publicNotice(service, here, state.publicNow));
     show(
       contents,
-      entries.length === 0
+      entries.length === 0 && offset === 0
         ? empty("This folder is empty. Upload files (or drop them in the box above), or create a folder.")
-        : table(
+        : [pager(offset, count, PAGE, (o) => `#/${["files", service, ...segments].map(encodeURIComponent).join("/")}?offset=${o}`), table(
             [
               { label: "Name", value: (e) => (e.type === "folder" ? link(`${e.name}/`, "files", service, ...segments, e.name) : e.name) },
               { label: "Size", value: (e) => (e.type === "file" ? size(e.content_length) : "") },
@@ -110,7 +114,7 @@ async function folderView(view, service, segments) {
               { label: "Actions", value: (e) => actions(service, segments, e, state, box, again) },
             ],
             entries,
-          ),
+          )],
     );
   }
 

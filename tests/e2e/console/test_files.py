@@ -165,6 +165,28 @@ def test_a_dropped_zip_is_unpacked_into_a_public_folder_and_launched_as_an_app(c
         },
     )
     assert app["launch_url"] == f"{live.base}/{service}/site/index.html"
+
+    assert live.api("POST", f"{service}/many/").status_code == 201  # the folder
+    many = [("files", (f"n{i:03}.txt", b"x", "text/plain")) for i in range(101)]
+    assert live.api("POST", f"{service}/many/", files=many).status_code == 201
+    console.get(f"{live.base}/admin/#/files/{service}/many")
+    shown = wait_for(
+        console, lambda d: d.find_element(By.CSS_SELECTOR, ".pager").text, "pages", live
+    )
+    assert (
+        "1–100 of 101" in shown and len(console.find_elements(By.CSS_SELECTOR, "tbody tr")) == 100
+    )
+    click(console, ".pager a", "the next page", live)
+    wait_for(
+        console,
+        lambda d: "101–101 of 101" in d.find_element(By.CSS_SELECTOR, ".pager").text,
+        "the last page",
+        live,
+    )
+    assert [row.text.split()[0] for row in console.find_elements(By.CSS_SELECTOR, "tbody tr")] == [
+        "n100.txt"
+    ]
+
     console.get(app["launch_url"])
     hello = wait_for(console, lambda d: d.find_element(By.ID, "hi").text, "the hosted page", live)
     assert hello == "Hello from a zip"

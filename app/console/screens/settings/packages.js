@@ -7,17 +7,20 @@ import {
 } from "../../widgets.js";
 
 export async function packagesTab(view) {
-  const [listing, services, types] = await Promise.all([
+  const [listing, services, types, rules] = await Promise.all([
     api.get("system/package"),
     listAll("system/service", { fields: "id,name,type" }),
     api.get("system/service_type", { fields: "name,group" }),
+    listAll("system/cors", { fields: "id,path,origin" }),
   ]);
+  // CORS rules are listed by id: name them by what they allow instead.
+  const labels = { cors: new Map(rules.map((r) => [r.id, `${r.path} from ${r.origin}`])) };
   const fileTypes = new Set((types.resource || []).filter((t) => t.group === "File").map((t) => t.name));
   show(
     view,
     header("Packages"),
     h("p", { class: "hint" }, "A package is a zip of this instance's configuration that another instance can import. Secrets (passwords, private lookups) are left out."),
-    exportForm(listing.service || {}, services.filter((s) => fileTypes.has(s.type)).map((s) => s.name)),
+    exportForm(listing.service || {}, services.filter((s) => fileTypes.has(s.type)).map((s) => s.name), labels),
     importForm(),
   );
 }
@@ -30,22 +33,24 @@ function items(manifest) {
       .flatMap(([resource, list]) => list.map((item) => [service, resource, item])));
 }
 
-function itemLabel(item) {
+/** An item as the picker shows it: a name, an e-mail, or (`labels`) what an id stands for. */
+function itemLabel(item, resource, labels) {
+  if (labels[resource]?.has(item)) return labels[resource].get(item);
   if (item && typeof item === "object") return item.email || item.name || JSON.stringify(item);
   return String(item);
 }
 
-function exportForm(manifest, fileServices) {
+function exportForm(manifest, fileServices, labels) {
   const box = errorBox();
   const groups = new Map();
   items(manifest).forEach(([service, resource, item], index) => {
     const key = `${service}/${resource}`;
     if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push([index, item]);
+    groups.get(key).push([index, item, resource]);
   });
   const all = items(manifest);
   const picker = h("div", { class: "manifest" }, [...groups].map(([key, list]) => {
-    const boxes = list.map(([index, item]) => checkbox(itemLabel(item), `item.${index}`, false));
+    const boxes = list.map(([index, item, resource]) => checkbox(itemLabel(item, resource, labels), `item.${index}`, false));
     const toggle = h("input", { type: "checkbox", "aria-label": `All of ${key}`, name: `all.${key}`,
       onchange: (e) => boxes.forEach((b) => (b.querySelector("input").checked = e.currentTarget.checked)) });
     return h("fieldset", { class: "field" }, h("legend", {}, toggle, " ", key), boxes);

@@ -10,11 +10,11 @@
 import { api } from "../../api.js";
 import { navigate } from "../../router.js";
 import {
-  actionForm, checkbox, confirmAction, empty, errorBox, field, h, header, loading, select, show, showError, table, toast,
+  actionForm, checkbox, confirmAction, empty, errorBox, field, h, header, loading, pager, select, show, showError, table, toast,
 } from "../../widgets.js";
 
-const PAGE = 25;
 /** Records per page of a list. */
+const PAGE = 25;
 
 export async function recordScreen(view, spec, rest, query) {
   const [id] = rest;
@@ -35,20 +35,8 @@ async function list(view, spec, offset) {
       ? empty(spec.emptyText || `No ${spec.noun}s yet.`, create.cloneNode(true))
       : [
           table(spec.columns, rows, { onOpen: (r) => navigate("settings", spec.tab, r.id) }),
-          pager(spec.tab, offset, count),
+          pager(offset, count, PAGE, (o) => `#/settings/${spec.tab}?offset=${o}`),
         ],
-  );
-}
-
-function pager(tab, offset, count) {
-  if (count <= PAGE) return null;
-  const at = (o) => `#/settings/${tab}?offset=${o}`;
-  return h(
-    "nav",
-    { class: "pager", "aria-label": "Pages" },
-    offset > 0 ? h("a", { href: at(Math.max(0, offset - PAGE)) }, "Previous") : null,
-    h("span", {}, `${offset + 1}–${Math.min(offset + PAGE, count)} of ${count}`),
-    offset + PAGE < count ? h("a", { href: at(offset + PAGE) }, "Next") : null,
   );
 }
 

@@ -4,6 +4,7 @@
 import { api, listAll } from "../../api.js";
 import { actionForm, busy, errorBox, field, h, header, select, show, showError, table, toast } from "../../widgets.js";
 
+/** system/config's settings: [name, label, what it picks from, hint]. */
 const CONFIG = [
   ["default_app_id", "Default app", "apps", "The app users land in after signing in."],
   ["invite_email_service_id", "Invitation e-mail service", "email", null],
@@ -11,7 +12,6 @@ const CONFIG = [
   ["password_email_service_id", "Password reset e-mail service", "email", null],
   ["password_email_template_id", "Password reset e-mail template", "templates", null],
 ];
-/** system/config's settings: [name, label, what it picks from, hint]. */
 
 export async function systemTab(view) {
   const [config, environment, apps, services, types, templates, caches] = await Promise.all([
