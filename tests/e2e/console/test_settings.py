@@ -30,7 +30,7 @@ def _choose(driver, name: str, text: str) -> None:
     )
 
 
-def test_add_a_cors_rule_and_a_limit_then_export_a_package(console, live):
+def test_add_a_cors_rule_and_a_limit_then_export_and_import_a_package(console, live, tmp_path):
     origin = f"https://{secrets.token_hex(4)}.example.com"
     console.get(f"{live.base}/admin/#/settings/cors")
     click(console, "#create-cors", "add a CORS rule", live)
@@ -91,3 +91,34 @@ def test_add_a_cors_rule_and_a_limit_then_export_a_package(console, live):
     rules = rules.get("resource", rules) if isinstance(rules, dict) else rules
     assert name in [item["name"] for item in limits]
     assert origin in [item["origin"] for item in rules]
+
+    # the limit deleted, the package brings it back (the CORS rule, still there, is refused)
+    assert live.api("DELETE", f"system/limit/{limit['id']}").status_code == 200
+    package = tmp_path / "package.zip"
+    package.write_bytes(fetched.content)
+    console.get(f"{live.base}/admin/#/settings/packages")
+    wait_for(console, lambda d: d.find_elements(By.ID, "import-file"), "the import form", live)
+    console.find_element(By.ID, "import-file").send_keys(str(package))
+    click(console, "#import-package", "import", live)
+    wait_for(console, lambda d: "Imported the package" in text_of(d), "the import", live)
+    (back,) = _records(live, "system/limit", filter=f"name='{name}'")
+    assert (back["type"], back["rate"], back["service_id"]) == (
+        "instance.service",
+        100,
+        live.service_id("files"),
+    )
+    assert len(_records(live, "system/cors", filter=f"origin='{origin}'")) == 1
+    assert "created" in text_of(console)
+
+
+def test_the_other_settings_tabs_show_and_flush_the_cache(console, live):
+    for tab, expected in (
+        ("lookups", "Lookups"),
+        ("templates", "User Invite Default"),
+        ("logs", "logs file service"),
+        ("system", "System information"),
+    ):
+        console.get(f"{live.base}/admin/#/settings/{tab}")
+        wait_for(console, lambda d, e=expected: e in text_of(d), f"the {tab} tab", live)
+    click(console, "#flush-all", "flush every cache", live)
+    wait_for(console, lambda d: "Flushed every cache" in text_of(d), "the flush", live)
