@@ -38,7 +38,13 @@ async function fileServices() {
 
 async function pickService(view) {
   show(view, header("Files"), loading());
-  const services = await fileServices();
+  let services;
+  try {
+    services = await fileServices();
+  } catch (error) {
+    if (error.status !== 403) throw error;
+    return askService(view); // a role that may not list services may still reach a file service
+  }
   show(
     view,
     header("Files"),
@@ -57,6 +63,18 @@ async function pickService(view) {
             { onOpen: (s) => navigate("files", s.name) },
           ),
         ],
+  );
+}
+
+function askService(view) {
+  const name = h("input", { name: "service", required: true, autocomplete: "off" });
+  const open = h("button", { type: "submit", class: "primary" }, "Open");
+  show(
+    view,
+    header("Files"),
+    h("form", { class: "card inline-form", onsubmit: (event) => { event.preventDefault(); if (name.value.trim()) navigate("files", name.value.trim()); } },
+      field("File service", name, "Your role may not list the services: type the name of the file service to open."),
+      open),
   );
 }
 
@@ -90,7 +108,9 @@ async function folderView(view, service, segments, offset) {
   async function refresh() {
     const [listing, found] = await Promise.all([
       api.get(apiPath(service, segments), { limit: PAGE, offset, include_count: true }),
-      api.get("system/service", { filter: `name='${service.replace(/'/g, "''")}'`, fields: "id,name,type,config" }),
+      // Only admins read service configs; others browse without the public folder switches.
+      api.get("system/service", { filter: `name='${service.replace(/'/g, "''")}'`, fields: "id,name,type,config" })
+        .catch((error) => { if (error.status === 403) return { resource: [] }; throw error; }),
     ]);
     state.record = found.resource?.[0] || null;
     state.publicNow = state.record ? publicFolders(state.record) : [];
@@ -107,12 +127,12 @@ async function folderView(view, service, segments, offset) {
               { label: "Size", value: (e) => (e.type === "file" ? size(e.content_length) : "") },
               { label: "Type", value: (e) => (e.type === "folder" ? "folder" : e.content_type || "") },
               { label: "Modified", value: (e) => formatDate(e.last_modified) },
-              {
+              state.record && {
                 label: "Public",
                 value: (e) => (isPublic(state.publicNow, e.path.replace(/\/$/, "")) ? h("span", { class: "pill" }, "public") : ""),
               },
               { label: "Actions", value: (e) => actions(service, segments, e, state, box, again) },
-            ],
+            ].filter(Boolean),
             entries,
           )],
     );
