@@ -169,3 +169,11 @@ export async function signOut() {
   }
   forget();
 }
+
+// Profile: a changed password or e-mail ends the session's token; the answer's new one replaces it.
+/** Keep a new session token (and changed user fields) for the signed-in user. */
+export function renewSession(token, changes = {}) {
+  if (token) sessionStorage.setItem(TOKEN, token);
+  const user = currentUser();
+  if (user) sessionStorage.setItem(USER, JSON.stringify({ ...user, ...changes }));
+}

@@ -230,3 +230,54 @@ export function basicFields(record) {
     }),
   };
 }
+
+// Files, Settings, Profile: forms that run one action, and downloads made from a fetched body.
+
+/**
+ * A form whose submit runs `action(form)` with `button` busy; an error it throws
+ * (an ApiError, or a refusal made in the browser with the same shape) is shown in
+ * `box`, with field messages under their inputs.
+ */
+export function actionForm(props, button, box, action, ...children) {
+  const form = h(
+    "form",
+    {
+      ...props,
+      onsubmit: (event) => {
+        event.preventDefault();
+        busy(button, async () => {
+          try {
+            await action(form);
+            box.hidden = true;
+          } catch (error) {
+            showError(box, error, form);
+          }
+        });
+      },
+    },
+    ...children,
+  );
+  return form;
+}
+
+/** Hand `blob` to the browser as a file named `name` (fetched with the session, so no URL carries the token). */
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const anchor = h("a", { href: url, download: name, hidden: true });
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/** Previous/next links of a list paged on the server; `href(offset)` is a page's route. Null for one page. */
+export function pager(offset, count, size, href) {
+  if (count <= size && offset === 0) return null;
+  return h(
+    "nav",
+    { class: "pager", "aria-label": "Pages" },
+    offset > 0 ? h("a", { href: href(Math.max(0, offset - size)) }, "Previous") : null,
+    h("span", {}, `${Math.min(offset + 1, count)}–${Math.min(offset + size, count)} of ${count}`),
+    offset + size < count ? h("a", { href: href(offset + size) }, "Next") : null,
+  );
+}
