@@ -21,6 +21,22 @@ SCREENS = {
     "scripts/edit/db._table.todo.post.pre_process": "#save-script",
     "scheduler": "#create-task",
     "scheduler/new": "#save-task",
+    "schema/db": "#create-table",
+    "schema/db/contact": "#add-field",
+    "data/db/contact": "#create-record",
+    "roles": "#create-role",
+    "roles/new": "#save-role",
+    "apps": "#create-app",
+    "apps/new": "#save-app",
+    "users": "#create-user",
+    "users/new": "#save-user",
+    "users/new?kind=admins": "#save-user",
+    "files/files": "#create-folder",
+    "settings/cors": "#create-cors",
+    "settings/limits": "#create-limits",
+    "settings/packages": "#export-package",
+    "settings/system": "#flush-all",
+    "profile": "#save-profile",
 }
 """Route → an element that shows the screen has rendered."""
 
