@@ -52,6 +52,8 @@ class AccessRow:
     requestor_mask: int
     filters: tuple[dict[str, Any], ...]
     filter_op: str
+    id: int | None = None
+    """The ``role_service_access`` record's id, to name the row that took a decision."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ def get_role(role_id: int) -> RoleInfo | None:
                 requestor_mask=r.requestor_mask or 0,
                 filters=tuple(r.filters or ()),
                 filter_op=(r.filter_op or "AND").upper(),
+                id=r.id,
             )
             for r in rows
         )

@@ -69,6 +69,21 @@ FEATURE_PACKAGES=(
 APT_LOCK_WAIT=600
 APT_LOCK_POLL=5
 
+# Install the npm packages locked in folder $1 (package-lock.json) when the lock
+# changed since the last install; scripts never run (--ignore-scripts).
+ensure_node_modules() {
+    local folder=$1 stamp hash
+    command -v npm >/dev/null || die "npm is missing: install Node.js (Debian: nodejs npm)"
+    stamp="$folder/node_modules/.df-installed"
+    hash=$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
+        return 0
+    fi
+    say "installing the npm packages of $folder"
+    npm ci --prefix "$folder" --ignore-scripts --no-audit --no-fund --loglevel=error
+    echo "$hash" >"$stamp"
+}
+
 # feature_packages: the package names of FEATURE_PACKAGES, one per line.
 feature_packages() {
     local entry

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Request
@@ -26,6 +26,9 @@ from app.access.actor import Actor
 from app.extensions import db
 from app.models import User
 from app.vocabulary.errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    from app.system_cache import AppInfo, RoleInfo, UserInfo
 
 LOGIN_PATHS = ("v2/user/session", "v2/system/admin/session")
 """Where ``POST`` ignores any token (login) and ``PUT`` refreshes it unvalidated."""
@@ -106,10 +109,8 @@ def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
     """The actor for these credentials; raises for a credential that is present but bad."""
     actor = Actor(api_key=creds.api_key)
     if creds.api_key:
-        app = system_cache.get_app_by_key(creds.api_key)
-        if app is not None and not app.is_active:
-            raise Forbidden("App is not active.")
-        actor.app = app
+        actor.app = system_cache.get_app_by_key(creds.api_key)
+        check_app(actor.app)
 
     path = api_path.strip("/").lower()
     is_login = path in LOGIN_PATHS
@@ -119,8 +120,7 @@ def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
         if user is None or claims.get("sub") != tokens.subject_for(user.email):
             raise Unauthorized("Invalid token: User verification failed.")
         tokens.require_recorded(claims)
-        if not user.is_active:
-            raise Forbidden("User is not active.")
+        check_user(user)
         actor.user = user
         actor.session_token = creds.session_token
         actor.claims = claims
@@ -129,14 +129,30 @@ def resolve_actor(creds: Credentials, method: str, api_path: str) -> Actor:
     elif creds.basic is not None:
         actor.user = basic_user(*creds.basic, address=creds.address)
 
-    role_id = None
-    if actor.user is not None and actor.app is not None:
-        role_id = system_cache.get_user_app_role(actor.user.id, actor.app.id)
-    if role_id is None and actor.app is not None:
-        role_id = actor.app.role_id
-    if role_id is not None:
-        actor.role = system_cache.get_role(role_id)
+    actor.role = role_of(actor.user, actor.app)
     return actor
+
+
+def check_app(app: AppInfo | None) -> None:
+    """An inactive app's key fails the request."""
+    if app is not None and not app.is_active:
+        raise Forbidden("App is not active.")
+
+
+def check_user(user: UserInfo) -> None:
+    """An inactive user's credentials fail the request."""
+    if not user.is_active:
+        raise Forbidden("User is not active.")
+
+
+def role_of(user: UserInfo | None, app: AppInfo | None) -> RoleInfo | None:
+    """The user's role through the app, else the app's default role."""
+    role_id = None
+    if user is not None and app is not None:
+        role_id = system_cache.get_user_app_role(user.id, app.id)
+    if role_id is None and app is not None:
+        role_id = app.role_id
+    return system_cache.get_role(role_id) if role_id is not None else None
 
 
 def basic_user(email: str, password: str, address: str | None = None):

@@ -14,8 +14,9 @@ role access row that applies to the requestor (API=1, SCRIPT=2 in
 
 The verb masks of the most specific class found are OR-ed: exact > wildcard >
 service > all. Sys admins get every verb; an inactive role gets none. The
-decision (``can``/``verb_mask``) is separate from the enforcement
-(``require``), which picks DreamFactory's error for a denial.
+decision (``can``/``verb_mask``, the rows that took it in ``deciding_rows``)
+is separate from the enforcement: ``refusal`` picks DreamFactory's error for a
+denial, which ``require`` raises and ``access.explain`` reports.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from typing import TYPE_CHECKING
 
 from app.vocabulary import verbs
 from app.vocabulary.calls import Requestor
-from app.vocabulary.errors import BadRequest, Forbidden, Unauthorized
+from app.vocabulary.errors import ApiError, BadRequest, Forbidden, Unauthorized
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
-    from app.system_cache import RoleInfo
+    from app.system_cache import AccessRow, RoleInfo
 
 EXACT, WILDCARD, SERVICE, ALL = 4, 3, 2, 1
 
@@ -84,21 +85,29 @@ def _match_class(row_service: str | None, row_component: str, service: str, comp
     return 0
 
 
-def role_verb_mask(role: RoleInfo, service: str, component: str, requestor: int) -> int:
-    """The OR of verb masks of the most specific matching rows (0 when nothing matches)."""
+def deciding_rows(role: RoleInfo, service: str, component: str, requestor: int) -> list[AccessRow]:
+    """The matching rows of the most specific class, whose verb masks are OR-ed (none: [])."""
     if not role.is_active:
-        return 0
+        return []
     service = service.lower()
     component = normalize_component(component).strip("/")
-    best, mask = 0, 0
+    best, rows = 0, []
     for row in role.accesses:
         if not (requestor & row.requestor_mask):
             continue
         rank = _match_class(row.service, row.component, service, component)
         if rank > best:
-            best, mask = rank, row.verb_mask
+            best, rows = rank, [row]
         elif rank and rank == best:
-            mask |= row.verb_mask
+            rows.append(row)
+    return rows
+
+
+def role_verb_mask(role: RoleInfo, service: str, component: str, requestor: int) -> int:
+    """The OR of verb masks of the most specific matching rows (0 when nothing matches)."""
+    mask = 0
+    for row in deciding_rows(role, service, component, requestor):
+        mask |= row.verb_mask
     return mask
 
 
@@ -136,6 +145,41 @@ def is_access_exception(exceptions: Mapping[str, int], verb: str, component: str
     return bool(mask & verbs.bit(verb))
 
 
+def refusal(
+    actor: Actor,
+    verb: str,
+    service: str,
+    component: str,
+    exceptions: Mapping[str, int] | None = None,
+) -> ApiError | None:
+    """DreamFactory's error for ``actor``'s ``verb`` on the component; None when allowed."""
+    if can(actor, verb, service, component):
+        return None
+    if exceptions and is_access_exception(exceptions, verb, component):
+        return None
+    scripted = actor.requestor == Requestor.SCRIPT
+    token = actor.session_token or actor.user is not None
+    if not actor.api_key and not token and not scripted:
+        return BadRequest(NO_CREDENTIALS)
+    if actor.role is None and not actor.is_sys_admin:
+        if not actor.api_key and not scripted:
+            return BadRequest(NO_API_KEY)
+        if not token and not scripted:
+            return BadRequest(NO_TOKEN)
+        return Forbidden(NO_ROLE)
+    if actor.role is not None and not actor.role.is_active:
+        return Forbidden(ROLE_INACTIVE)
+    if actor.user is None and not scripted:
+        return Unauthorized(NOT_AUTHENTICATED)
+    component = normalize_component(component).strip("/")
+    where = (
+        f"component '{component}' of service '{service}'" if component else f"service '{service}'"
+    )
+    return Forbidden(
+        f"Access Forbidden. {verb.upper()} access to {where} is not allowed by this user's role."
+    )
+
+
 def require(
     actor: Actor,
     verb: str,
@@ -144,31 +188,9 @@ def require(
     exceptions: Mapping[str, int] | None = None,
 ) -> None:
     """Raise DreamFactory's error when ``actor`` may not ``verb`` the component."""
-    if can(actor, verb, service, component):
-        return
-    if exceptions and is_access_exception(exceptions, verb, component):
-        return
-    scripted = actor.requestor == Requestor.SCRIPT
-    token = actor.session_token or actor.user is not None
-    if not actor.api_key and not token and not scripted:
-        raise BadRequest(NO_CREDENTIALS)
-    if actor.role is None and not actor.is_sys_admin:
-        if not actor.api_key and not scripted:
-            raise BadRequest(NO_API_KEY)
-        if not token and not scripted:
-            raise BadRequest(NO_TOKEN)
-        raise Forbidden(NO_ROLE)
-    if actor.role is not None and not actor.role.is_active:
-        raise Forbidden(ROLE_INACTIVE)
-    if actor.user is None and not scripted:
-        raise Unauthorized(NOT_AUTHENTICATED)
-    component = normalize_component(component).strip("/")
-    where = (
-        f"component '{component}' of service '{service}'" if component else f"service '{service}'"
-    )
-    raise Forbidden(
-        f"Access Forbidden. {verb.upper()} access to {where} is not allowed by this user's role."
-    )
+    error = refusal(actor, verb, service, component, exceptions)
+    if error is not None:
+        raise error
 
 
 def can_see_service(actor: Actor, service: str) -> bool:

@@ -18,6 +18,7 @@ from app.dispatch import (  # noqa: F401 - each module registers its system reso
     event_scripts,
     script_stats,
     script_types,
+    test_call,
 )
 from app.dispatch.calls import call, call_internal, root_listing, to_http
 from app.dispatch.config_package import resource as package_resource  # noqa: F401 - registers

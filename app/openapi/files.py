@@ -44,6 +44,18 @@ ITEM: dict[str, Any] = {
         "is_base64": {"type": "boolean"},
     },
 }
+PAGE_META: dict[str, Any] = {
+    "type": "object",
+    "properties": {"count": {"type": "integer"}, "next": {"type": "integer"}},
+}
+"""A paged listing's ``meta`` (``include_count``, ``limit``)."""
+
+
+def paged(listing: dict[str, Any]) -> dict[str, Any]:
+    """A listing's schema with the ``meta`` of its page."""
+    return {**listing, "properties": {**listing["properties"], "meta": PAGE_META}}
+
+
 ANYTHING: dict[str, Any] = {"*/*": {"schema": {}}}
 BINARY: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
 
@@ -64,6 +76,19 @@ LIST_PARAMS = (
     "as_list",
     "id_field",
     "fields",
+    {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "Entries to return at most (absent or 0: all). Not in DreamFactory.",
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "Entries to skip first. Not in DreamFactory.",
+    },
+    _flag("include_count", "Add meta.count, the number of entries (meta.next: the next page)."),
     _flag("include_properties", "Describe the folder itself instead."),
     _flag("zip", "Download the folder as a zip archive."),
 )
@@ -102,7 +127,7 @@ def _upload(spec: Spec) -> dict[str, Any]:
 @builder(LocalFileService)
 def build_files(service: LocalFileService, spec: Spec, reach: Reach) -> None:
     entry = spec.define("FileEntry", ENTRY)
-    listing = {"anyOf": [records_of(entry), records_of({"type": "string"}), entry]}
+    listing = {"anyOf": [paged(records_of(entry)), paged(records_of({"type": "string"})), entry]}
     written = {"anyOf": [entry, records_of(entry)]}
     folder_content = {JSON: {"schema": listing}, "application/zip": {"schema": BINARY}}
     upload = _upload(spec)

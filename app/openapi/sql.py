@@ -67,13 +67,33 @@ TABLE_SCHEMA: dict[str, Any] = {
 }
 TABLE_DEFINITION: dict[str, Any] = {
     "type": "object",
-    "description": "A table to create or change: name, field[] (name, type, ...), related[].",
+    "description": "A table to create or change: name, field[] (name, type, ...), related[] "
+    "(virtual relationships; see VirtualRelationship).",
     "properties": {
         "name": {"type": "string"},
         "label": {"type": "string"},
         "description": {"type": "string"},
         "field": {"type": "array", "items": OBJECT},
         "related": {"type": "array", "items": OBJECT},
+    },
+}
+VIRTUAL_RELATIONSHIP: dict[str, Any] = {
+    "type": "object",
+    "description": "A relationship without a foreign key, between tables of this service; "
+    "its name is {ref_table}_by_{field} (belongs_to), {ref_table}_by_{ref_field} (has_one, "
+    "has_many) or {ref_table}_by_{junction_table} (many_many). Relationships that follow "
+    "foreign keys come from a field's ref_table instead.",
+    "required": ["type", "field", "ref_table", "ref_field", "is_virtual"],
+    "properties": {
+        "is_virtual": {"type": "boolean", "enum": [True]},
+        "type": {"type": "string", "enum": ["belongs_to", "has_one", "has_many", "many_many"]},
+        "field": {"type": "string", "description": "This table's field."},
+        "ref_table": {"type": "string"},
+        "ref_field": {"type": "string"},
+        "junction_table": {"type": "string", "description": "many_many only."},
+        "junction_field": {"type": "string", "description": "Its field matching field."},
+        "junction_ref_field": {"type": "string", "description": "Its field matching ref_field."},
+        "name": {"type": "string", "description": "Optional; must be the name above."},
     },
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -215,22 +235,34 @@ def schema_paths(spec: Spec) -> None:
         parameters=[table],
         tag=tag,
     )
+    virtual = spec.define("VirtualRelationship", VIRTUAL_RELATIONSHIP)
     for part, label in (("_field", "field"), ("_related", "relationship")):
         item = path_param(f"{label}_name", {"type": "string"}, f"The {label}'s name.")
+        listed = {
+            "get": operation(f"The table's {label} list", records_of(OBJECT), params=("ids",))
+        }
+        single = {
+            "get": operation(f"One {label}", OBJECT),
+            "delete": operation(f"Drop a {label}", success),
+        }
+        if part == "_related":
+            many = json_body(records_of(virtual))
+            for verb in ("post", "put", "patch"):
+                listed[verb] = operation("Add or change virtual relationships", names, body=many)
+                single[verb] = operation(
+                    "Add or change a virtual relationship", NAMED, body=json_body(virtual)
+                )
         spec.add(
             f"/_schema/{{table_name}}/{part}",
             f"_schema/{{table_name}}/{part}",
-            {"get": operation(f"The table's {label} list", records_of(OBJECT), params=("ids",))},
+            listed,
             parameters=[table],
             tag=tag,
         )
         spec.add(
             f"/_schema/{{table_name}}/{part}/{{{label}_name}}",
             f"_schema/{{table_name}}/{part}/{{{label}_name}}",
-            {
-                "get": operation(f"One {label}", OBJECT),
-                "delete": operation(f"Drop a {label}", success),
-            },
+            single,
             parameters=[table, item],
             tag=tag,
         )

@@ -160,6 +160,102 @@ def _limit_cache(spec: Spec, tag: str) -> None:
     )
 
 
+TEST_CALL: dict[str, Any] = {
+    "type": "object",
+    "required": ["path"],
+    "properties": {
+        "verb": {"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+        "path": {"type": "string", "description": "Service and resource, e.g. db/_table/todo."},
+        "params": {"type": "object", "additionalProperties": {"type": "string"}},
+        "body": {"description": "The call's JSON body."},
+    },
+}
+TEST_ANSWER: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "status_code": {"type": "integer"},
+        "content_type": {"type": ["string", "null"]},
+        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+        "content": {"description": "JSON as answered, text as text, other bodies null."},
+        "log": {
+            "type": "array",
+            "description": "What the scripts the call ran printed (info) and how they failed "
+            "(error); queued scripts are not in it.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "script": {"type": "string"},
+                    "level": {"type": "string", "enum": ["info", "error"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+NAMED = {"type": ["object", "null"], "properties": {"id": {"type": "integer"}}}
+EXPLANATION: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "allowed": {"type": "boolean"},
+        "reason": {"type": "string", "description": "Why, in words: the error or the grant."},
+        "status_code": {
+            "type": ["integer", "null"],
+            "description": "The status the call would be refused with; null when allowed.",
+        },
+        "access": {
+            "type": ["object", "null"],
+            "description": "The role_service_access row that decided; null when none did.",
+        },
+        "verb": {"type": "string"},
+        "service": {"type": "string"},
+        "component": {"type": "string"},
+        "requestor": {"type": "string", "enum": ["API", "SCRIPT"]},
+        "role": NAMED,
+        "app": NAMED,
+        "user": NAMED,
+    },
+}
+
+
+def _test_call(spec: Spec, tag: str) -> None:
+    spec.add(
+        "/test_call",
+        "test_call",
+        {
+            "post": operation(
+                "Make one API call as yourself; its answer and its scripts' log lines",
+                spec.define("TestCallAnswer", TEST_ANSWER),
+                body=json_body(spec.define("TestCall", TEST_CALL)),
+            )
+        },
+        tag=tag,
+    )
+
+
+def _query(name: str, description: str, required: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": {"type": "string"},
+        "description": description,
+    }
+
+
+def _access(spec: Spec, tag: str) -> None:
+    answer = spec.define("AccessExplanation", EXPLANATION)
+    params = (
+        _query("role_id", "The role to ask about (as a signed-in non-admin user given it)."),
+        _query("app", "Or: the app (id or name) whose key the call carries."),
+        _query("user", "And/or: the user (id or e-mail) whose session the call carries."),
+        _query("verb", "The call's verb (GET when left out)."),
+        _query("path", "The call's path, its service first: db/_table/contact.", True),
+        _query("requestor", "API (the default) or SCRIPT (a script's platform.api call)."),
+    )
+    summary = "Would this call be allowed, and which access row decides (admins only)"
+    spec.add("/access", "access", {"get": operation(summary, answer, params=params)}, tag=tag)
+
+
 def _admin_accounts(spec: Spec, tag: str) -> None:
     add_account_paths(spec, "admin/", "admin", tag)
 
@@ -169,6 +265,7 @@ def _skip(spec: Spec, tag: str) -> None:
 
 
 CUSTOM: dict[str, Callable[[Spec, str], None]] = {
+    "access": _access,
     "admin/session": _admin_accounts,
     "admin/password": _skip,
     "admin/profile": _skip,
@@ -177,6 +274,7 @@ CUSTOM: dict[str, Callable[[Spec, str], None]] = {
     "environment": _environment,
     "limit_cache": _limit_cache,
     "service_type": _service_type,
+    "test_call": _test_call,
 }
 """Resource name → how its paths are described (those not built on ``ModelResource``)."""
 

@@ -6,7 +6,8 @@ script to an engine. It refuses types disabled by ``SCRIPTING_DISABLE``
 the engine's reason), logs what the script printed and why it failed as
 ``script=<name>`` lines, and counts the run in ``stats``. Script faults come
 back in the ``ScriptResult``; ``script_error`` turns one into the
-``ApiError`` the client sees.
+``ApiError`` the client sees. Inside ``capture_log`` the same lines are also
+kept for the caller (``system/test_call`` answers them).
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ DEFAULT_TIMEOUT = 5.0
 OUTPUT_LINE_CHARS = 2000
 """Characters of one printed line written to the log."""
 
+CAPTURED_LINES = 200
+"""Log lines a ``capture_log`` keeps (the first ones: a script printing in a loop stops there)."""
+
+_captured: contextvars.ContextVar[list[dict[str, str]] | None] = contextvars.ContextVar(
+    "df_script_log", default=None
+)
+"""The lines of the capture around this context's scripts, if any."""
+
 _time_limit: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "df_script_time_limit", default=None
 )
@@ -56,6 +65,24 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         yield
     finally:
         _time_limit.reset(token)
+
+
+@contextlib.contextmanager
+def capture_log() -> Iterator[list[dict[str, str]]]:
+    """Keep the log lines of the scripts run inside (``{"script", "level", "message"}``,
+    level ``info`` for what a script printed, ``error`` for how it failed)."""
+    lines: list[dict[str, str]] = []
+    token = _captured.set(lines)
+    try:
+        yield lines
+    finally:
+        _captured.reset(token)
+
+
+def _keep(name: str, level: str, message: str) -> None:
+    lines = _captured.get()
+    if lines is not None and len(lines) < CAPTURED_LINES:
+        lines.append({"script": name, "level": level, "message": message[:OUTPUT_LINE_CHARS]})
 
 
 def script_timeout() -> float:
@@ -127,6 +154,7 @@ def run_script(
     elapsed = result.elapsed or (time.perf_counter() - started)
     for line in result.output:
         logger.info("script=%s output=%s", name, str(line)[:OUTPUT_LINE_CHARS])
+        _keep(name, "info", str(line))
     if result.error is not None:
         error = result.error
         logger.warning(
@@ -136,6 +164,7 @@ def run_script(
             error.cls,
             error.message[:OUTPUT_LINE_CHARS],
         )
+        _keep(name, "error", error.message)
     stats.record(name, elapsed, result.error.message if result.error else None)
     return result
 

@@ -17,6 +17,7 @@ from app.services.system import (  # noqa: F401 - each module registers its reso
     email_templates,
     environment,
     event_map,
+    explain,
     instance_config,
     limits,
     lookups,

@@ -17,6 +17,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,6 +69,8 @@ class Live:
 
     server: Server
     token: str
+    store: Path | None = None
+    """The server's state folder (``instance/``, ``storage/``), for commands run beside it."""
 
     @property
     def base(self) -> str:
@@ -112,7 +115,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
             timeout=REQUEST_TIMEOUT,
         )
         assert session.status_code == 200, session.text
-        yield Live(server, session.json()["session_token"])
+        yield Live(server, session.json()["session_token"], store)
 
 
 def _require_chromium() -> None:

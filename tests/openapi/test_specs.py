@@ -114,6 +114,11 @@ def test_file_document(admin):
     upload = paths["/"]["post"]["requestBody"]["content"]
     assert set(upload) == {"multipart/form-data", "application/json", "application/octet-stream"}
     assert "*/*" in paths["/{file_path}"]["get"]["responses"]["200"]["content"]
+    listing = paths["/{folder_path}/"]["get"]
+    named = {p["name"] for p in listing["parameters"] if "name" in p}
+    assert {"limit", "offset", "include_count"} <= named
+    page = listing["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"][0]
+    assert set(page["properties"]["meta"]["properties"]) == {"count", "next"}
 
 
 def test_api_docs_lists_services_with_their_document(admin):

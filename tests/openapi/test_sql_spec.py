@@ -42,6 +42,17 @@ def test_sample_db_tables_and_fields(admin):
     assert by_id["name"] == "id" and by_id["schema"] == {"type": "integer"}
     related = document["paths"]["/_table/contact"]["get"]["description"]
     assert "contact_info_by_contact_id" in related
+    virtual = {
+        ("POST", "/_schema/{table_name}/_related"),
+        ("PATCH", "/_schema/{table_name}/_related"),
+    }
+    assert virtual | {("PUT", "/_schema/{table_name}/_related/{relationship_name}")} <= ops
+    body = document["paths"]["/_schema/{table_name}/_related"]["post"]["requestBody"]
+    shape = body["content"]["application/json"]["schema"]["properties"]["resource"]["items"]
+    definition = document["components"]["schemas"][shape["$ref"].rsplit("/", 1)[1]]
+    assert {"type", "field", "ref_table", "ref_field", "is_virtual"} <= set(
+        definition["properties"]
+    )
 
 
 def test_varied_fields_on_each_dialect(admin, sql, backend):

@@ -21,6 +21,7 @@ import stat
 from email.utils import formatdate
 from typing import Any
 
+from app.records.clauses import parse_int
 from app.services.files.paths import TMP_PREFIX, Container, base_name, folder_path
 from app.vocabulary.errors import BadRequest, NotFound
 from app.vocabulary.flags import to_bool
@@ -140,17 +141,40 @@ def search(entries: list[dict[str, Any]], term: str) -> list[dict[str, Any]]:
     return [e for e in entries if term in base_name(e["path"].rstrip("/")).lower()]
 
 
+def page(
+    entries: list[dict[str, Any]], params: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The entries ``offset`` and ``limit`` (absent or 0: all) keep, and the listing's ``meta``.
+
+    Not in DreamFactory, which always lists a folder whole: the admin console pages
+    large folders this way. ``meta`` has ``count`` (every entry) with ``include_count``
+    and ``next`` (the offset of the next page) when more entries follow.
+    """
+    limit = parse_int(params.get("limit"), "limit") or 0
+    offset = parse_int(params.get("offset"), "offset") or 0
+    meta: dict[str, int] = {}
+    if to_bool(params.get("include_count")):
+        meta["count"] = len(entries)
+    if limit and len(entries) > offset + limit:
+        meta["next"] = offset + limit
+    end = offset + limit if limit else None
+    return entries[offset:end], meta
+
+
 def clean_resources(entries: list[dict[str, Any]], params: dict[str, str]) -> dict[str, Any]:
-    """``as_list`` (values of ``id_field``, default ``path``) or the entries cut to ``fields``;
-    wrapped whatever the wrapping setting, as DreamFactory's folder listings are."""
+    """A page of the entries (``page``), as ``as_list`` (values of ``id_field``, default
+    ``path``) or cut to ``fields``; wrapped whatever the wrapping setting, as
+    DreamFactory's folder listings are."""
+    entries, meta = page(entries, params)
+    extra: dict[str, Any] = {"meta": meta} if meta else {}
     if to_bool(params.get("as_list")):
         id_field = params.get("id_field") or "path"
-        return AlwaysWrapped(resource=[e.get(id_field) for e in entries])
+        return AlwaysWrapped(resource=[e.get(id_field) for e in entries], **extra)
     fields = params.get("fields")
     if fields and fields != "*":
         wanted = {f.strip() for f in fields.split(",") if f.strip()}
         entries = [{k: v for k, v in e.items() if k in wanted} for e in entries]
-    return AlwaysWrapped(resource=entries)
+    return AlwaysWrapped(resource=entries, **extra)
 
 
 def folder_properties(container: Container, path: str) -> dict[str, Any]:

@@ -10,6 +10,9 @@ A junction table (exactly two one-column keys, to two different tables ``a``
 and ``b``) adds a ``many_many`` on ``a`` named ``b_by_{junction}`` and one on
 ``b`` named ``a_by_{junction}``. Keys over several columns make no relation.
 
+Virtual relationships declared on ``_schema`` (``virtual``) follow, unless a
+relation found from the keys has their name already.
+
 Reading: one query per relation per page (``WHERE key IN (...)``, in chunks),
 never one per row; ``<rel>_limit`` limits the children of each parent with a
 window function, inside the same query.
@@ -26,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.records.clauses import parse_fields, parse_int, parse_order
 from app.services.sql.schema import DbSchema, TableInfo, label_for
+from app.services.sql.virtual import name_of, stored_of
 from app.vocabulary.errors import BadRequest, NotFound
 
 CHUNK = 500
@@ -53,6 +57,8 @@ class Relation:
     """The junction column pointing at the related table."""
     on_update: str | None = None
     on_delete: str | None = None
+    is_virtual: bool = False
+    """Declared on ``_schema`` (``virtual``) rather than found from a foreign key."""
 
     @property
     def is_list(self) -> bool:
@@ -68,7 +74,7 @@ class Relation:
             "native": [],
             "type": self.type,
             "field": self.field,
-            "is_virtual": False,
+            "is_virtual": self.is_virtual,
             "ref_service_id": service_id,
             "ref_table": self.ref_table,
             "ref_field": self.ref_field,
@@ -147,6 +153,37 @@ def _discover(schema: DbSchema, connection: sa.Connection, table: str) -> dict[s
                         junction_ref_field=other.columns[0],
                     )
                 )
+    for relation in _virtual(schema, connection, table):
+        add(relation)
+    return found
+
+
+def _virtual(schema: DbSchema, connection: sa.Connection, table: str) -> list[Relation]:
+    """The table's virtual relationships whose tables and fields are all still there."""
+    found = []
+    for stored in stored_of(schema.extras.get(table.lower(), {})):
+        wanted = [(table, stored["field"]), (stored["ref_table"], stored["ref_field"])]
+        if stored["type"] == "many_many":
+            wanted.append((stored["junction_table"], stored["junction_field"]))
+            wanted.append((stored["junction_table"], stored["junction_ref_field"]))
+        try:
+            if any(schema.table(connection, t).column(f) is None for t, f in wanted):
+                continue
+        except NotFound:
+            continue
+        found.append(
+            Relation(
+                name_of(stored),
+                stored["type"],
+                stored["field"],
+                stored["ref_table"],
+                stored["ref_field"],
+                junction_table=stored.get("junction_table"),
+                junction_field=stored.get("junction_field"),
+                junction_ref_field=stored.get("junction_ref_field"),
+                is_virtual=True,
+            )
+        )
     return found
 
 

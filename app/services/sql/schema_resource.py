@@ -10,7 +10,8 @@ Addressing forms:
   POST adds to it (404 when missing); PUT/PATCH as above; DELETE drops it;
 - ``/_schema/{t}/_field[/{f}]``, ``/_schema/{t}/_related[/{r}]`` and the
   legacy ``/_schema/{t}/{f}``: fields and relations, listed, described,
-  written (fields) and deleted (a relation's foreign key).
+  written (fields, and virtual relationships: see ``virtual``) and deleted
+  (a relation's foreign key, or a virtual relationship).
 
 Single writes answer ``{"name": ...}`` (``{"success": true}`` for deletes);
 list writes answer ``{"resource": [...]}`` where a table that failed holds
@@ -36,6 +37,7 @@ from app.services.sql.fieldspec import parse_field
 from app.services.sql.listing import list_tables
 from app.services.sql.relations import relations_for
 from app.services.sql.schema_writer import SchemaWriter, parse_table
+from app.services.sql.virtual import is_virtual, name_of, parse_virtual
 from app.vocabulary import verbs
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import ApiError, BadRequest, Forbidden, NotFound
@@ -202,16 +204,17 @@ class SchemaResource(Resource):
         if not rest:
             return self.write_tables(request, connection, writer, replace=replace, empty=empty)
         if len(rest) >= 2 and rest[1].lower() == "_related":
-            raise BadRequest(
-                "Relationships follow foreign keys: give a field a 'ref_table' to make one."
-            )
+            return self.write_virtual(request, connection, rest, writer, empty)
         if len(rest) == 1:
             payload = request.payload
             if isinstance(payload, list):
                 payload = {"field": payload}
             if not isinstance(payload, dict) or not payload:
                 raise BadRequest(empty)
-            spec = parse_table(payload, connection.dialect, name=rest[0])
+            spec = parse_table(
+                payload, connection.dialect, name=rest[0], service_id=self.service.id
+            )
+            self.refuse_shadowed(connection, spec.name, spec.virtual)
             check = verb == "POST" and to_bool(request.option("check_exist"))
             name = writer.save_table(spec, replace=replace, create=create, check=check)
             return self.answer(request, connection, name)
@@ -230,6 +233,45 @@ class SchemaResource(Resource):
             return {"name": names[0]}
         return {"resource": [{"name": n} for n in names]}
 
+    def write_virtual(self, request, connection, rest, writer: SchemaWriter, empty: str) -> Any:
+        """Virtual relationships to ``_related`` (the others follow foreign keys)."""
+        items, single = _items(request.payload)
+        if len(rest) > 2:
+            payload = request.payload
+            items, single = ([{**payload, "name": rest[2]}] if single else []), True
+        if not items:
+            raise BadRequest(empty)
+        for item in items:
+            if not is_virtual(item):
+                raise BadRequest(
+                    "Relationships follow foreign keys: give a field a 'ref_table' to make one, "
+                    "or send a virtual relationship ('is_virtual': true)."
+                )
+        relations = [parse_virtual(item, self.service.id) for item in items]
+        self.refuse_shadowed(connection, rest[0], relations)
+        names = [name_of(r) for r in writer.save_virtual(rest[0], relations)]
+        if single and len(names) == 1:
+            return {"name": names[0]}
+        return {"resource": [{"name": n} for n in names]}
+
+    def refuse_shadowed(self, connection, table: str, relations: list | None) -> None:
+        """A virtual relationship may not take the name of one that follows a foreign key."""
+        if not relations:
+            return
+        schema = self.service.schema(connection, refresh=True)
+        if schema.resolve(table) is None:
+            return
+        found = relations_for(schema, connection, schema.table(connection, table).name)
+        for relation in relations:
+            existing = next(
+                (r for n, r in found.items() if n.lower() == name_of(relation).lower()), None
+            )
+            if existing is not None and not existing.is_virtual:
+                raise BadRequest(
+                    f"Relationship '{existing.name}' of table '{table}' follows a foreign key "
+                    "already."
+                )
+
     def write_tables(self, request, connection, writer, *, replace: bool, empty: str) -> Any:
         items, single = _items(request.payload)
         if not items:
@@ -242,8 +284,9 @@ class SchemaResource(Resource):
         results: list[Any] = []
         for item in items:
             try:
-                spec = parse_table(item, connection.dialect)
+                spec = parse_table(item, connection.dialect, service_id=self.service.id)
                 self.check(request, request.method, spec.name)
+                self.refuse_shadowed(connection, spec.name, spec.virtual)
                 name = writer.save_table(spec, replace=replace, create=True, check=check)
                 results.append(name)
             except ApiError as exc:
@@ -317,7 +360,9 @@ class SchemaResource(Resource):
         relation = next((r for n, r in relations.items() if n.lower() == name.lower()), None)
         if relation is None:
             raise NotFound(f"Relationship '{name}' not found in table '{info.name}'.")
-        if relation.type == "belongs_to":
+        if relation.is_virtual:
+            writer.drop_virtual(info.name, relation.name)
+        elif relation.type == "belongs_to":
             writer.drop_foreign_key(info.name, relation.field)
         elif relation.type in ("has_one", "has_many"):
             writer.drop_foreign_key(relation.ref_table, relation.ref_field)

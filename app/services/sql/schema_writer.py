@@ -31,6 +31,8 @@ from app.services.sql.extras import TABLE_KEYS
 from app.services.sql.fieldspec import MAX_TEXT, FieldSpec, check_name, parse_field
 from app.services.sql.schema import TableInfo, column_df_type
 from app.services.sql.sqlite_rebuild import check_references, foreign_keys_paused
+from app.services.sql.virtual import FACT, KEY, is_virtual, merged, parse_virtual, stored_of
+from app.services.sql.virtual import name_of as virtual_name
 from app.vocabulary.errors import BadRequest, NotFound
 
 logger = logging.getLogger(__name__)
@@ -45,19 +47,28 @@ class TableSpec:
     name: str
     fields: list[FieldSpec]
     facts: dict[str, Any] = field(default_factory=dict)
+    virtual: list[dict[str, Any]] | None = None
+    """The virtual relationships of its ``related`` list (None when it has none)."""
 
 
-def parse_table(data: Any, dialect: sa.Dialect, name: str | None = None) -> TableSpec:
-    """A ``TableSpec`` from a table object (``name`` from the path when given)."""
+def parse_table(
+    data: Any, dialect: sa.Dialect, name: str | None = None, service_id: int | None = None
+) -> TableSpec:
+    """A ``TableSpec`` from a table object (``name`` from the path when given); relations of
+    ``related`` that follow foreign keys are described by their fields, so only the virtual
+    ones are read."""
     if not isinstance(data, dict):
         raise BadRequest("Each table must be a JSON object.")
     name = check_table_name(name if name is not None else data.get("name"), dialect)
     fields = data.get("field", data.get("fields")) or []
     if not isinstance(fields, list):
         raise BadRequest(f"The 'field' of table '{name}' must be an array of fields.")
-    for relation in data.get("related") or []:
-        if isinstance(relation, dict) and relation.get("is_virtual"):
-            raise BadRequest("Virtual relationships are not supported; use a foreign key field.")
+    related = data.get("related")
+    if related is not None and not isinstance(related, list):
+        raise BadRequest(f"The 'related' of table '{name}' must be an array of relationships.")
+    virtual = None
+    if related is not None:
+        virtual = [parse_virtual(r, service_id) for r in related if is_virtual(r)]
     facts = {}
     for key in TABLE_KEYS:
         if key in data:
@@ -66,7 +77,7 @@ def parse_table(data: Any, dialect: sa.Dialect, name: str | None = None) -> Tabl
                 raise BadRequest(f"Invalid '{key}' for table '{name}': text expected.")
             facts[key] = value
     limit = max_name(dialect)
-    return TableSpec(name, [parse_field(f, limit) for f in fields], facts)
+    return TableSpec(name, [parse_field(f, limit) for f in fields], facts, virtual)
 
 
 class SchemaWriter:
@@ -144,6 +155,10 @@ class SchemaWriter:
         if real is None and not create:
             raise NotFound(f'Table "{spec.name}" does not exist in the database.')
 
+        virtual = None
+        if spec.virtual is not None:
+            virtual = self.check_virtual(real or spec.name, spec.virtual, spec.fields)
+
         def work() -> str:
             if real is None:
                 create_table(self.connection, self.schema_name, spec.name, spec.fields)
@@ -152,6 +167,8 @@ class SchemaWriter:
                 name = real
                 self.change(name, spec.fields, replace and bool(spec.fields))
             self.remember(name, spec.fields, spec.facts)
+            if virtual is not None:
+                self.remember_virtual(name, virtual, replace=replace)
             return name
 
         return self.run(spec.name, work)
@@ -215,3 +232,77 @@ class SchemaWriter:
             raise NotFound(f"No foreign key on field '{column}' of table '{real}'.")
         spec = FieldSpec(name=column, is_foreign_key=False, given={"is_foreign_key"})
         self.run(real, lambda: self.change(real, [spec], replace=False))
+
+    # -- virtual relationships ----------------------------------------------------------------
+
+    def columns_of(
+        self, table: str, pending: tuple[str, list[FieldSpec]] | None = None
+    ) -> tuple[str, dict[str, str]]:
+        """(real name, column names by lower-cased name) of a table; ``pending`` is a table
+        being written in the same request, with the fields it is given."""
+        found: dict[str, str] = {}
+        real = self.real_name(table)
+        if real is not None:
+            found = {
+                c.key.lower(): str(c.key)
+                for c in reflect(self.connection, real, self.schema_name).c
+            }
+        if pending is not None and table.lower() == pending[0].lower():
+            real = real or pending[0]
+            found.update({f.name.lower(): f.name for f in pending[1]})
+        if real is None:
+            raise BadRequest(f"Table '{table}' of a relationship does not exist in the database.")
+        return real, found
+
+    def check_virtual(
+        self, table: str, relations: list[dict[str, Any]], fields: list[FieldSpec] | None = None
+    ) -> list[dict[str, Any]]:
+        """The relationships with every table and field checked and spelled as the database
+        spells it (``fields``: those ``table`` is being given in the same request)."""
+        pending = (table, fields or [])
+        checked = []
+        for relation in relations:
+            out = dict(relation)
+            pairs = [("", "field"), ("ref_table", "ref_field")]
+            if relation["type"] == "many_many":
+                pairs.append(("junction_table", "junction_field"))
+                pairs.append(("junction_table", "junction_ref_field"))
+            for table_key, field_key in pairs:
+                real, columns = self.columns_of(relation.get(table_key) or table, pending)
+                if table_key:
+                    out[table_key] = real
+                column = columns.get(str(relation[field_key]).lower())
+                if column is None:
+                    raise BadRequest(
+                        f"Field '{relation[field_key]}' of a relationship not found in table "
+                        f"'{real}'."
+                    )
+                out[field_key] = column
+            checked.append(out)
+        return checked
+
+    def remember_virtual(
+        self, table: str, relations: list[dict[str, Any]], *, replace: bool = False
+    ) -> None:
+        current = stored_of(self.facts_of(table))
+        kept = merged(current, relations, replace=replace)
+        if kept != current:
+            extras.save(self.connection, self.schema_name, table, KEY, {FACT: kept})
+
+    def save_virtual(self, table: str, relations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add or change virtual relationships of an existing table; those written."""
+        real = self.require(table)
+        checked = self.check_virtual(real, relations)
+        self.run(None, lambda: self.remember_virtual(real, checked))
+        return checked
+
+    def drop_virtual(self, table: str, name: str) -> None:
+        """Forget the virtual relationship ``name`` of ``table``."""
+        real = self.require(table)
+        current = stored_of(self.facts_of(real))
+        kept = [r for r in current if virtual_name(r).lower() != name.lower()]
+        if kept == current:
+            raise NotFound(f"Relationship '{name}' not found in table '{real}'.")
+        self.run(
+            None, lambda: extras.save(self.connection, self.schema_name, real, KEY, {FACT: kept})
+        )

@@ -4,7 +4,8 @@ A record's keys are matched to columns without regard to case; keys naming a
 relation are nested writes; other keys are ignored, as DreamFactory does. Each
 value is typecast to its column (``app.records.values.coerce_value``), must fit
 the column (length, integer range, numeric precision) and may not be NULL in
-a NOT NULL column; every failure is a 400 naming the field.
+a NOT NULL column; every failure is a 400 naming the field, in its message and
+in its ``context`` (``{field: [message]}``, where a form shows it).
 
 A field's validation rules remembered by ``_schema`` are applied first
 (``validation``). ``{"expression": "NOW()"}`` writes an SQL expression, but
@@ -232,29 +233,13 @@ def prepare(
     values: dict[str, Any] = {}
     plain: dict[str, Any] = {}
     plan = write_plan(table)
-    writers = plan.writers
     for name, value in raw.items():
         if name in plan.skipped:
             continue
-        if name in plan.validated and not validation.check(
-            name, value, table.extras[name.lower()], updating=not creating
-        ):
-            continue  # a rule with on_fail "ignore_field"
-        if value is None or isinstance(value, dict):
-            column = table.table.c[name]
-            if value is not None and "expression" in value and len(value) == 1:
-                values[name] = expression(value["expression"], column, name)
-                if not isinstance(values[name], sa.ClauseElement):
-                    plain[name] = values[name]
-                continue
-            if value is None:
-                if _generated(table, column):
-                    continue  # the database fills it in
-                if not column.nullable:
-                    raise not_null(name)
-                values[name] = plain[name] = None
-                continue
-        values[name] = plain[name] = writers[name](value, name)
+        try:
+            _prepare_value(table, plan, name, value, values, plain, creating)
+        except BadRequest as error:
+            raise about_field(error, name) from None
     for key, df_type in plan.automatic:
         if df_type == "timestamp_on_update" or (creating and df_type == "timestamp_on_create"):
             values[key] = sa.func.current_timestamp()
@@ -263,8 +248,47 @@ def prepare(
     if creating:
         for key in plan.required:
             if key not in values:
-                raise BadRequest(f"Required field '{key}' can not be NULL.")
+                raise about_field(BadRequest(f"Required field '{key}' can not be NULL."), key)
     return values, plain
+
+
+def _prepare_value(
+    table: TableInfo,
+    plan: WritePlan,
+    name: str,
+    value: Any,
+    values: dict[str, Any],
+    plain: dict[str, Any],
+    creating: bool,
+) -> None:
+    """One field of ``prepare``: its rules checked, then its value typed into ``values``."""
+    if name in plan.validated and not validation.check(
+        name, value, table.extras[name.lower()], updating=not creating
+    ):
+        return  # a rule with on_fail "ignore_field"
+    if value is None or isinstance(value, dict):
+        column = table.table.c[name]
+        if value is not None and "expression" in value and len(value) == 1:
+            values[name] = expression(value["expression"], column, name)
+            if not isinstance(values[name], sa.ClauseElement):
+                plain[name] = values[name]
+            return
+        if value is None:
+            if _generated(table, column):
+                return  # the database fills it in
+            if not column.nullable:
+                raise not_null(name)
+            values[name] = plain[name] = None
+            return
+    values[name] = plain[name] = plan.writers[name](value, name)
+
+
+def about_field(error: BadRequest, field: str) -> BadRequest:
+    """``error`` with ``context`` ``{field: [message]}`` (unless it has one), so a form can
+    show the message under that field's input; the message itself is unchanged."""
+    if error.context is None:
+        error.context = {field: [error.message]}
+    return error
 
 
 def _generated(table: TableInfo, column: sa.Column) -> bool:

@@ -134,3 +134,28 @@ def test_a_folder_named_without_its_slash_is_listed(admin, box):
     _tree(box)
     body = admin.get("files/docs").get_json()
     assert [r["name"] for r in body["resource"]] == ["Report.PDF", "hello.txt", "sub"]
+
+
+def test_a_listing_pages_with_limit_and_offset_and_counts_on_request(admin, box):
+    """Not in DreamFactory (which lists a folder whole): the console pages large folders."""
+    for name in ("a", "b", "c", "d", "e"):
+        (box / f"{name}.txt").write_text(name)
+    page = admin.get("files/", query_string={"limit": "2", "offset": "1", "include_count": "1"})
+    assert [r["name"] for r in page.get_json()["resource"]] == ["b.txt", "c.txt"]
+    assert page.get_json()["meta"] == {"count": 5, "next": 3}
+    last = admin.get("files/", query_string={"limit": "2", "offset": "4", "as_list": "true"})
+    assert last.get_json() == {"resource": ["e.txt"]}
+    found = admin.get("files/", query_string={"search": "C", "include_count": "true"}).get_json()
+    assert found == {"resource": [found["resource"][0]], "meta": {"count": 1}}
+    whole = admin.get("files/", query_string={"limit": "0"}).get_json()
+    assert len(whole["resource"]) == 5 and "meta" not in whole
+    assert_error(
+        admin.get("files/", query_string={"limit": "two"}),
+        400,
+        "Invalid value for 'limit': must be an integer.",
+    )
+    assert_error(
+        admin.get("files/", query_string={"offset": "-1"}),
+        400,
+        "Invalid value for 'offset': must not be negative.",
+    )

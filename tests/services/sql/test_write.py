@@ -54,7 +54,7 @@ def test_create_errors_are_batch_errors(sql):
         "resource": [
             {
                 "code": 400,
-                "context": None,
+                "context": {"name": ["Field 'name' can not be NULL."]},
                 "message": "Field 'name' can not be NULL.",
                 "status_code": 400,
             }
@@ -137,7 +137,10 @@ def test_update_by_id(todos):
     assert_error(
         todos.patch("todo/9", json={"name": "x"}), 404, "Record with identifier '9' not found."
     )
-    assert_error(todos.patch("todo/1", json={"name": None}), 400, "Field 'name' can not be NULL.")
+    error = assert_error(
+        todos.patch("todo/1", json={"name": None}), 400, "Field 'name' can not be NULL."
+    )
+    assert error["context"] == {"name": ["Field 'name' can not be NULL."]}
     assert todos.rows(todo)[0]["complete"] is True
 
 
@@ -249,6 +252,8 @@ def test_expressions(sql):
 
 
 def test_value_types_and_sizes_name_the_field(sql):
+    """The message names the field, and ``context`` does too ({field: [message]}), so a form
+    puts the message under that field's input (the admin console does)."""
     cases = [
         ({"code": "x" * 9}, "code"),
         ({"small": 40000}, "small"),
@@ -260,7 +265,13 @@ def test_value_types_and_sizes_name_the_field(sql):
     ]
     for record, field in cases:
         error = assert_error(sql.post("measure", json=[record]), 400, code=1000)
-        assert f"'{field}'" in error["context"]["resource"][0]["message"], record
+        refused = error["context"]["resource"][0]
+        assert f"'{field}'" in refused["message"], record
+        assert refused["context"] == {field: [refused["message"]]}, record
+    error = assert_error(sql.post("contact", json=[{"age": 3}]), 400, code=1000)
+    assert error["context"]["resource"][0]["context"] == {
+        "name": ["Required field 'name' can not be NULL."]
+    }
     response = sql.post("measure", json=[{"code": "12345678", "small": -5, "data": "aGk="}])
     assert response.status_code == 200
     assert sql.rows(measure)[0]["data"] == b"hi"
