@@ -70,11 +70,13 @@ async function editor(view, id) {
   const typeHint = h("p", { class: "hint" });
   const storage = select("storage_service_id", [["", "Pick a file service"], ...files.map((s) => [s.id, s.name])], app.storage_service_id ?? "");
   const container = h("input", { name: "storage_container", value: app.storage_container || "", placeholder: "my-app" });
-  const path = h("input", { name: "path", value: app.path || "", placeholder: "index.html" });
+  // one input per kind: a node has one parent, so a shared input would sit in one field only
+  const launchFile = h("input", { name: "path", value: app.type === 1 ? app.path || "" : "", placeholder: "index.html" });
+  const serverPath = h("input", { name: "path", value: app.type === 3 ? app.path || "" : "", placeholder: "docs" });
   const url = h("input", { name: "url", type: "url", value: app.url || "", placeholder: "https://example.com/app" });
   const places = {
-    1: [field("File service", storage), field("Folder", container, "The folder of the service that holds the app."), field("Launch file", path, "Its start page in that folder, such as index.html.")],
-    3: [field("Path", path, "The path on this server, such as docs or my-app/index.html.")],
+    1: [field("File service", storage), field("Folder", container, "The folder of the service that holds the app."), field("Launch file", launchFile, "Its start page in that folder, such as index.html.")],
+    3: [field("Path", serverPath, "The path on this server, such as docs or my-app/index.html.")],
     2: [field("URL", url)],
   };
   const where = h("div", { class: "app-location" });
@@ -112,7 +114,7 @@ async function editor(view, id) {
       type: kind,
       storage_service_id: kind === 1 && storage.value ? Number(storage.value) : null,
       storage_container: kind === 1 ? container.value.trim() : null,
-      path: kind === 1 || kind === 3 ? path.value.trim() : null,
+      path: { 1: launchFile, 3: serverPath }[kind]?.value.trim() ?? null,
       url: kind === 2 ? url.value.trim() : null,
       lookup_by_app_id: lookups.value(),
     };

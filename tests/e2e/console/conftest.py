@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
 
-from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Live, type_into, wait_for
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Live, click, type_into, wait_for
 
 
 def sign_in(driver, live: Live, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
@@ -72,3 +73,28 @@ def axe_violations(driver) -> list[str]:
         f"{rule} ({impact}): {help_text} at {targets}"
         for rule, impact, help_text, targets in result
     ]
+
+
+def fill_access_row(
+    driver, live: Live, service: str, component: str, verb: str, record_filter: tuple[str, ...]
+) -> None:
+    """On the role form: one service access row for ``service`` (its name) and ``component``,
+    GET and ``verb``, through the API, with one record filter ``(field, operator, value)``."""
+    click(driver, "#add-access", "add service access", live)
+    picker = wait_for(
+        driver,
+        lambda d: d.find_element(By.CSS_SELECTOR, ".access-row select[name$='.service_id']"),
+        "the access row",
+        live,
+    )
+    Select(picker).select_by_visible_text(service)
+    type_into(driver, ".access-row input.component", component, "the component", live)
+    driver.find_element(By.CSS_SELECTOR, f".access-row input[name$='.verb.{verb}']").click()
+    driver.find_element(By.CSS_SELECTOR, ".access-row details.filters summary").click()
+    click(driver, ".access-row details.filters button.small:not(.remove-row)", "add filter", live)
+    name, operator, value = record_filter
+    type_into(driver, ".row.filter input[name$='.name']", name, "the filter's field", live)
+    Select(
+        driver.find_element(By.CSS_SELECTOR, ".row.filter select[name$='.operator']")
+    ).select_by_value(operator)
+    type_into(driver, ".row.filter input[name$='.value']", value, "the filter's value", live)

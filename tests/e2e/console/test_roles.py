@@ -9,6 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 
 from tests.e2e.conftest import click, type_into, wait_for
+from tests.e2e.console.conftest import fill_access_row
 
 pytestmark = pytest.mark.slow
 
@@ -38,23 +39,7 @@ def test_a_role_with_a_record_filter_and_why_calls_are_allowed(console, live):
     console.get(f"{live.base}/admin/#/roles")
     click(console, "#create-role", "the create button", live)
     type_into(console, "input[name=name]", name, "the role's name", live)
-    click(console, "#add-access", "add service access", live)
-    service = wait_for(
-        console,
-        lambda d: d.find_element(By.CSS_SELECTOR, ".access-row select[name$='.service_id']"),
-        "the access row",
-        live,
-    )
-    Select(service).select_by_value(str(db_id))
-    type_into(console, ".access-row input.component", "_table/contact", "the component", live)
-    console.find_element(By.CSS_SELECTOR, ".access-row input[name$='.verb.PATCH']").click()
-    console.find_element(By.CSS_SELECTOR, ".access-row details.filters summary").click()
-    click(console, ".access-row details.filters button.small:not(.remove-row)", "add filter", live)
-    type_into(console, ".row.filter input[name$='.name']", "id", "the filter's field", live)
-    Select(
-        console.find_element(By.CSS_SELECTOR, ".row.filter select[name$='.operator']")
-    ).select_by_value(">")
-    type_into(console, ".row.filter input[name$='.value']", "1", "the filter's value", live)
+    fill_access_row(console, live, "db", "_table/contact", "PATCH", ("id", ">", "1"))
     click(console, "#save-role", "create", live)
     wait_for(console, lambda d: d.find_elements(By.ID, "delete-role"), "the saved role", live)
 
