@@ -1,6 +1,6 @@
 # Shortcuts for the scripts in scripts/ (the README's quick start uses those directly).
 VENV ?= .venv
-LINT_PATHS = app tests bench scripts/compat gunicorn.conf.py wsgi.py
+LINT_PATHS = app tests bench scripts/compat scripts/screenshots.py gunicorn.conf.py wsgi.py
 
 .PHONY: serve test lint format requirements
 
