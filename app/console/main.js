@@ -90,13 +90,13 @@ function adminsOnly(user) {
 let rendering = 0;
 
 async function render() {
+  const ticket = ++rendering; // a screen still loading from an earlier render stops at its check
   const user = currentUser();
   if (!user) return signInScreen();
   if (!user.is_sys_admin) return adminsOnly(user);
   const current = route();
   const known = SCREENS.find(([name]) => name === current.screen);
   const view = shell(user, current.screen);
-  const ticket = ++rendering;
   if (!known) {
     show(view, h("h1", {}, "Not found"), h("p", {}, "There is no such screen. Pick one on the left."));
     return;
@@ -122,6 +122,7 @@ async function render() {
 }
 
 window.addEventListener("df-signed-out", () => {
+  rendering++;
   sessionStorage.setItem(NEXT, location.hash);
   signInScreen("Your session has ended. Sign in again to carry on where you were.");
 });

@@ -81,8 +81,8 @@ def test_add_a_cors_rule_and_a_limit_then_export_and_import_a_package(console, l
         console, lambda d: d.find_element(By.ID, "export-result").text, "the export", live
     )
     path = saved.removeprefix("Saved as ").rstrip(".")
-    assert path.startswith("/api/v2/files/__EXPORTS/") and path.endswith(".zip")
-    fetched = live.api("GET", path.removeprefix("/api/v2/"))
+    assert path.startswith(f"{live.base}/api/v2/files/__EXPORTS/") and path.endswith(".zip")
+    fetched = live.api("GET", path.removeprefix(f"{live.base}/api/v2/"))
     assert fetched.status_code == 200, fetched.text
     with zipfile.ZipFile(io.BytesIO(fetched.content)) as package:
         limits = json.loads(package.read("system/limit.json"))
