@@ -8,6 +8,6 @@ container and public-path settings.
 
 from __future__ import annotations
 
-from app.services.files.service import LocalFileService
+from app.services.files.service import FileService, LocalFileService
 
-__all__ = ["LocalFileService"]
+__all__ = ["FileService", "LocalFileService"]
