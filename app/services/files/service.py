@@ -1,4 +1,8 @@
-"""The ``local_file`` service type: a folder under the storage path as a REST API.
+"""File services as a REST API: ``FileService`` over any ``storage.Storage``, and ``local_file``.
+
+``FileService`` reads DreamFactory's requests and shapes its answers; each
+type (``LocalFileService`` here: a folder under the storage path;
+``aws.S3FileService``: a bucket) only builds its storage.
 
 The resource is a path in the container; a trailing ``/`` (or no path) names
 a folder, anything else a file, as in DreamFactory (``PUT`` is handled as
