@@ -119,6 +119,7 @@ class S3FileService(FileService):
     label = "AWS S3"
     description = "File storage service supporting AWS S3 and S3-compatible servers."
     config_schema = S3ConfigSchema
+    storage_name = "S3 storage"
 
     @classmethod
     def available(cls) -> tuple[bool, str]:

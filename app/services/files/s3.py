@@ -6,14 +6,15 @@ DreamFactory's S3 service makes them). S3 has no links, so no path leaves the
 container once ``paths.clean`` has accepted it.
 
 Writes stream: a file up to one part (``PART_SIZE``) is one ``PutObject``,
-larger ones a multipart upload of one part in memory at a time, completed only
-at the end and aborted on any failure, so no partial object ever carries the
-final name. A download is one ``GetObject`` from the requested offset, read a
-chunk at a time, pinned to the ETag seen when it was opened (a file replaced
-meanwhile fails the transfer instead of mixing two versions). A zip is first
-spooled to a temporary file of this server (``zipfile`` needs to seek), its
-entries checked like local ones (``archive.check``), uploaded under a scratch
-prefix in the target folder and only then copied into place (server side).
+larger ones a multipart upload of one part (``PART_SIZE`` and a chunk at most)
+in memory at a time, completed only at the end and aborted on any failure, so
+no partial object ever carries the final name. A download is one ``GetObject``
+from the requested offset, read a chunk at a time, pinned to the ETag seen when
+it was opened (a file replaced meanwhile fails the transfer instead of mixing
+two versions). A zip is first spooled to a temporary file of this server
+(``zipfile`` needs to seek), its entries checked like local ones
+(``archive.check``), uploaded under a scratch prefix in the target folder and
+only then copied into place (server side).
 
 Every botocore failure becomes a client error through ``remote_errors``.
 """
@@ -268,7 +269,7 @@ class S3Storage:
 
     def put(self, key: str, source: Any, options: Options) -> int:
         """Stream ``source`` to object ``key`` (see the module docstring); its size."""
-        size, buffer, parts, upload = 0, bytearray(), [], None
+        size, pending, held, parts, upload = 0, [], 0, [], None
         try:
             for data in chunks_of(source, options.chunk):
                 size += len(data)
@@ -276,22 +277,26 @@ class S3Storage:
                     raise PayloadTooLarge(
                         f"The file is larger than the limit of {options.max_size} bytes."
                     )
-                buffer += data
-                while len(buffer) >= PART_SIZE:
+                pending.append(data)
+                held += len(data)
+                if held >= PART_SIZE:  # parts may differ in size: S3 wants 5 MiB at least
                     if upload is None:
                         with self.errors():
                             created = self.client.create_multipart_upload(
                                 Bucket=self.bucket, Key=key
                             )
                         upload = created["UploadId"]
-                    part, buffer = bytes(buffer[:PART_SIZE]), buffer[PART_SIZE:]
+                    part = b"".join(pending)
+                    pending, held = [], 0
                     parts.append(self._part(key, upload, len(parts) + 1, part))
+                    del part
+            rest = b"".join(pending)
             with self.errors():
                 if upload is None:
-                    self.client.put_object(Bucket=self.bucket, Key=key, Body=bytes(buffer))
+                    self.client.put_object(Bucket=self.bucket, Key=key, Body=rest)
                     return size
-                if buffer or not parts:
-                    parts.append(self._part(key, upload, len(parts) + 1, bytes(buffer)))
+                if rest:
+                    parts.append(self._part(key, upload, len(parts) + 1, rest))
                 self.client.complete_multipart_upload(
                     Bucket=self.bucket, Key=key, UploadId=upload, MultipartUpload={"Parts": parts}
                 )

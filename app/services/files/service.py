@@ -73,6 +73,8 @@ class FileService(BaseService):
 
     group = "File"
     raw_body: ClassVar[bool] = True
+    storage_name: ClassVar[str] = "this storage"
+    """How messages name the storage (``local file storage``)."""
 
     def __init__(self, info) -> None:
         super().__init__(info)
@@ -278,7 +280,9 @@ class FileService(BaseService):
             listing.folder_properties(self.storage, path)
             return {"success": True}
         listing.file_properties(self.storage, path)
-        raise NotImplementedYet("Updating file properties is not supported by local file storage.")
+        raise NotImplementedYet(
+            f"Updating file properties is not supported by {self.storage_name}."
+        )
 
     def delete(self, request, path: str, is_folder: bool) -> Any:
         force = to_bool(request.param("force"))
@@ -321,6 +325,7 @@ class LocalFileService(FileService):
     label = "Local File Storage"
     description = "File service supporting the local file system."
     config_schema = LocalFileConfigSchema
+    storage_name = "local file storage"
 
     def make_storage(self) -> Storage:
         settings = current_app.config

@@ -52,7 +52,7 @@ def pytest_collection_modifyitems(config, items):
         for item in items
         if getattr(item, "callspec", None) is not None
         and item.callspec.params.get("storage") == "aws_s3"
-        and item.callspec.params.get("backend") not in first
+        and item.callspec.params.get("backend", first[0]) not in first
     ]
     if extra:
         config.hook.pytest_deselected(items=extra)
