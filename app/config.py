@@ -148,6 +148,9 @@ class Config:
     FILE_URL_IMPORT_TIMEOUT = 30
     """Seconds a file service's ``url=`` import may wait to connect or between reads."""
 
+    FILE_REMOTE_TIMEOUT = 30
+    """Seconds a file service on remote storage (S3...) waits to connect or between reads."""
+
     FILE_URL_IMPORT_ALLOW_PRIVATE = False
     """Let ``url=`` imports reach loopback, private and link-local addresses."""
 

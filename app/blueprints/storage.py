@@ -21,7 +21,7 @@ from flask import Blueprint, request
 from app import system_cache
 from app.access.lookups import substitute_lookups
 from app.services import SERVICE_TYPES, build_service
-from app.services.files import LocalFileService
+from app.services.files import FileService
 from app.vocabulary.calls import ServiceRequest
 from app.vocabulary.errors import BadRequest
 
@@ -35,10 +35,10 @@ def serve(service: str, path: str):
     info = system_cache.require_service_info(service.lower())
     info = substitute_lookups(ServiceRequest(method="GET", service=info.name, resource=path), info)
     cls = SERVICE_TYPES.get(info.type)
-    if cls is None or not issubclass(cls, LocalFileService):
+    if cls is None or not issubclass(cls, FileService):
         raise BadRequest(NOT_FILES)
     files = build_service(info)
-    assert isinstance(files, LocalFileService)
+    assert isinstance(files, FileService)
     headers = {key.lower(): value for key, value in request.headers.items()}
     return files.public_file(path, headers)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.openapi import builder
 from app.openapi.document import JSON, SUCCESS_SCHEMA, operation, path_param, records_of
-from app.services.files import LocalFileService
+from app.services.files import FileService
 
 if TYPE_CHECKING:
     from app.openapi.access import Reach
@@ -124,8 +124,8 @@ def _upload(spec: Spec) -> dict[str, Any]:
     }
 
 
-@builder(LocalFileService)
-def build_files(service: LocalFileService, spec: Spec, reach: Reach) -> None:
+@builder(FileService)
+def build_files(service: FileService, spec: Spec, reach: Reach) -> None:
     entry = spec.define("FileEntry", ENTRY)
     listing = {"anyOf": [paged(records_of(entry)), paged(records_of({"type": "string"})), entry]}
     written = {"anyOf": [entry, records_of(entry)]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.services import register
 from app.services.email import LocalEmailService, SmtpService
 from app.services.files import LocalFileService
+from app.services.files.aws import S3FileService
 from app.services.rws import RemoteWebService
 from app.services.sql import MysqlService, PgsqlService, SqliteService
 from app.services.system import (  # noqa: F401 - each module registers its resources
@@ -38,6 +39,7 @@ def register_all() -> None:
     for cls in (
         SystemService,
         LocalFileService,
+        S3FileService,
         SqliteService,
         PgsqlService,
         MysqlService,

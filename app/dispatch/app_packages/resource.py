@@ -23,7 +23,6 @@ Any other ``POST`` or ``GET`` is the plain record resource (``services.system.ap
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from flask import current_app
@@ -36,7 +35,7 @@ from app.dispatch.app_packages.source import open_package, wants_import
 from app.models import App
 from app.schemas.app import AppSchema
 from app.services import build_service
-from app.services.files import LocalFileService
+from app.services.files import FileService
 from app.services.files.paths import clean
 from app.services.system import resource
 from app.services.system.applications import AppResource, storage_app_errors
@@ -102,12 +101,12 @@ def target_folder(record: dict[str, Any]) -> Folder:
     """The new folder a storage app's files go to (400 when it exists already)."""
     info = system_cache.get_service_by_id(record["storage_service_id"])
     files = build_service(info) if info is not None else None
-    if info is None or not isinstance(files, LocalFileService):
+    if info is None or not isinstance(files, FileService):
         raise BadRequest("Invalid Storage Service provided.")
     path = clean(record["storage_container"], "storage container")
     if not path:
         raise BadRequest("The storage container must name a folder for the app's files.")
-    if os.path.lexists(files.container.locate_entry(path)):
+    if files.storage.entry_kind(path) is not None:
         raise BadRequest(
             f"Folder '{path}/' already exists in storage service '{info.name}': "
             "choose another storage_container."

@@ -113,6 +113,26 @@ def public_path_problem(path: Any) -> str | None:
     return None
 
 
+def check_public_paths(value: list[str]) -> None:
+    for path in value:
+        problem = public_path_problem(path)
+        if problem:
+            raise ValidationError(problem)
+
+
+def public_path_field(where: str) -> fields.List:
+    """The ``public_path`` setting of a file service whose files are in ``where``."""
+    return fields.List(
+        fields.String(validate=validate.Length(max=255)),
+        load_default=list,
+        validate=check_public_paths,
+        metadata={
+            "label": "Public Path",
+            "description": f"Folders (or files) of the {where} served without credentials.",
+        },
+    )
+
+
 class LocalFileConfigSchema(Schema):
     container = fields.String(
         required=True,
@@ -125,14 +145,7 @@ class LocalFileConfigSchema(Schema):
             ),
         },
     )
-    public_path = fields.List(
-        fields.String(validate=validate.Length(max=255)),
-        load_default=list,
-        metadata={
-            "label": "Public Path",
-            "description": "Folders (or files) of the container served without credentials.",
-        },
-    )
+    public_path = public_path_field("container")
 
     @validates("container")
     def check_container(self, value: str, **kwargs: Any) -> None:
@@ -143,10 +156,3 @@ class LocalFileConfigSchema(Schema):
         )
         if problem:
             raise ValidationError(problem)
-
-    @validates("public_path")
-    def check_public_path(self, value: list[str], **kwargs: Any) -> None:
-        for path in value:
-            problem = public_path_problem(path)
-            if problem:
-                raise ValidationError(problem)

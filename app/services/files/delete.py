@@ -13,13 +13,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.services.files.archive import clear
 from app.services.files.paths import (
     TMP_PREFIX,
     Container,
-    base_name,
     clean_item_path,
     folder_path,
     join,
@@ -29,8 +28,11 @@ from app.services.files.paths import (
 from app.vocabulary.errors import ApiError, BadRequest, NotFound
 from app.wrapping import wrapped_key
 
+if TYPE_CHECKING:
+    from app.services.files.storage import Storage
 
-def delete_file(container: Container, path: str) -> dict[str, Any]:
+
+def delete_file(container: Container, path: str) -> None:
     real = container.locate_entry(path)
     found = kind(real)
     if found is None:
@@ -38,17 +40,16 @@ def delete_file(container: Container, path: str) -> dict[str, Any]:
     if found == "folder":
         raise BadRequest(f"'{path}' is a folder; delete it as '{path}/'.")
     os.unlink(real)
-    return {"name": base_name(path), "path": path}
 
 
 def delete_folder(
     container: Container, path: str, force: bool = False, content_only: bool = False
-) -> dict[str, Any]:
+) -> None:
     real = container.locate_entry(path)
     found = kind(real)
     if found == "link" and not content_only:
         os.unlink(real)
-        return {"name": base_name(path), "path": folder_path(path)}
+        return
     if found == "link":
         real = container.locate(path)
         found = "folder" if os.path.isdir(real) else None
@@ -63,7 +64,6 @@ def delete_folder(
         trash = tempfile.mkdtemp(prefix=TMP_PREFIX + "del-", dir=os.path.dirname(real))
         os.rename(real, os.path.join(trash, "folder"))
         shutil.rmtree(trash, ignore_errors=True)
-    return {"name": base_name(path), "path": folder_path(path)}
 
 
 def _item_path(item: dict[str, Any], folder: str) -> str:
@@ -80,7 +80,7 @@ def _item_path(item: dict[str, Any], folder: str) -> str:
 
 
 def delete_items(
-    container: Container, folder: str, items: list[Any], force: bool
+    storage: Storage, folder: str, items: list[Any], force: bool
 ) -> list[dict[str, Any]]:
     """DELETE with a body: each item's result, with ``error`` when it failed."""
     out = []
@@ -95,13 +95,13 @@ def delete_items(
             path = _item_path(item, folder)
             if kind_of not in ("file", "folder"):
                 ends = str(given or item.get("name") or "").endswith("/")
-                found = kind(container.locate_entry(path))
+                found = storage.entry_kind(path)
                 kind_of = "folder" if ends or found == "folder" else "file"
                 result["type"] = kind_of
             if kind_of == "folder":
-                delete_folder(container, path, force)
+                storage.delete_folder(path, force, False)
             else:
-                delete_file(container, path)
+                storage.delete_file(path)
         except ApiError as exc:
             result["error"] = {"message": exc.message}
         except OSError as exc:

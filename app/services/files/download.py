@@ -34,9 +34,10 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import time
 import zipfile
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from flask import Response
@@ -45,6 +46,9 @@ from werkzeug.http import http_date, parse_date, parse_etags, parse_range_header
 from app.services.files.listing import content_type
 from app.services.files.paths import TMP_PREFIX, Container, base_name, folder_path
 from app.vocabulary.errors import ApiError, NotFound
+
+if TYPE_CHECKING:
+    from app.services.files.storage import Storage
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +124,7 @@ class FileResponse(Response):
     def __init__(
         self, handle: Any, start: int, length: int, whole: bool, chunk: int, **kwargs: Any
     ) -> None:
+        """``whole``: the entire file, of this machine (handed to ``wsgi.file_wrapper``)."""
         super().__init__(_read(handle, start, length, chunk), **kwargs)
         self._handle, self._whole, self._chunk = handle, whole, chunk
 
@@ -149,10 +154,6 @@ def open_file(real: str, path: str):
         os.close(fd)
         raise missing
     return os.fdopen(fd, "rb"), st
-
-
-def _etag(st: os.stat_result) -> str:
-    return f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
 
 
 def _not_modified(headers: dict[str, str], etag: str, mtime: int) -> bool:
@@ -186,7 +187,7 @@ def _byte_range(headers: dict[str, str], etag: str, mtime: int, size: int):
 
 
 def file_response(
-    real: str,
+    storage: Storage,
     path: str,
     headers: dict[str, str],
     download: bool,
@@ -194,12 +195,13 @@ def file_response(
     *,
     page: bool = False,
 ) -> Response:
-    """The file at ``real`` (container path ``path``) for a GET with these request headers.
+    """The file at container path ``path`` for a GET with these request headers.
 
     ``page``: served as a web page (the public storage route), not through the API.
     """
-    handle, st = open_file(real, path)
-    mtime, size, etag = int(st.st_mtime), st.st_size, _etag(st)
+    opened = storage.open(path)
+    handle, st = opened.handle, opened.stat
+    mtime, size, etag = int(st.mtime), st.size, st.etag
     common = {"Last-Modified": http_date(mtime), "ETag": f'"{etag}"', **NO_CACHE}
     if not page:
         common.update(NO_SNIFF)
@@ -219,7 +221,7 @@ def file_response(
         out["Content-Disposition"] = shown
     if span is None:
         out["Content-Length"] = str(size)
-        return FileResponse(handle, 0, size, True, chunk, status=200, headers=out)
+        return FileResponse(handle, 0, size, opened.local, chunk, status=200, headers=out)
     start, stop = span
     out["Content-Length"] = str(stop - start)
     out["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
@@ -250,7 +252,9 @@ class _Sink:
         return data
 
 
-def _zip_members(container: Container, real_dir: str, arc_dir: str) -> Iterator[tuple[str, str]]:
+def local_zip_members(
+    container: Container, real_dir: str, arc_dir: str
+) -> Iterator[tuple[str, str]]:
     """(real path, archive name) of every file and empty folder, sorted, links not followed."""
     entries = sorted(os.scandir(real_dir), key=lambda e: e.name)
     real_root = container.real_root
@@ -269,7 +273,7 @@ def _zip_members(container: Container, real_dir: str, arc_dir: str) -> Iterator[
             yield target, arc
         elif entry.is_dir(follow_symlinks=False):
             shown += 1
-            yield from _zip_members(container, entry.path, f"{arc}/")
+            yield from local_zip_members(container, entry.path, f"{arc}/")
         elif entry.is_file(follow_symlinks=False):
             shown += 1
             yield entry.path, arc
@@ -277,16 +281,20 @@ def _zip_members(container: Container, real_dir: str, arc_dir: str) -> Iterator[
         yield real_dir, arc_dir
 
 
-def _zip_stream(container: Container, real_dir: str, arc_dir: str, chunk: int) -> Iterator[bytes]:
+def _zip_stream(storage: Storage, path: str, chunk: int) -> Iterator[bytes]:
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
-        for real, arc in _zip_members(container, real_dir, arc_dir):
-            if arc.endswith("/"):
+        for arc, opener in storage.zip_entries(path):
+            if opener is None:
                 archive.writestr(zipfile.ZipInfo(arc), b"")
                 continue
-            info = zipfile.ZipInfo.from_file(real, arc)
+            opened = opener()
+            stamp = time.localtime(opened.stat.mtime)[:6]
+            info = zipfile.ZipInfo(arc, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
+            info.external_attr = 0o100644 << 16
+            info.file_size = opened.stat.size
             info.compress_type = zipfile.ZIP_DEFLATED
-            with open(real, "rb") as source, archive.open(info, "w", force_zip64=True) as target:
+            with opened.handle as source, archive.open(info, "w", force_zip64=True) as target:
                 while data := source.read(chunk):
                     target.write(data)
                     yield sink.take()
@@ -299,22 +307,20 @@ def _whole_or_broken(first: bytes, rest: Generator[bytes], path: str) -> Iterato
     try:
         yield first
         yield from rest
-    except OSError as exc:
+    except (OSError, ApiError) as exc:
         logger.error("zip of folder '%s' stopped: %s", folder_path(path), exc)
         raise IncompleteZipError(f"zip of folder '{folder_path(path)}' stopped: {exc}") from exc
     finally:
         rest.close()
 
 
-def zip_response(container: Container, path: str, chunk: int) -> Response:
+def zip_response(storage: Storage, path: str, chunk: int) -> Response:
     """Folder ``path`` (``""``: the whole container) as a zip, built while it is sent."""
-    real = container.locate(path)
     missing = NotFound(f"Folder '{path}/' does not exist in storage.")
-    if not os.path.isdir(real):
-        if path:
-            raise missing
-        container.ensure()
-    arc_dir = f"{path}/" if path else ""
+    if storage.kind(path) != "folder":
+        raise missing
+    if not path:
+        storage.ensure()
     name = (base_name(path) or "container") + ".zip"
     headers = {
         "Content-Type": "application/zip",
@@ -322,10 +328,10 @@ def zip_response(container: Container, path: str, chunk: int) -> Response:
         **NO_CACHE,
         **NO_SNIFF,
     }
-    pieces = (piece for piece in _zip_stream(container, real, arc_dir, chunk) if piece)
+    pieces = (piece for piece in _zip_stream(storage, path, chunk) if piece)
     try:
         first = next(pieces, b"")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotFound):
         pieces.close()
         raise missing from None
     body = _whole_or_broken(first, pieces, path)

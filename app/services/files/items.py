@@ -18,7 +18,7 @@ import binascii
 import os
 import shutil
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.access import authz
 from app.services.files import upload
@@ -39,6 +39,9 @@ from app.services.files.upload import Options
 from app.vocabulary.errors import ApiError, BadRequest, NotFound
 from app.vocabulary.flags import to_bool
 from app.wrapping import wrapped_key
+
+if TYPE_CHECKING:
+    from app.services.files.storage import Storage
 
 
 def _authorize(request: Any, verb: str, path: str) -> None:
@@ -129,7 +132,7 @@ def _content(item: dict[str, Any]) -> bytes:
     return content.encode("utf-8")
 
 
-def _one(request: Any, service: str, container: Container, folder: str, item, options):
+def _one(request: Any, service: str, storage: Storage, folder: str, item, options):
     kind_of = item.get("type")
     name = item.get("name") or ""
     moving = _moving(item)
@@ -138,17 +141,18 @@ def _one(request: Any, service: str, container: Container, folder: str, item, op
         name = name or base_name(source)
         path = join(folder, clean_name(name))
         if kind_of == "folder":
-            copy_folder(container, source, path, moving)
+            storage.copy_folder(source, path, moving)
             return {"name": name, "path": folder_path(path), "type": "folder"}
-        copy_file(container, source, path, moving, options)
+        storage.copy_file(source, path, moving, options)
         return {"name": name, "path": path, "type": "file"}
     path = join(folder, clean_name(name))
     if kind_of == "folder":
-        create_folder(container, path, options.check_exist)
+        storage.create_folder(path, options.check_exist)
         return {"name": name, "path": folder_path(path), "type": "folder"}
     if "content" not in item:
         raise BadRequest("A file needs 'content' or a 'source_path'.")
-    return upload.write_file(container, path, _content(item), options)
+    storage.write_file(path, _content(item), options)
+    return {"name": base_name(path), "path": path, "type": "file"}
 
 
 ITEM_KEYS = ("type", "name", "source_path")
@@ -165,7 +169,7 @@ def names_no_item(payload: Any) -> bool:
 
 
 def create_items(
-    request: Any, service: str, container: Container, folder: str, items: list[Any], options
+    request: Any, service: str, storage: Storage, folder: str, items: list[Any], options
 ) -> list[dict[str, Any]]:
     """Every item's result, in order; one failing does not stop the others."""
     out = []
@@ -185,7 +189,7 @@ def create_items(
             )
             continue
         try:
-            out.append(_one(request, service, container, folder, item, options))
+            out.append(_one(request, service, storage, folder, item, options))
         except ApiError as exc:
             out.append(_failed(item, folder, exc.message))
         except OSError as exc:

@@ -19,13 +19,16 @@ import mimetypes
 import os
 import stat
 from email.utils import formatdate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.records.clauses import parse_int
 from app.services.files.paths import TMP_PREFIX, Container, base_name, folder_path
 from app.vocabulary.errors import BadRequest, NotFound
 from app.vocabulary.flags import to_bool
 from app.wrapping import AlwaysWrapped
+
+if TYPE_CHECKING:
+    from app.services.files.storage import Storage
 
 INLINE_CONTENT_MAX = 16 * 1024 * 1024
 """Bytes: the largest file ``include_properties&content=true`` returns inside JSON."""
@@ -66,16 +69,19 @@ def http_time(seconds: float) -> str:
     return formatdate(int(seconds), usegmt=True)
 
 
-def file_entry(path: str, st: os.stat_result) -> dict[str, Any]:
+def file_entry(path: str, size: int, mtime: float) -> dict[str, Any]:
     return {
         "path": path,
         "content_type": content_type(path),
-        "last_modified": http_time(st.st_mtime),
-        "content_length": st.st_size,
+        "last_modified": http_time(mtime),
+        "content_length": size,
     }
 
 
-def _children(container: Container, real_dir: str, prefix: str, full_tree: bool, out: list):
+def local_children(
+    container: Container, real_dir: str, prefix: str, full_tree: bool, out: list
+) -> None:
+    """``LocalStorage.children``: entries of folder ``real_dir`` appended to ``out``."""
     try:
         entries = sorted(os.scandir(real_dir), key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
@@ -101,26 +107,27 @@ def _children(container: Container, real_dir: str, prefix: str, full_tree: bool,
         if stat.S_ISDIR(st.st_mode):
             out.append({"path": f"{path}/", "last_modified": http_time(st.st_mtime)})
             if full_tree and not linked:
-                _children(container, entry.path, f"{path}/", full_tree, out)
+                local_children(container, entry.path, f"{path}/", full_tree, out)
         elif stat.S_ISREG(st.st_mode):
-            out.append(file_entry(path, st))
+            out.append(file_entry(path, st.st_size, st.st_mtime))
 
 
 def list_folder(
-    container: Container,
+    storage: Storage,
     path: str,
     include_files: bool = True,
     include_folders: bool = True,
     full_tree: bool = False,
 ) -> list[dict[str, Any]]:
     """The entries of folder ``path`` (``""``: the root, empty until the first write)."""
-    real = container.locate(path)
-    if not os.path.isdir(real):
+    if storage.kind(path) != "folder":
         if path:
             raise NotFound(f"Folder '{folder_path(path)}' does not exist in storage.")
         return []
-    raw: list[dict[str, Any]] = []
-    _children(container, real, folder_path(path), full_tree, raw)
+    try:
+        raw = storage.children(path, full_tree)
+    except (FileNotFoundError, NotADirectoryError):
+        raw = []
     localizer = len(folder_path(path))
     resources = []
     for data in raw:
@@ -177,45 +184,40 @@ def clean_resources(entries: list[dict[str, Any]], params: dict[str, str]) -> di
     return AlwaysWrapped(resource=entries, **extra)
 
 
-def folder_properties(container: Container, path: str) -> dict[str, Any]:
-    real = container.locate(path)
-    if not os.path.isdir(real):
+def folder_properties(storage: Storage, path: str) -> dict[str, Any]:
+    if storage.kind(path) != "folder" or not path:
         if path:
             raise NotFound(f"Folder '{folder_path(path)}' does not exist in storage.")
-        container.ensure()
-    st = os.stat(real)
+        storage.ensure()
     return {
         "name": base_name(path),
         "path": folder_path(path),
-        "last_modified": http_time(st.st_mtime),
+        "last_modified": http_time(storage.folder_mtime(path)),
     }
 
 
 def file_properties(
-    container: Container, path: str, include_content: bool = False, as_base64: bool = True
+    storage: Storage, path: str, include_content: bool = False, as_base64: bool = True
 ) -> dict[str, Any]:
     """``{path, name, content_type, last_modified, content_length}`` plus ``content`` if asked."""
-    real = container.locate(path)
-    try:
-        st = os.stat(real)
-    except OSError:
-        st = None
-    if st is None or not stat.S_ISREG(st.st_mode):
+    st = storage.stat(path)
+    if st is None:
         raise NotFound(f"File '{path}' does not exist in storage.")
     data: dict[str, Any] = {
         "path": path,
         "name": base_name(path),
         "content_type": content_type(path),
-        "last_modified": http_time(st.st_mtime),
-        "content_length": st.st_size,
+        "last_modified": http_time(st.mtime),
+        "content_length": st.size,
     }
     if include_content:
-        if st.st_size > INLINE_CONTENT_MAX:
+        if st.size > INLINE_CONTENT_MAX:
             raise BadRequest(
                 f"File '{path}' is too large to return inline ({INLINE_CONTENT_MAX} bytes at "
                 "most); download it instead."
             )
-        with open(real, "rb") as handle:
+        opened = storage.open(path)
+        with opened.handle as handle:
             raw = handle.read(INLINE_CONTENT_MAX + 1)
         if as_base64:
             data["content"] = base64.b64encode(raw).decode("ascii")
@@ -229,9 +231,9 @@ def file_properties(
     return data
 
 
-def access_components(container: Container) -> list[str]:
+def access_components(storage: Storage) -> list[str]:
     """Role components below the root: each folder and its ``*``."""
     items = []
-    for entry in list_folder(container, "", include_files=False, full_tree=True):
+    for entry in list_folder(storage, "", include_files=False, full_tree=True):
         items += [entry["path"], entry["path"] + "*"]
     return items

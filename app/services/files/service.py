@@ -1,4 +1,8 @@
-"""The ``local_file`` service type: a folder under the storage path as a REST API.
+"""File services as a REST API: ``FileService`` over any ``storage.Storage``, and ``local_file``.
+
+``FileService`` reads DreamFactory's requests and shapes its answers; each
+type (``LocalFileService`` here: a folder under the storage path;
+``aws.S3FileService``: a bucket) only builds its storage.
 
 The resource is a path in the container; a trailing ``/`` (or no path) names
 a folder, anything else a file, as in DreamFactory (``PUT`` is handled as
@@ -11,10 +15,8 @@ the modules beside this one for each operation and its safety rules.
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import logging
-import os
 from typing import Any, ClassVar
 
 import orjson
@@ -25,8 +27,10 @@ from app.services.access_list import access_list
 from app.services.base import BaseService, unsupported_verb
 from app.services.files import delete, download, fetch, items, listing, upload
 from app.services.files.config import LocalFileConfigSchema, container_problem, container_root
+from app.services.files.local import LocalStorage
 from app.services.files.paths import Container, base_name, clean, clean_name, folder_path, join
 from app.services.files.reach import reach_of
+from app.services.files.storage import Storage
 from app.services.files.upload import Options
 from app.vocabulary.calls import ServiceResponse
 from app.vocabulary.errors import (
@@ -64,40 +68,34 @@ def file_system_error(exc: OSError) -> ApiError:
     return InternalServerError(f"The file operation failed: {exc.strerror or 'unknown error'}.")
 
 
-class LocalFileService(BaseService):
-    type = "local_file"
-    label = "Local File Storage"
+class FileService(BaseService):
+    """A file service over any ``Storage``; each type builds its own in ``make_storage``."""
+
     group = "File"
-    description = "File service supporting the local file system."
-    config_schema = LocalFileConfigSchema
     raw_body: ClassVar[bool] = True
+    storage_name: ClassVar[str] = "this storage"
+    """How messages name the storage (``local file storage``)."""
 
     def __init__(self, info) -> None:
         super().__init__(info)
         settings = current_app.config
-        container = str(self.config.get("container") or "")
-        problem = container_problem(
-            container, settings["STORAGE_PATH"], settings.get("INSTANCE_PATH")
-        )
-        if problem:
-            raise InternalServerError(
-                "Local file service folder mis-configured. Please check configuration for "
-                f"file service - {self.name}."
-            )
-        self.container = Container(container_root(container, settings["STORAGE_PATH"]))
+        self.storage: Storage = self.make_storage()
         self.public_paths = [
             clean(p, "public path") for p in self.config.get("public_path") or [] if p is not None
         ]
         self.chunk = max(int(settings["FILE_CHUNK_SIZE"]), MIN_CHUNK)
         self.max_upload = int(settings["FILE_MAX_UPLOAD_SIZE"])
 
+    def make_storage(self) -> Storage:
+        raise NotImplementedError
+
     def access_components(self, request) -> list[str]:
-        return listing.access_components(self.container)
+        return listing.access_components(self.storage)
 
     # -- dispatch ---------------------------------------------------------------------------
 
     def handle(self, request) -> Any:
-        self.container = dataclasses.replace(self.container, reach=reach_of(request))
+        self.storage = self.storage.with_reach(reach_of(request))
         try:
             return self.dispatch(request)
         except OSError as exc:
@@ -131,18 +129,18 @@ class LocalFileService(BaseService):
 
     def get(self, request, path: str, is_folder: bool) -> Any:
         params = request.params
-        if not is_folder and os.path.isdir(self.container.locate(path)):
+        if not is_folder and self.storage.kind(path) == "folder":
             is_folder = True  # ``GET files/docs`` lists the folder, as ``docs/`` would
         if not is_folder:
             if to_bool(params.get("include_properties")):
                 return listing.file_properties(
-                    self.container,
+                    self.storage,
                     path,
                     include_content=to_bool(params.get("content")),
                     as_base64=to_bool(params.get("is_base64", "true")),
                 )
             response = download.file_response(
-                self.container.locate(path),
+                self.storage,
                 path,
                 request.headers,
                 to_bool(params.get("download")),
@@ -152,11 +150,11 @@ class LocalFileService(BaseService):
         if not path and to_bool(params.get("as_access_list")):
             return access_list(self.name, self.access_components(request), request)
         if to_bool(params.get("zip")):
-            return ServiceResponse(content=download.zip_response(self.container, path, self.chunk))
+            return ServiceResponse(content=download.zip_response(self.storage, path, self.chunk))
         if to_bool(params.get("include_properties")):
-            return listing.folder_properties(self.container, path)
+            return listing.folder_properties(self.storage, path)
         entries = listing.list_folder(
-            self.container,
+            self.storage,
             path,
             include_files=to_bool(params.get("include_files", "true")),
             include_folders=to_bool(params.get("include_folders", "true")),
@@ -211,7 +209,7 @@ class LocalFileService(BaseService):
             name = base_name(path)
             if files is None:
                 return upload.store(
-                    self.container,
+                    self.storage,
                     path.rpartition("/")[0],
                     name,
                     self.body(request),
@@ -223,7 +221,7 @@ class LocalFileService(BaseService):
             if not files:
                 raise BadRequest(f"No file uploaded to REST resource '{name}'.")
             return upload.store(
-                self.container,
+                self.storage,
                 path.rpartition("/")[0],
                 name,
                 files[0].stream,
@@ -233,7 +231,7 @@ class LocalFileService(BaseService):
         headers = request.headers
         if headers.get("x-file-name"):
             return upload.store(
-                self.container,
+                self.storage,
                 path,
                 headers["x-file-name"],
                 self.body(request),
@@ -242,31 +240,29 @@ class LocalFileService(BaseService):
             )
         if headers.get("x-folder-name"):
             created = join(path, clean_name(headers["x-folder-name"], "folder name"))
-            items.create_folder(self.container, created, check_exist=True)
+            self.storage.create_folder(created, check_exist=True)
             return {"name": headers["x-folder-name"], "path": folder_path(created)}
         if request.param("url"):
             return self.import_url(request, path, options)
         if files:
-            stored = upload.store_uploads(self.container, path, files, options)
+            stored = upload.store_uploads(self.storage, path, files, options)
             return {"resource": stored}
         payload = self.payload(request)
         if items.names_no_item(payload):
             return {"resource": []}
         resources = delete.unwrap(payload)
         if resources:
-            created = items.create_items(
-                request, self.name, self.container, path, resources, options
-            )
+            created = items.create_items(request, self.name, self.storage, path, resources, options)
             return {"resource": created}
         if not path:
             raise BadRequest("No resources given to create.")
-        items.create_folder(self.container, path, check_exist=True)
+        self.storage.create_folder(path, check_exist=True)
         return {"name": base_name(path), "path": folder_path(path)}
 
     def import_url(self, request, path: str, options: Options) -> Any:
         settings = current_app.config
         if not options.extract:  # a zip to unpack makes its folder (``upload.store``)
-            self.container.require_folder(path, f"Folder '{path}' does not exist.")
+            self.storage.require_folder(path, f"Folder '{path}' does not exist.")
         with fetch.download(
             request.param("url"),
             timeout=float(settings["FILE_URL_IMPORT_TIMEOUT"]),
@@ -275,30 +271,32 @@ class LocalFileService(BaseService):
             allow_private=bool(settings["FILE_URL_IMPORT_ALLOW_PRIVATE"]),
         ) as found:
             name = request.param("filename") or found.name
-            return upload.store(
-                self.container, path, name, found.chunks, found.content_type, options
-            )
+            return upload.store(self.storage, path, name, found.chunks, found.content_type, options)
 
     # -- PATCH and DELETE -------------------------------------------------------------------
 
     def patch(self, path: str, is_folder: bool) -> Any:
         if is_folder:
-            listing.folder_properties(self.container, path)
+            listing.folder_properties(self.storage, path)
             return {"success": True}
-        listing.file_properties(self.container, path)
-        raise NotImplementedYet("Updating file properties is not supported by local file storage.")
+        listing.file_properties(self.storage, path)
+        raise NotImplementedYet(
+            f"Updating file properties is not supported by {self.storage_name}."
+        )
 
     def delete(self, request, path: str, is_folder: bool) -> Any:
         force = to_bool(request.param("force"))
         if not is_folder:
-            return delete.delete_file(self.container, path)
+            self.storage.delete_file(path)
+            return {"name": base_name(path), "path": path}
         resources = delete.unwrap(self.payload(request))
         if resources:
-            return {"resource": delete.delete_items(self.container, path, resources, force)}
+            return {"resource": delete.delete_items(self.storage, path, resources, force)}
         if not path and not to_bool(request.param("content_only")):
             raise BadRequest("No resources given for delete.")
         content_only = to_bool(request.param("content_only"))
-        return delete.delete_folder(self.container, path, force, content_only)
+        self.storage.delete_folder(path, force, content_only)
+        return {"name": base_name(path), "path": folder_path(path)}
 
     # -- the public storage route -----------------------------------------------------------
 
@@ -315,9 +313,29 @@ class LocalFileService(BaseService):
         cleaned = clean(path)
         if not self.is_public(cleaned):
             raise Forbidden(PUBLIC_DENIED)
-        real = self.container.locate(cleaned)
-        if not self.is_public(self.container.relative(real)):
+        if not self.is_public(self.storage.resolve(cleaned)):
             raise Forbidden(PUBLIC_DENIED)
         if path.endswith("/"):
             raise NotFound(f"The specified file '{cleaned}/' was not found in storage.")
-        return download.file_response(real, cleaned, headers, False, self.chunk, page=True)
+        return download.file_response(self.storage, cleaned, headers, False, self.chunk, page=True)
+
+
+class LocalFileService(FileService):
+    type = "local_file"
+    label = "Local File Storage"
+    description = "File service supporting the local file system."
+    config_schema = LocalFileConfigSchema
+    storage_name = "local file storage"
+
+    def make_storage(self) -> Storage:
+        settings = current_app.config
+        container = str(self.config.get("container") or "")
+        problem = container_problem(
+            container, settings["STORAGE_PATH"], settings.get("INSTANCE_PATH")
+        )
+        if problem:
+            raise InternalServerError(
+                "Local file service folder mis-configured. Please check configuration for "
+                f"file service - {self.name}."
+            )
+        return LocalStorage(Container(container_root(container, settings["STORAGE_PATH"])))

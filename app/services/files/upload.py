@@ -7,8 +7,8 @@ stream, bytes from a JSON body, a download. A multipart part was already
 spooled to an unnamed temporary file (``blueprints.multipart``): when that file
 is on the target's file system it is linked into place rather than copied, else
 the kernel copies it. Zips sent with ``extract=true`` are unpacked by
-``archive`` instead, into their folder, which they create (with any missing
-parents) as DreamFactory's do; a zip that cannot be unpacked removes the
+``archive`` instead (``LocalStorage.unpack``), into their folder, which they
+create (with any missing parents) as DreamFactory's do; a zip that cannot be unpacked removes the
 folders it created.
 """
 
@@ -23,11 +23,10 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from app.services.files import archive
 from app.services.files.paths import (
     TMP_PREFIX,
     Container,
@@ -39,6 +38,9 @@ from app.services.files.paths import (
     parent_of,
 )
 from app.vocabulary.errors import BadRequest, InternalServerError, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from app.services.files.storage import Storage
 
 NO_KERNEL_COPY = (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP)
 """``copy_file_range`` errors meaning "not between these files here": copy in Python instead."""
@@ -212,13 +214,12 @@ def prepare_target(container: Container, path: str, check_exist: bool) -> str:
     return real
 
 
-def write_file(container: Container, path: str, source: Any, options: Options) -> dict[str, Any]:
+def write_file(container: Container, path: str, source: Any, options: Options) -> None:
     real = prepare_target(container, path, options.check_exist)
     try:
         write_atomic(real, source, options.chunk, options.max_size)
     except OSError as exc:
         raise InternalServerError(f"Failed to write file '{path}': {exc.strerror}.") from None
-    return {"name": base_name(path), "path": path, "type": "file"}
 
 
 def is_zip(name: str, content_type: str | None) -> bool:
@@ -270,7 +271,7 @@ def unpacking_folder(container: Container, folder: str) -> Iterator[str]:
 
 
 def store(
-    container: Container,
+    storage: Storage,
     folder: str,
     name: str,
     source: Any,
@@ -279,21 +280,19 @@ def store(
 ) -> dict[str, Any]:
     """Write ``name`` into ``folder`` from ``source``, or unpack it there (zip, ``extract``)."""
     if options.extract and is_zip(name, content_type):
-        with (
-            unpacking_folder(container, folder) as real_folder,
-            seekable(source, real_folder, options) as handle,
-        ):
-            archive.extract(container, real_folder, handle, options.clean, options.max_size)
+        storage.unpack(folder, source, options)
         return {"name": folder, "path": folder_path(folder), "type": "folder"}
-    return write_file(container, join(folder, clean_name(name)), source, options)
+    path = join(folder, clean_name(name))
+    storage.write_file(path, source, options)
+    return {"name": base_name(path), "path": path, "type": "file"}
 
 
 def store_uploads(
-    container: Container, folder: str, uploads: list[FileStorage], options: Options
+    storage: Storage, folder: str, uploads: list[FileStorage], options: Options
 ) -> list[dict[str, Any]]:
     """Multipart ``files`` into ``folder``: every name is checked before anything is written."""
     named = [(upload_name(u), u) for u in uploads]
     for name, upload in named:
         if not (options.extract and is_zip(name, upload.mimetype)):
-            prepare_target(container, join(folder, clean_name(name)), options.check_exist)
-    return [store(container, folder, name, u.stream, u.mimetype, options) for name, u in named]
+            storage.prepare_target(join(folder, clean_name(name)), options.check_exist)
+    return [store(storage, folder, name, u.stream, u.mimetype, options) for name, u in named]

@@ -11,7 +11,7 @@ from flask import request as http_request
 from app.models import App, Lookup, Record, Role
 from app.schemas.app import AppSchema
 from app.services import SERVICE_TYPES
-from app.services.files import LocalFileService
+from app.services.files import FileService
 from app.services.system import resource
 from app.services.system.lookups import show_lookup
 from app.services.system.records import ModelResource
@@ -56,7 +56,7 @@ def storage_app_errors(record: App, data: dict[str, Any]) -> dict[str, list[str]
     service_id = data.get("storage_service_id", record.storage_service_id)
     info = get_service_by_id(service_id) if service_id else None
     cls = SERVICE_TYPES.get(info.type) if info is not None else None
-    if cls is None or not issubclass(cls, LocalFileService):
+    if cls is None or not issubclass(cls, FileService):
         errors["storage_service_id"] = ["An app of type storage needs a file service."]
     for field in ("storage_container", "path"):
         value = data.get(field, getattr(record, field)) or ""

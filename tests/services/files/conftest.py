@@ -1,32 +1,118 @@
-"""The seeded ``files`` service (container ``app`` under the test's storage path), for real.
+"""The seeded ``files`` service, for real, on every storage backend.
 
-Everything goes through HTTP with the Flask test client; the container is a
-real folder in the test's temp dir, inspected directly where a test needs to
-know what is on disk (scratch files left behind, a file unchanged).
+Everything goes through HTTP with the Flask test client. A test asking for
+``box`` runs once per backend (``STORAGES``): ``local_file``, whose container
+is a real folder in the test's temp dir, and ``aws_s3``, for which the
+``files`` service is turned into an S3 service on a fresh bucket of moto's
+real S3 server (``s3box``). ``box`` is that container, inspected directly where
+a test needs to know what is stored (scratch files left behind, a file
+unchanged): a ``Path``, or an ``S3Box`` offering the same methods.
+
+A test of something only a disk has (symbolic links, file times set with
+``os.utime``, permissions, the files of a gunicorn server) carries
+``@pytest.mark.local_only`` with a comment saying why; it then runs on
+``local_file`` alone; ``@pytest.mark.only_storage("aws_s3")`` marks a check of
+one type's own settings. The storage backend does not depend on the system store,
+so S3 runs with the first system-store backend only (the others are
+deselected, not skipped).
 """
 
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Api
+from tests.conftest import Api, selected_backends
+from tests.services.files.s3box import S3Box, s3_client, start_moto
+
+STORAGES = ("local_file", "aws_s3")
+"""Storage backends the ``files`` service runs on in these tests."""
+
+
+def pytest_generate_tests(metafunc):
+    if "box" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("only_storage")
+        if metafunc.definition.get_closest_marker("local_only") is not None:
+            names = ["local_file"]
+        else:
+            names = list(only.args) if only else list(STORAGES)
+        metafunc.parametrize("storage", names)
+
+
+def pytest_collection_modifyitems(config, items):
+    first = selected_backends()[:1]
+    extra = [
+        item
+        for item in items
+        if getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("storage") == "aws_s3"
+        and item.callspec.params.get("backend", first[0]) not in first
+    ]
+    if extra:
+        config.hook.pytest_deselected(items=extra)
+        items[:] = [item for item in items if item not in extra]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's S3 server for this test process (skipped without moto, failing under CI)."""
+    server, endpoint = start_moto()
+    yield endpoint
+    server.stop()
 
 
 @pytest.fixture
-def box(app) -> Path:
-    """The ``files`` service's container folder (created, empty)."""
-    root = Path(app.config["STORAGE_PATH"]) / "app"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+def box(request, app, storage):
+    """The ``files`` service's container (created, empty) on the test's storage backend."""
+    if storage == "local_file":
+        root = Path(app.config["STORAGE_PATH"]) / "app"
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+    endpoint = request.getfixturevalue("moto_endpoint")
+    client = s3_client(endpoint)
+    bucket = f"files-{uuid.uuid4().hex[:16]}"
+    client.create_bucket(Bucket=bucket)
+    use_s3(request.getfixturevalue("admin"), bucket, endpoint)
+    return S3Box(client, bucket)
 
 
-def leftovers(root: Path) -> list[str]:
-    """Scratch files and folders the service left anywhere under ``root``."""
-    return sorted(str(p.relative_to(root)) for p in root.rglob(".~df-tmp-*"))
+def s3_config(bucket: str, endpoint: str, **more) -> dict:
+    return {
+        "key": "test-key",
+        "secret": "test-secret",
+        "region": "us-east-1",
+        "container": bucket,
+        "endpoint": endpoint,
+        "use_path_style_endpoint": True,
+        **more,
+    }
+
+
+def use_s3(admin: Api, bucket: str, endpoint: str) -> None:
+    """Make the seeded ``files`` service an ``aws_s3`` service on ``bucket``."""
+    services = admin.get("system/service", query_string={"filter": "name='files'"})
+    found = services.get_json()["resource"][0]
+    config = s3_config(bucket, endpoint, public_path=found["config"].get("public_path") or [])
+    response = admin.patch(
+        f"system/service/{found['id']}", json={"type": "aws_s3", "config": config}
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def leftovers(root) -> list[str]:
+    """Scratch files and folders the service left anywhere under ``root`` (and, in a
+    bucket, multipart uploads never completed nor aborted)."""
+    found = sorted(str(p.relative_to(root)) for p in root.rglob(".~df-tmp-*"))
+    if isinstance(root, S3Box):
+        pending = root.client.list_multipart_uploads(Bucket=root.bucket).get("Uploads") or []
+        found += [f"upload:{u['Key']}" for u in pending]
+    return found
 
 
 def make_zip(entries: dict[str, bytes | None], links: dict[str, str] | None = None) -> bytes:
@@ -46,9 +132,34 @@ def make_zip(entries: dict[str, bytes | None], links: dict[str, str] | None = No
     return buffer.getvalue()
 
 
+def stamp(path, when: int) -> int:
+    """Give file ``path`` the modification time ``when`` and answer it; a bucket cannot be
+    told an object's time, so there it answers the time the object has."""
+    if isinstance(path, S3Box):
+        return int(path.stat().st_mtime)
+    os.utime(path, (when, when))
+    return when
+
+
+def remove_tree(path) -> None:
+    """Remove folder ``path`` and everything in it, behind the service's back."""
+    if isinstance(path, S3Box):
+        path.rmtree()
+    else:
+        shutil.rmtree(path)
+
+
 def set_config(admin: Api, name: str, config: dict) -> None:
-    """Replace the config of service ``name`` through ``system/service``."""
+    """Replace the config of service ``name`` through ``system/service``.
+
+    On an ``aws_s3`` service the bucket and its settings stay (the test's
+    ``container``, a local folder name, is not a bucket), the rest is replaced.
+    """
     services = admin.get("system/service", query_string={"filter": f"name='{name}'"})
-    service_id = services.get_json()["resource"][0]["id"]
+    found = services.get_json()["resource"][0]
+    service_id = found["id"]
+    if found["type"] == "aws_s3":
+        kept = {k: v for k, v in found["config"].items() if k != "public_path"}
+        config = {**config, **kept}
     response = admin.patch(f"system/service/{service_id}", json={"config": config})
     assert response.status_code == 200, response.get_json()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
-import os
+
+from werkzeug.http import http_date
 
 from tests.conftest import assert_error
+from tests.services.files.conftest import stamp
 
 
 def _tree(box):
@@ -14,11 +16,11 @@ def _tree(box):
     (box / "docs" / "sub" / "deep.json").write_text("{}")
     (box / "docs" / "Report.PDF").write_bytes(b"%PDF")
     (box / "top.csv").write_text("a,b\n")
-    os.utime(box / "docs" / "hello.txt", (1767261600, 1767261600))  # 2026-01-01 10:00 UTC
+    return stamp(box / "docs" / "hello.txt", 1767261600)  # 2026-01-01 10:00 UTC
 
 
 def test_folder_listing_has_dreamfactorys_shape(admin, box):
-    _tree(box)
+    when = _tree(box)
     body = admin.get("files/docs/").get_json()
     assert body["resource"] == [
         {
@@ -32,7 +34,7 @@ def test_folder_listing_has_dreamfactorys_shape(admin, box):
         {
             "path": "docs/hello.txt",
             "content_type": "text/plain",
-            "last_modified": "Thu, 01 Jan 2026 10:00:00 GMT",
+            "last_modified": http_date(when),  # Thu, 01 Jan 2026 10:00:00 GMT
             "content_length": 5,
             "name": "hello.txt",
             "type": "file",
@@ -94,7 +96,7 @@ def test_scratch_files_are_never_listed(admin, box):
 
 
 def test_properties_of_folders_and_files(admin, box):
-    _tree(box)
+    when = _tree(box)
     folder = admin.get("files/docs/", query_string={"include_properties": "true"}).get_json()
     assert folder["name"] == "docs" and folder["path"] == "docs/"
     assert folder["last_modified"].endswith(" GMT")
@@ -103,7 +105,7 @@ def test_properties_of_folders_and_files(admin, box):
         "path": "docs/hello.txt",
         "name": "hello.txt",
         "content_type": "text/plain",
-        "last_modified": "Thu, 01 Jan 2026 10:00:00 GMT",
+        "last_modified": http_date(when),  # Thu, 01 Jan 2026 10:00:00 GMT
         "content_length": 5,
     }
     content = admin.get(

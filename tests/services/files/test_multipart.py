@@ -14,6 +14,7 @@ import io
 import os
 import stat
 import tempfile
+from pathlib import Path
 
 import pytest
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
@@ -231,8 +232,13 @@ def test_files_and_fields_mixed(admin, box):
     assert (box / "up" / "ünïcode one.txt").read_bytes() == b"one\r\n"
     assert (box / "up" / "empty.txt").read_bytes() == b""
     assert (box / "up" / "tricky.bin").read_bytes() == b"\r\n--" + BOUNDARY + b"X"
-    assert sorted(os.listdir(box / "up")) == ["empty.txt", "tricky.bin", "ünïcode one.txt"]
-    assert stat.S_IMODE(os.stat(box / "up" / "tricky.bin").st_mode) == 0o644
+    assert sorted(p.name for p in (box / "up").iterdir()) == [
+        "empty.txt",
+        "tricky.bin",
+        "ünïcode one.txt",
+    ]
+    if isinstance(box, Path):  # objects in a bucket have no file mode
+        assert stat.S_IMODE(os.stat(box / "up" / "tricky.bin").st_mode) == 0o644
 
 
 def test_a_session_token_in_the_form(client, admin, box):
@@ -271,7 +277,7 @@ def test_truncated_bodies_write_nothing(admin, box):
     no_boundary = admin.post("files/", data=body, content_type="multipart/form-data")
     assert_error(no_boundary, 400, "The multipart body's Content-Type has no (ASCII) boundary.")
     assert (box / "keep.txt").read_bytes() == b"old"
-    assert sorted(os.listdir(box)) == ["keep.txt"]
+    assert sorted(p.name for p in box.iterdir()) == ["keep.txt"]
     assert leftovers(box) == []
 
 
@@ -289,4 +295,4 @@ def test_too_large_is_413_and_writes_nothing(app, admin, box):
     assert_error(chunked, 413)
     small = body_of([("files", b"y" * 3000, "ok.bin")])
     assert multipart_post(admin, "files/", small).status_code == 201
-    assert sorted(os.listdir(box)) == ["ok.bin"]
+    assert sorted(p.name for p in box.iterdir()) == ["ok.bin"]

@@ -22,6 +22,9 @@ from tests.services.files.test_access import access
 SECRET = b"top secret"
 ALL_VERBS = 1 | 2 | 4 | 8 | 16
 
+# Symbolic links on disk: a bucket has none.
+pytestmark = pytest.mark.local_only
+
 
 @pytest.fixture
 def shared(admin, client, box) -> Api:

@@ -55,6 +55,7 @@ def test_internal_calls_with_dot_dot_are_refused(app, box):
     assert getattr(caught.value, "status", None) == 400
 
 
+@pytest.mark.local_only  # symbolic links on disk: a bucket has none
 def test_symlinks_leading_outside_are_refused(admin, box, outside):
     message = "Access to 'file-link.txt' is not allowed: it leads outside the container."
     assert_error(admin.get("files/file-link.txt"), 403, message)
@@ -80,6 +81,7 @@ def test_symlinks_leading_outside_are_refused(admin, box, outside):
     assert (outside / "secret.txt").read_text() == OUTSIDE
 
 
+@pytest.mark.local_only  # symbolic links on disk: a bucket has none
 def test_listings_and_zips_skip_links_leading_outside(admin, box, outside):
     listed = admin.get("files/", query_string={"as_list": "1", "full_tree": "1"}).get_json()
     assert listed == {"resource": ["docs/", "docs/ok.txt", "inner-link/"]}
@@ -90,6 +92,7 @@ def test_listings_and_zips_skip_links_leading_outside(admin, box, outside):
     assert not [n for n in names if "secret" in n or n.startswith(("file-link", "dir-link"))]
 
 
+@pytest.mark.local_only  # symbolic links on disk: a bucket has none
 def test_links_inside_the_container_work_and_deleting_removes_the_link(admin, box, outside):
     assert admin.get("files/inner-link/ok.txt").data == b"inside"
     assert admin.delete("files/file-link.txt").status_code == 200
@@ -100,6 +103,7 @@ def test_links_inside_the_container_work_and_deleting_removes_the_link(admin, bo
     assert (outside / "secret.txt").read_text() == OUTSIDE
 
 
+@pytest.mark.local_only  # symbolic links on disk: a bucket has none
 def test_a_write_replaces_a_link_instead_of_following_it(admin, box, outside):
     response = admin.post("files/file-link.txt", data=b"new", content_type="text/plain")
     assert_error(response, 403)
@@ -166,6 +170,7 @@ def test_public_paths_are_checked(admin):
     }
 
 
+@pytest.mark.local_only  # a local folder as container: S3's is test_s3.py's
 def test_a_misconfigured_container_found_at_run_time_is_a_500(app, admin, box):
     from app.extensions import db
     from app.models import Service

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import pytest
 
@@ -74,8 +75,9 @@ def test_everything_else_is_refused(app, client, public, box):
     )
     assert_error(client.get("/nothing/public/x.txt"), 404, "Could not find a service for nothing")
     assert_error(client.get("/files/public/%2e%2e/private/secret.txt"), 400)
-    os.symlink(box / "private" / "secret.txt", box / "public" / "leak.txt")
-    assert_error(client.get("/files/public/leak.txt"), 403, DENIED)
+    if isinstance(box, Path):  # symbolic links on disk: a bucket has none
+        os.symlink(box / "private" / "secret.txt", box / "public" / "leak.txt")
+        assert_error(client.get("/files/public/leak.txt"), 403, DENIED)
 
 
 def test_inactive_services_are_refused(admin, client, public):

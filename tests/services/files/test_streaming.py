@@ -1,7 +1,8 @@
 """Large files stream both ways with flat memory, under a real gunicorn worker.
 
 A 200 MB file, generated on the fly into the test's temp dir, is uploaded as
-a raw body and as a (chunked) multipart body, then downloaded through the API
+a raw body and as a (chunked) multipart body to the local container and to a
+bucket of moto's S3 server, then downloaded through the API
 and through the public storage route. The worker's peak resident memory
 (``VmHWM`` in ``/proc/<pid>/status``) is read after a warm-up and again at the
 end: it must grow by far less than the file's size. Contents are compared by
@@ -20,6 +21,8 @@ import pytest
 import requests
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.services.files.conftest import leftovers, s3_config
+from tests.services.files.s3box import S3Box, s3_client
 from tests.services.files.served import gunicorn_server
 
 pytestmark = pytest.mark.slow
@@ -78,7 +81,8 @@ def server(stores, tmp_path, sample_db):
         yield served.base, served.worker, served.container
 
 
-def test_large_files_stream_with_flat_memory(server, tmp_path):
+@pytest.mark.parametrize("storage", ["local_file", "aws_s3"])
+def test_large_files_stream_with_flat_memory(request, server, tmp_path, storage):
     base, worker, container = server
     login = requests.post(
         f"{base}/api/v2/system/admin/session",
@@ -88,7 +92,16 @@ def test_large_files_stream_with_flat_memory(server, tmp_path):
     token = {"X-DreamFactory-Session-Token": login.json()["session_token"]}
     api = f"{base}/api/v2/files"
     config = {"container": "app", "public_path": ["big"]}
-    requests.patch(f"{base}/api/v2/system/service/3", json={"config": config}, headers=token,
+    change: dict = {"config": config}
+    if storage == "aws_s3":  # the same files service on a bucket of moto's S3 server
+        endpoint = request.getfixturevalue("moto_endpoint")
+        container = S3Box(s3_client(endpoint), f"big-{uuid.uuid4().hex[:12]}")
+        container.client.create_bucket(Bucket=container.bucket)
+        change = {
+            "type": "aws_s3",
+            "config": s3_config(container.bucket, endpoint, public_path=["big"]),
+        }
+    requests.patch(f"{base}/api/v2/system/service/3", json=change, headers=token,
                    timeout=60).raise_for_status()  # fmt: skip
     requests.post(f"{api}/big/", headers=token, timeout=60).raise_for_status()
     # warm-up: every code path once with small bodies
@@ -129,4 +142,4 @@ def test_large_files_stream_with_flat_memory(server, tmp_path):
 
     growth = _peak_rss(worker) - before
     assert growth < GROWTH_LIMIT, f"worker peak memory grew by {growth / 2**20:.0f} MiB"
-    assert not list(container.rglob(".~df-tmp-*"))
+    assert leftovers(container) == []

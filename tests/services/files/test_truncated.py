@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 
 import orjson
 import pytest
@@ -61,7 +60,7 @@ def as_gunicorn(length: int) -> dict:
 
 def assert_unchanged(box) -> None:
     assert (box / "keep.txt").read_bytes() == b"old"
-    assert sorted(os.listdir(box)) == ["keep.txt"]
+    assert sorted(p.name for p in box.iterdir()) == ["keep.txt"]
     assert leftovers(box) == []
 
 
