@@ -17,7 +17,7 @@ import base64
 import logging
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app
+from flask import Response, current_app
 
 from app import dispatch
 from app.access.calls import check_call
@@ -53,21 +53,45 @@ def max_bytes() -> int:
     return int(current_app.config["MCP_MAX_RESULT_BYTES"])
 
 
+def _read(chunks: Any) -> bytes:
+    """Bytes from an iterable of chunks, up to one past what a result may carry."""
+    data = bytearray()
+    for chunk in chunks:
+        data += chunk
+        if len(data) > max_bytes():
+            break
+    return bytes(data)
+
+
+def _bytes(content: Any) -> bytes:
+    """A raw body's bytes (a file's, whatever shape it comes in), its file closed after."""
+    if isinstance(content, bytes | bytearray):
+        return bytes(content)
+    try:
+        if isinstance(content, Response):  # a file's body, made for HTTP
+            return _read(content.iter_encoded())
+        if hasattr(content, "read"):
+            return content.read(max_bytes() + 1)
+        return _read(content)
+    finally:
+        if hasattr(content, "close"):
+            content.close()
+
+
 def _body(response: ServiceResponse) -> str:
     """The answer as the REST API sends it, as text."""
-    content = response.content
-    if not response.is_raw:
-        return dumps(shape(content)).decode("utf-8")
-    if isinstance(content, bytes | bytearray):
-        data = bytes(content)
-    elif hasattr(content, "read"):
-        data = content.read(max_bytes() + 1)
-    else:
-        data = b"".join(content)
+    if not response.is_raw and not isinstance(response.content, Response):
+        return dumps(shape(response.content)).decode("utf-8")
+    data = _bytes(response.content)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return "base64:" + base64.b64encode(data).decode("ascii")
+
+
+def _status(response: ServiceResponse) -> int:
+    content = response.content
+    return content.status_code if isinstance(content, Response) else response.status
 
 
 def truncate(text: str) -> str:
@@ -96,12 +120,12 @@ def answer(run: Any) -> dict[str, Any]:
     """The tool result of ``run()`` (a ``ServiceResponse`` or a value to send as JSON)."""
     try:
         response = run()
+        if not isinstance(response, ServiceResponse):
+            response = ServiceResponse(content=response)
+        return tool_result(_body(response), is_error=_status(response) >= 400)
     except ApiError as exc:
         return error_result(exc)
     except Exception:
         logger.exception("MCP tool call failed")
         db.session.rollback()
         return error_result(ApiError(INTERNAL))
-    if not isinstance(response, ServiceResponse):
-        response = ServiceResponse(content=response)
-    return tool_result(_body(response), is_error=response.status >= 400)

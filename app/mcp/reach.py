@@ -10,6 +10,7 @@ write tools. Listing decides nothing: every call is checked again when made.
 
 from __future__ import annotations
 
+import logging
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,13 @@ from app.services import SERVICE_TYPES
 from app.services.files.service import LocalFileService
 from app.services.sql.service import SqlService
 from app.vocabulary.calls import Requestor, ServiceRequest
+from app.vocabulary.errors import ApiError
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
     from app.services.base import BaseService
+
+logger = logging.getLogger(__name__)
 
 
 def data_model(actor: Actor, service: str) -> dict[str, Any]:
@@ -65,8 +69,14 @@ class Reach:
         return self.of_kind(LocalFileService)
 
     def model(self, service: str) -> dict[str, Any]:
+        """The database's model for the caller; empty (with a log line) when it cannot be read
+        now (a database down), so one broken service does not hide the others' tools."""
         if service not in self._models:
-            self._models[service] = data_model(self.actor, service)
+            try:
+                self._models[service] = data_model(self.actor, service)
+            except ApiError as exc:
+                logger.warning("mcp service=%s model unreadable: %s", service, exc.message)
+                self._models[service] = {}
         return self._models[service]
 
     def tables(self, service: str, verb: str = "GET") -> list[str]:

@@ -21,6 +21,8 @@ ADMIN_PASSWORD = "mcp-admin-password-0123"  # noqa: S105 - a throwaway test inst
 GET, POST, PATCH, DELETE = 1, 2, 8, 16
 READ_IDS = 3
 """The reader role's record filter: it reads contacts with ``id <= READ_IDS`` only."""
+MAX_RESULT_BYTES = 20_000
+"""The server's ``DF_MCP_MAX_RESULT_BYTES``: past it a result is cut."""
 BLOCKED = "No new groups today."
 """What the pre-process script on ``db._table.contact_group.post`` refuses with."""
 
@@ -85,7 +87,10 @@ def _app(server: Server, token: str, name: str, role_id: int, allow_mcp: bool) -
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[Live]:
     store = tmp_path_factory.mktemp("mcp-server")
-    with serving(store, DF_ADMIN_EMAIL=ADMIN_EMAIL, DF_ADMIN_PASSWORD=ADMIN_PASSWORD) as server:
+    env = {"DF_MCP_MAX_RESULT_BYTES": str(MAX_RESULT_BYTES)}
+    with serving(
+        store, DF_ADMIN_EMAIL=ADMIN_EMAIL, DF_ADMIN_PASSWORD=ADMIN_PASSWORD, **env
+    ) as server:
         login = requests.post(
             server.url("system/admin/session"),
             json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
@@ -94,6 +99,9 @@ def live(tmp_path_factory) -> Iterator[Live]:
         assert login.status_code == 200, login.text
         token = login.json()["session_token"]
         (db,) = _admin(server, token, "GET", "system/service?filter=name=db", None)["resource"]
+        (files,) = _admin(server, token, "GET", "system/service?filter=name=files", None)[
+            "resource"
+        ]
         contact_filter = [{"name": "id", "operator": "<=", "value": str(READ_IDS)}]
         reader = _role(
             server,
@@ -113,6 +121,8 @@ def live(tmp_path_factory) -> Iterator[Live]:
             [
                 {"service_id": db["id"], "component": "_table/*",
                  "verb_mask": GET | POST | PATCH | DELETE, "requestor_mask": 1},
+                {"service_id": files["id"], "component": "*", "verb_mask": GET | POST,
+                 "requestor_mask": 1},
             ],
         )  # fmt: skip
         script = {

@@ -13,7 +13,7 @@ from mcp.shared.exceptions import MCPError
 
 from app.access.authz import NO_CREDENTIALS
 from app.mcp.callers import NOT_ALLOWED
-from tests.mcp.conftest import BLOCKED, READ_IDS
+from tests.mcp.conftest import BLOCKED, MAX_RESULT_BYTES, READ_IDS
 from tests.test_quickstart import REQUEST_TIMEOUT
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def test_initialize_and_tools_cut_to_the_role(live):
     writer, _ = live.session(live.writer_key, tools)
     assert {"create_records", "update_records", "delete_records"} <= set(writer)
     assert "contact_group" in writer["create_records"].input_schema["properties"]["table"]["enum"]
-    assert not {"list_files", "read_file", "write_file"} & set(writer)
+    assert {"list_files", "read_file", "write_file"} <= set(writer)
 
 
 def test_query_with_a_filter_and_a_relation_keeps_the_record_filter(live):
@@ -144,6 +144,31 @@ def test_resources_are_the_schemas_and_documents_reached(live):
     table = json.loads(content.text)
     assert table["table"] == "contact"
     assert "contact_info_by_contact_id" in [r["name"] for r in table["relationships"]]
+
+
+def test_a_big_result_is_cut_with_a_note(live):
+    async def read(client):
+        return await client.read_resource("dreamfactory://db/_spec")
+
+    (content,) = live.session(live.writer_key, read).contents
+    kept, note = content.text.rsplit("\n", 1)
+    assert len(kept.encode()) <= MAX_RESULT_BYTES
+    assert note.startswith("[truncated: the result is ")
+    assert "DF_MCP_MAX_RESULT_BYTES" in note
+
+
+def test_file_tools_write_list_and_read(live):
+    async def files(client):
+        write = {"service": "files", "path": "mcp-note.txt", "content": "hello from MCP"}
+        written = await client.call_tool("write_file", write)
+        listed = await client.call_tool("list_files", {"service": "files"})
+        read = await client.call_tool("read_file", {"service": "files", "path": "mcp-note.txt"})
+        return written, listed, read
+
+    written, listed, read = live.session(live.writer_key, files)
+    _json(written)
+    assert "mcp-note.txt" in [item["path"] for item in _json(listed)["resource"]]
+    assert _text(read) == "hello from MCP"
 
 
 def test_no_credentials_is_refused_with_rests_message(live):
