@@ -11,7 +11,9 @@ Who may connect: ``app.mcp.callers`` (a sys admin, or a client whose app's
 ``allow_mcp`` is on, off by default). A refused caller gets the HTTP status of REST's refusal
 with a JSON-RPC error carrying its message, and DreamFactory's envelope as
 the error's ``data``. An ``MCP-Protocol-Version`` header naming a revision
-not spoken here is a 400.
+not spoken here is a 400. A request from a web page (``Origin``) of another origin
+is refused with 403 unless a ``system/cors`` rule for ``mcp`` allows that origin, as
+the transport asks of servers (against DNS rebinding).
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from app.access import authn
+from app.access import authn, cors
 from app.mcp import callers, protocol
 from app.mcp.jsonrpc import INVALID_REQUEST, PARSE_ERROR, UNAUTHORIZED, RpcError
 from app.mcp.jsonrpc import error as error_message
 from app.responses import dumps
-from app.vocabulary.errors import ApiError
+from app.vocabulary.errors import ApiError, Forbidden
 
 bp = Blueprint("mcp", __name__)
 
@@ -41,8 +43,21 @@ def _refusal(message_id: Any, exc: ApiError) -> Response:
     return _json(error_message(message_id, rpc), exc.status)
 
 
+CROSS_ORIGIN = "Requests to /mcp from another origin are refused (see system/cors, path mcp)."
+
+
+def is_allowed_origin(origin: str | None) -> bool:
+    """No ``Origin`` (not a browser), this server's own, or one a CORS rule for mcp allows."""
+    if not origin or origin == request.host_url.rstrip("/"):
+        return True
+    rule = cors.best_rule(PATH.lstrip("/"))
+    return rule is not None and rule.allows_origin(origin)
+
+
 @bp.route(PATH, methods=["POST"])
 def post():
+    if not is_allowed_origin(request.headers.get("Origin")):
+        return _refusal(None, Forbidden(CROSS_ORIGIN))
     version = request.headers.get("MCP-Protocol-Version")
     if version is not None and version not in protocol.VERSIONS:
         rpc = RpcError(INVALID_REQUEST, f"Unsupported MCP-Protocol-Version: {version}")

@@ -97,6 +97,7 @@ def live(tmp_path_factory) -> Iterator[Live]:
             timeout=REQUEST_TIMEOUT,
         )
         assert login.status_code == 200, login.text
+        assert "session_token" in login.json(), (login.text, server.output)
         token = login.json()["session_token"]
         (db,) = _admin(server, token, "GET", "system/service?filter=name=db", None)["resource"]
         (files,) = _admin(server, token, "GET", "system/service?filter=name=files", None)[

@@ -202,3 +202,10 @@ def test_the_transport_is_stateless_json_only(live):
     answer = requests.post(live.mcp_url, json=ping, headers=headers, timeout=REQUEST_TIMEOUT)
     assert answer.json() == {"jsonrpc": "2.0", "id": 1, "result": {}}
     assert "mcp-session-id" not in answer.headers
+    page = {**headers, "Origin": "http://elsewhere.example"}
+    answer = requests.post(live.mcp_url, json=ping, headers=page, timeout=REQUEST_TIMEOUT)
+    assert answer.status_code == 403
+    assert "another origin" in answer.json()["error"]["message"]
+    own = {**headers, "Origin": live.server.base}
+    answer = requests.post(live.mcp_url, json=ping, headers=own, timeout=REQUEST_TIMEOUT)
+    assert answer.status_code == 200
