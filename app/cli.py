@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -16,9 +17,11 @@ from sqlalchemy.engine import make_url
 
 from app import seed, system_cache
 from app.access.actor import Actor
+from app.access.authn import Credentials
 from app.dispatch.calls import Caller
 from app.dispatch.config_package import exporter, importer, manifest
 from app.extensions import db
+from app.mcp import stdio
 from app.models import User
 from app.queue.cli import queue_cli, scheduler_cli
 from app.setup_lock import SetupLockTimeout, setup_lock
@@ -175,9 +178,30 @@ def package_import_command(package, email, overwrite) -> None:
             click.echo(f"{level}: {message}")
 
 
+@click.group("mcp")
+def mcp_cli() -> None:
+    """The Model Context Protocol endpoint, for agents that start a command (stdio)."""
+
+
+@mcp_cli.command("stdio")
+@click.option("--api-key", help="The API key of an app whose allow_mcp is on.")
+@click.option("--session-token", help="A session token (JWT), with or without --api-key.")
+def mcp_stdio_command(api_key: str | None, session_token: str | None) -> None:
+    """Serve the MCP tools over stdin/stdout, in-process, as the caller of these credentials.
+
+    The same tools, checks and scripts as ``/mcp``: point a desktop agent's MCP
+    configuration at this command (see the README's "MCP" section).
+    """
+    if not api_key and not session_token:
+        raise click.ClickException("Give --api-key and/or --session-token.")
+    creds = Credentials(api_key=api_key, session_token=session_token)
+    stdio.serve(current_app._get_current_object(), creds, sys.stdin, sys.stdout.buffer)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(queue_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(package_cli)
+    app.cli.add_command(mcp_cli)

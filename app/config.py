@@ -79,6 +79,10 @@ class Config:
     """Path before ``/{service}/{file}`` of the public storage route; empty → at the root."""
 
     API_VERSION = "2.0"
+    MCP_MAX_RESULT_BYTES = 100_000
+    """Bytes of text an MCP tool result or resource carries at most (UTF-8); past that it is
+    cut, with a note telling the agent to ask for less."""
+
     DB_MAX_RECORDS_RETURNED = 100000
     """Hard cap for ``limit`` on any list."""
 

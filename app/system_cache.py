@@ -41,6 +41,8 @@ class AppInfo:
     is_active: bool
     role_id: int | None
     type: int
+    allow_mcp: bool = False
+    """Whether the app's key may reach the MCP endpoint."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,9 @@ def get_app_by_key(api_key: str) -> AppInfo | None:
         row = db.session.scalar(sa.select(App).where(App.api_key == api_key))
         if row is None:
             return None
-        return AppInfo(row.id, row.name, row.api_key, row.is_active, row.role_id, row.type)
+        return AppInfo(
+            row.id, row.name, row.api_key, row.is_active, row.role_id, row.type, row.allow_mcp
+        )
 
     return get_cache().get(("app",), f"key:{api_key}", load)
 

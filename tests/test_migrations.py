@@ -111,3 +111,34 @@ def test_scheduler_frequency_steps_alone_and_back(fresh_store, tmp_path):
             ]
         upgrade()
         db.engine.dispose()
+
+
+def test_app_allow_mcp_is_off_for_existing_apps_and_steps_back(fresh_store, tmp_path):
+    """0008 adds ``app.allow_mcp`` as the model declares it, false for the apps already there."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from app.extensions import db
+
+    app = make_app(fresh_store, str(tmp_path / "storage"))
+    with app.app_context():
+        upgrade(revision="0007")
+        old_app = {
+            "id": 1, "name": "old", "api_key": "k" * 64, "is_active": True, "type": 0,
+            "requires_fullscreen": False, "allow_fullscreen_toggle": True,
+            "toggle_location": "top",
+        }  # fmt: skip
+        old = sa.table("app", *(sa.column(c) for c in old_app))
+        with db.engine.begin() as conn:
+            conn.execute(sa.insert(old), [old_app])
+        upgrade(revision="0008")
+        with db.engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            assert [d for d in diffs if "allow_mcp" in repr(d)] == []
+            allowed = conn.execute(sa.text("SELECT allow_mcp FROM app WHERE id = 1")).scalar()
+        assert not allowed
+        downgrade(revision="0007")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("app")}
+        assert "allow_mcp" not in columns
+        upgrade()
+        db.engine.dispose()

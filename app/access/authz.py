@@ -207,3 +207,26 @@ def can_see_service(actor: Actor, service: str) -> bool:
         and (row.service is None or row.service.lower() == service)
         for row in role.accesses
     )
+
+
+def can_reach(actor: Actor, verb: str, service: str, prefix: str = "") -> bool:
+    """Whether some component of ``service`` under ``prefix`` (``_table/``, ``_proc/``; ``""``
+    for any) allows ``verb``: the rows that could decide a call there, for listing what an
+    actor may try (a record filter or a more specific row may still refuse one call)."""
+    if actor.is_sys_admin:
+        return True
+    role = actor.role
+    if role is None or not role.is_active:
+        return False
+    service, bit = service.lower(), verbs.bit(verb)
+    for row in role.accesses:
+        if not (int(actor.requestor) & row.requestor_mask) or not (row.verb_mask & bit):
+            continue
+        if row.service is not None and row.service.lower() != service:
+            continue
+        component = normalize_component(row.component or "").strip("/")
+        if component == "*" or component.startswith(prefix):
+            return True
+        if component.endswith("*") and prefix.startswith(component[:-1]):
+            return True
+    return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.blueprints import console, docs, rest, splash, storage
+from app.blueprints import console, docs, mcp, rest, splash, storage
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(splash.bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(mcp.bp)
     app.register_blueprint(
         storage.bp, url_prefix=storage.url_prefix(app.config["STORAGE_ROUTE_PREFIX"])
     )

@@ -30,3 +30,5 @@ class App(Record):
     allow_fullscreen_toggle: Mapped[bool] = mapped_column(default=True)
     toggle_location: Mapped[str] = mapped_column(sa.String(64), default="top")
     role_id: Mapped[int | None] = mapped_column(sa.ForeignKey("role.id", ondelete="SET NULL"))
+    allow_mcp: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """Whether the app's key may reach the MCP endpoint (``/mcp``): off unless an admin says so."""

@@ -28,3 +28,4 @@ class AppSchema(Schema):
     allow_fullscreen_toggle = flag()
     toggle_location = fields.String(validate=validate.OneOf(["top", "bottom", "left", "right"]))
     role_id = ref()
+    allow_mcp = flag()

@@ -1,14 +1,16 @@
 // Apps: the list (paged on the server); create and edit an app of each of
 // DreamFactory's kinds (no storage, a folder of a file service, a path on this
 // server, a remote URL), its default role and lookups; copy and regenerate the
-// API key; launch it; delete it.
+// API key; let AI agents in through MCP (with the URL to give them); launch it;
+// delete it.
 
 import { api, listAll } from "../api.js";
 import { lookupEditor } from "../lookups.js";
 import { pagedList } from "../pager.js";
 import { link, navigate } from "../router.js";
 import {
-  basicFields, busy, confirmAction, empty, errorBox, field, h, header, loading, select, show, showError, submitForm, toast,
+  basicFields, busy, checkbox, confirmAction, empty, errorBox, field, h, header, loading, select, show, showError, submitForm,
+  toast,
 } from "../widgets.js";
 
 /** DreamFactory's app types: [type, label, what it means]. */
@@ -57,7 +59,7 @@ async function fileServices() {
 
 async function editor(view, id) {
   show(view, header(id ? "App" : "Create app"), loading());
-  const blank = { name: "", description: "", is_active: true, type: 0, role_id: null };
+  const blank = { name: "", description: "", is_active: true, type: 0, role_id: null, allow_mcp: false };
   const [app, roles, files] = await Promise.all([
     id ? api.get(`system/app/${id}`, { related: "lookup_by_app_id", fields: "*" }) : blank,
     listAll("system/role", { fields: "id,name", order: "name" }),
@@ -86,6 +88,13 @@ async function editor(view, id) {
   };
   type.addEventListener("change", showType);
   showType();
+  const mcp = checkbox(
+    "Allow AI agents (MCP)",
+    "allow_mcp",
+    app.allow_mcp,
+    `MCP clients connect to ${location.origin}/mcp with this app's key in the X-DreamFactory-API-Key header, `
+      + "and reach what its role reaches (the README's MCP section shows client configurations).",
+  );
   const lookups = lookupEditor("lookup_by_app_id", app.lookup_by_app_id || [], "app_id");
   const save = h("button", { type: "submit", class: "primary", id: "save-app" }, id ? "Save" : "Create");
   const form = submitForm(
@@ -98,6 +107,7 @@ async function editor(view, id) {
     typeHint,
     where,
     id ? keyField(app, box) : null,
+    mcp,
     h("h2", {}, "Lookups"),
     lookups.element,
     h("div", { class: "form-actions" },
@@ -111,6 +121,7 @@ async function editor(view, id) {
     return {
       ...basics.value(),
       role_id: role.value ? Number(role.value) : null,
+      allow_mcp: mcp.querySelector("input").checked,
       type: kind,
       storage_service_id: kind === 1 && storage.value ? Number(storage.value) : null,
       storage_container: kind === 1 ? container.value.trim() : null,

@@ -79,3 +79,18 @@ def _read_with(live, key: str) -> int:
     return requests.get(
         url, headers=headers, params={"limit": 1}, timeout=REQUEST_TIMEOUT
     ).status_code
+
+
+def test_an_app_lets_ai_agents_in_through_mcp_and_says_where(console, live):
+    name = f"agent{secrets.token_hex(3)}"
+    console.get(f"{live.base}/admin/#/apps")
+    click(console, "#create-app", "the create button", live)
+    type_into(console, "input[name=name]", name, "the app's name", live)
+    allow = console.find_element(By.CSS_SELECTOR, "input[name=allow_mcp]")
+    assert not allow.is_selected()  # off unless an admin says so
+    hint = allow.find_element(By.XPATH, "..").text
+    assert f"{live.base}/mcp" in hint and "X-DreamFactory-API-Key" in hint
+    allow.click()
+    click(console, "#save-app", "create", live)
+    wait_for(console, lambda d: d.find_element(By.ID, "api-key"), "the key", live)
+    assert _app(live, name)["allow_mcp"] is True
