@@ -73,7 +73,9 @@ APT_LOCK_POLL=5
 # changed since the last install; scripts never run (--ignore-scripts).
 ensure_node_modules() {
     local folder=$1 stamp hash
-    command -v npm >/dev/null || die "npm is missing: install Node.js (Debian: nodejs npm)"
+    # Debian's nodejs comes without npm (NodeSource's includes it): add Debian's when missing.
+    command -v npm >/dev/null || ensure_packages npm
+    command -v npm >/dev/null || die "npm is missing: install Node.js with npm (Debian: nodejs npm)"
     stamp="$folder/node_modules/.df-installed"
     hash=$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
