@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -120,6 +121,18 @@ def create_database(kind: str, tmp_path_factory=None, label: str = "db") -> str:
     finally:
         engine.dispose()
     return str(sa.make_url(SERVER_URLS[kind]).set(database=name).render_as_string(False))
+
+
+def service_config(url: str) -> dict[str, Any]:
+    """The config of a SQL service reaching the database at ``url`` (one made here)."""
+    parsed = sa.make_url(url)
+    return {
+        "host": parsed.host,
+        "port": parsed.port,
+        "database": parsed.database,
+        "username": parsed.username,
+        "password": parsed.password,
+    }
 
 
 def drop_database(url: str) -> None:

@@ -143,14 +143,7 @@ def routines_key(live):
         for statement in ROUTINES:
             conn.execute(sa.text(statement))
     engine.dispose()
-    parsed = sa.make_url(url)
-    config = {
-        "host": parsed.host,
-        "port": parsed.port,
-        "database": parsed.database,
-        "username": parsed.username,
-        "password": parsed.password,
-    }
+    config = dbservers.service_config(url)
     name = f"pg{secrets.token_hex(3)}"
     body = {"resource": [{"name": name, "type": "pgsql", "config": config, "is_active": True}]}
     (service,) = _admin(live.server, live.token, "POST", "system/service", body)["resource"]

@@ -37,8 +37,8 @@ from app.services.files.listing import file_entry, http_time
 from app.services.files.paths import TMP_PREFIX, folder_path, join, parent_of, within
 from app.services.files.remote_errors import remote_error
 from app.services.files.storage import Opened, Stat, ZipEntry
-from app.services.files.upload import Options, chunks_of
-from app.vocabulary.errors import ApiError, BadRequest, NotFound, PayloadTooLarge
+from app.services.files.upload import Options, limited_chunks
+from app.vocabulary.errors import ApiError, BadRequest, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -271,12 +271,8 @@ class S3Storage:
         """Stream ``source`` to object ``key`` (see the module docstring); its size."""
         size, pending, held, parts, upload = 0, [], 0, [], None
         try:
-            for data in chunks_of(source, options.chunk):
+            for data in limited_chunks(source, options.chunk, options.max_size):
                 size += len(data)
-                if size > options.max_size:
-                    raise PayloadTooLarge(
-                        f"The file is larger than the limit of {options.max_size} bytes."
-                    )
                 pending.append(data)
                 held += len(data)
                 if held >= PART_SIZE:  # parts may differ in size: S3 wants 5 MiB at least
@@ -407,13 +403,7 @@ class S3Storage:
 
     def unpack(self, folder: str, source: Any, options: Options) -> None:
         with tempfile.TemporaryFile() as spool:
-            size = 0
-            for data in chunks_of(source, options.chunk):
-                size += len(data)
-                if size > options.max_size:
-                    raise PayloadTooLarge(
-                        f"The file is larger than the limit of {options.max_size} bytes."
-                    )
+            for data in limited_chunks(source, options.chunk, options.max_size):
                 spool.write(data)
             spool.seek(0)
             try:

@@ -76,6 +76,20 @@ def chunks_of(source: Any, chunk: int) -> Iterator[bytes]:
         yield data
 
 
+def too_large(max_size: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
+
+
+def limited_chunks(source: Any, chunk: int, max_size: int) -> Iterator[bytes]:
+    """``chunks_of(source, chunk)``, refused (413) once they add up to more than ``max_size``."""
+    size = 0
+    for data in chunks_of(source, chunk):
+        size += len(data)
+        if size > max_size:
+            raise too_large(max_size)
+        yield data
+
+
 def uploaded_files(stream: Any) -> list[FileStorage] | None:
     """The parts of a multipart body's ``files`` field (or ``files[]``); None if not multipart."""
     if not isinstance(stream, MultiDict):
@@ -110,7 +124,7 @@ def _copy_file(source: Any, fd: int, out: Any, max_size: int) -> int | None:
     offset = source.tell()
     size = os.fstat(fd).st_size - offset
     if size > max_size:
-        raise PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
+        raise too_large(max_size)
     out.flush()
     done = 0
     while done < size:
@@ -137,7 +151,7 @@ def _link_unnamed(source: Any, fd: int, real: str, max_size: int) -> int | None:
     if info.st_nlink != 0 or source.tell() != 0:
         return None
     if info.st_size > max_size:
-        raise PayloadTooLarge(f"The file is larger than the limit of {max_size} bytes.")
+        raise too_large(max_size)
     source.flush()
     folder = os.path.dirname(real)
     name = f"{TMP_PREFIX}up-{secrets.token_hex(8)}"
@@ -184,12 +198,8 @@ def write_atomic(real: str, source: Any, chunk: int, max_size: int) -> int:
                 copied = _copy_file(source, source_fd, out, max_size)
             size = copied or 0
             if copied is None:
-                for data in chunks_of(source, chunk):
+                for data in limited_chunks(source, chunk, max_size):
                     size += len(data)
-                    if size > max_size:
-                        raise PayloadTooLarge(
-                            f"The file is larger than the limit of {max_size} bytes."
-                        )
                     out.write(data)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -146,15 +146,7 @@ def service_servers(tmp_path_factory):
             engine = sa.create_engine(url, poolclass=sa.NullPool)
             metadata.create_all(engine)
             engine.dispose()
-            parsed = sa.make_url(url)
-            config = {
-                "host": parsed.host,
-                "port": parsed.port,
-                "database": parsed.database,
-                "username": parsed.username,
-                "password": parsed.password,
-            }
-            made[kind] = (url, config)
+            made[kind] = (url, dbservers.service_config(url))
         return made[kind]
 
     yield get
