@@ -98,11 +98,11 @@ def remote_error(exc: BaseException, what: str, container: str) -> ApiError:
         return BadGateway(f"The {what} service has no credentials (key and secret).")
     if any(name in names for name in REFUSED_LOGINS):
         return BadGateway(f"The {what} storage refused the service's credentials ({exc}).")
-    chain = _chain_names(exc)
-    if any(name in chain for name in TIMEOUTS):
-        return GatewayTimeout(f"The {what} storage did not answer in time.")
-    if any(name in chain for name in UNREACHABLE):
-        return ServiceUnavailable(f"The {what} storage cannot be reached.")
+    for found in (names, _chain_names(exc)):  # the error's own class decides first
+        if any(name in found for name in TIMEOUTS):
+            return GatewayTimeout(f"The {what} storage did not answer in time.")
+        if any(name in found for name in UNREACHABLE):
+            return ServiceUnavailable(f"The {what} storage cannot be reached.")
     if "SSHException" in names:
         return BadGateway(f"The {what} storage failed: {exc}")
     logger.error("%s storage failed: %r", what, exc)

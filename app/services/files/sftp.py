@@ -22,7 +22,7 @@ import importlib.util
 from typing import Any
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.services.files import hostkey
 from app.services.files.config import public_path_field
@@ -119,13 +119,10 @@ class SftpConfigSchema(Schema):
         if "\x00" in value or ".." in value.split("/"):
             raise ValidationError("The root folder may not contain NUL bytes or '..' segments.")
 
-    @validates_schema
-    def check_login(self, data: dict[str, Any], **kwargs: Any) -> None:
-        key = data.get("private_key")
-        if key and "PRIVATE KEY-----" not in key:
-            raise ValidationError(
-                "Paste the private key itself (-----BEGIN ... PRIVATE KEY-----).", "private_key"
-            )
+    @validates("private_key")
+    def check_private_key(self, value: str | None, **kwargs: Any) -> None:
+        if value and "PRIVATE KEY-----" not in value:
+            raise ValidationError("Paste the private key itself (-----BEGIN ... PRIVATE KEY-----).")
 
 
 class SftpFileService(FileService):

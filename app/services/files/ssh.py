@@ -167,9 +167,23 @@ class Pool:
             client.close()
             raise
         except Exception as exc:
-            client.close()
-            raise remote_error(exc, "SFTP", "") from None
+            raise self.failure(client, exc) from None
         return Connection(client, sftp)
+
+    def failure(self, client: paramiko.SSHClient, exc: Exception) -> ApiError:
+        """The client's error for a failed connection attempt (then closed).
+
+        paramiko stops waiting for the handshake after ``timeout`` and goes on with
+        "No existing session" while its thread still waits for the server: that thread's
+        own failure (the banner or key exchange timing out) is the error to report.
+        """
+        transport = client.get_transport()
+        if transport is not None and type(exc) is paramiko.SSHException:
+            transport.join(self.settings.timeout)
+            found = transport.get_exception()
+            exc = found or (TimeoutError("SSH handshake") if transport.is_alive() else exc)
+        client.close()
+        return remote_error(exc, "SFTP", "")
 
     def take(self) -> Connection:
         """An idle connection that still works, or a new one."""

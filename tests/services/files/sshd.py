@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -132,9 +133,14 @@ def start_sshd(folder: Path) -> Sshd:
 
 
 @contextlib.contextmanager
-def password_user(home: Path) -> Iterator[tuple[str, str]]:
-    """A throw-away account (name, password) owning folder ``home``, removed afterwards."""
+def password_user() -> Iterator[tuple[str, str, Path]]:
+    """A throw-away account (name, password, a folder it owns), removed afterwards.
+
+    The folder is made in the system's temp dir: pytest's are closed to other users.
+    """
     name = f"{USER_PREFIX}{secrets.token_hex(4)}"
+    home = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    home.chmod(0o755)
     password = secrets.token_urlsafe(16)
     nologin = shutil.which("nologin") or "/usr/sbin/nologin"
     subprocess.run(  # noqa: S603
@@ -148,10 +154,10 @@ def password_user(home: Path) -> Iterator[tuple[str, str]]:
             text=True,
             check=True,
         )
-        home.mkdir(parents=True, exist_ok=True)
         shutil.chown(home, name)
-        yield name, password
+        yield name, password, home
     finally:
+        shutil.rmtree(home, ignore_errors=True)
         for _ in range(50):  # userdel refuses while one of the user's sessions is ending
             if subprocess.run(["userdel", name], check=False).returncode in (0, 6):  # noqa: S603, S607
                 break
