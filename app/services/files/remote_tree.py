@@ -1,4 +1,4 @@
-"""``RemoteTreeStorage``: any remote folder tree (``tree.Tree``: SFTP, FTP, WebDAV) as a ``Storage``.
+"""``RemoteTreeStorage``: any remote folder tree (``tree.Tree``: SFTP, FTP, WebDAV) as storage.
 
 The tree's root is the container; container paths are tree paths. Every write
 goes to a scratch name (``paths.TMP_PREFIX``) in its target's folder and is
@@ -481,7 +481,9 @@ class RemoteTreeStorage:
                 if info.is_dir():
                     continue
                 if name in folders:
-                    raise BadRequest(f"The zip archive holds '{info.filename}' as a file and a folder.")
+                    raise BadRequest(
+                        f"The zip archive holds '{info.filename}' as a file and a folder."
+                    )
                 files.add(name)
                 try:
                     with zipped.open(info) as member:

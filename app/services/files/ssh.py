@@ -96,7 +96,9 @@ def load_key(text: str, passphrase: str | None) -> paramiko.PKey:
         try:
             return kind.from_private_key(io.StringIO(text), password=passphrase or None)
         except paramiko.PasswordRequiredException:
-            raise BadGateway("The SFTP service's private key is encrypted: set its passphrase.")
+            raise BadGateway(
+                "The SFTP service's private key is encrypted: set its passphrase."
+            ) from None
         except (paramiko.SSHException, ValueError):
             continue
     raise BadGateway(
@@ -147,7 +149,9 @@ class Pool:
         client = paramiko.SSHClient()
         client.set_missing_host_key_policy(HostKeyCheck(settings))
         try:
-            key = load_key(settings.private_key, settings.passphrase) if settings.private_key else None
+            key = None
+            if settings.private_key:
+                key = load_key(settings.private_key, settings.passphrase)
             client.connect(
                 settings.host,
                 port=settings.port,
