@@ -1,7 +1,9 @@
-"""File services: ``local_file`` (a folder of this server) and ``aws_s3`` (a bucket) as REST APIs.
+"""File services: ``local_file``, ``aws_s3`` (a bucket) and ``sftp_file`` as REST APIs.
 
-``service`` holds the verbs over any ``storage.Storage``; ``local`` and ``s3``
-are the backends, ``aws`` the S3 type and its config; ``paths`` the rules keeping every
+``service`` holds the verbs over any ``storage.Storage``; ``local``, ``s3`` and
+``remote_tree`` (any ``tree.Tree``: ``sftp_tree``) are the backends, ``aws``
+and ``sftp`` the remote types and their configs (``ssh``: SFTP's connections,
+``hostkey``: its trusted host keys); ``paths`` the rules keeping every
 path inside the container; ``listing``, ``download``, ``upload``, ``items``,
 ``archive``, ``delete`` and ``fetch`` one operation each; ``config`` the
 container and public-path settings.

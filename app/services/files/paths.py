@@ -100,6 +100,17 @@ class Reach(Protocol):
     def allows(self, path: str, verb: str) -> bool: ...
 
 
+def leads_outside(path: str) -> Forbidden:
+    return Forbidden(f"Access to '{path}' is not allowed: it leads outside the container.")
+
+
+def beyond_role(path: str) -> Forbidden:
+    return Forbidden(
+        f"Access Forbidden. '{path}' is a link, or lies behind one, to a path this "
+        "user's role does not allow."
+    )
+
+
 @dataclass(frozen=True)
 class Container:
     """The folder a service serves: its real path, and the checks paths inside it pass."""
@@ -136,12 +147,9 @@ class Container:
         real_root = self.real_root
         real = os.path.realpath(os.path.join(real_root, path)) if path else real_root
         if not self.inside(real, real_root):
-            raise Forbidden(f"Access to '{path}' is not allowed: it leads outside the container.")
+            raise leads_outside(path)
         if not self.reaches(path, real, verb):
-            raise Forbidden(
-                f"Access Forbidden. '{path}' is a link, or lies behind one, to a path this "
-                "user's role does not allow."
-            )
+            raise beyond_role(path)
         return real
 
     def locate_entry(self, path: str, verb: str | None = None) -> str:

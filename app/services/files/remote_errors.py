@@ -1,11 +1,14 @@
 """A remote storage's failures as the errors a client can act on, never a 500.
 
 An authentication or permission failure of the backend (401/403: wrong key,
-expired token, no right on the bucket) is the server's configuration, not the
-client's credentials: it answers 502 with the backend's own reason. A missing
-bucket is 404; a timeout 504; a host that cannot be reached 503; anything else
-the backend answers is 502 with its code and message. Only the error's class
-names are read here, so this module needs no client library.
+expired token, no right on the bucket, an SSH login refused) is the server's
+configuration, not the client's credentials: it answers 502 with the backend's
+own reason. A missing bucket is 404; a timeout 504; a host that cannot be
+reached 503; anything else the backend answers is 502 with its code and
+message. Only the error's class names are read here (and those of the errors
+it was raised while handling: paramiko reports a timed-out handshake as an
+``SSHException`` raised from the ``TimeoutError``), so this module needs no
+client library.
 """
 
 from __future__ import annotations
@@ -40,12 +43,33 @@ AUTH_CODES = frozenset(
 
 MISSING_CONTAINER = frozenset({"NoSuchBucket"})
 
-TIMEOUTS = ("ConnectTimeoutError", "ReadTimeoutError", "Timeout")
-UNREACHABLE = ("EndpointConnectionError", "ConnectionClosedError", "ConnectionError")
+REFUSED_LOGINS = ("AuthenticationException",)
+"""Client errors (paramiko's) meaning the server refused the service's credentials."""
+
+TIMEOUTS = ("ConnectTimeoutError", "ReadTimeoutError", "Timeout", "TimeoutError")
+UNREACHABLE = (
+    "EndpointConnectionError",
+    "ConnectionClosedError",
+    "ConnectionError",
+    "NoValidConnectionsError",
+    "gaierror",
+)
 
 
 def _names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _chain_names(exc: BaseException) -> set[str]:
+    """Class names of ``exc`` and of the errors it was raised from or while handling."""
+    names: set[str] = set()
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        names |= _names(current)
+        current = current.__cause__ or current.__context__
+    return names
 
 
 def client_error_parts(exc: BaseException) -> tuple[str, str, int]:
@@ -72,9 +96,14 @@ def remote_error(exc: BaseException, what: str, container: str) -> ApiError:
         return BadGateway(f"The {what} service's settings are not valid: {detail}")
     if "NoCredentialsError" in names:
         return BadGateway(f"The {what} service has no credentials (key and secret).")
-    if any(name in names for name in TIMEOUTS):
-        return GatewayTimeout(f"The {what} storage did not answer in time.")
-    if any(name in names for name in UNREACHABLE):
-        return ServiceUnavailable(f"The {what} storage cannot be reached.")
+    if any(name in names for name in REFUSED_LOGINS):
+        return BadGateway(f"The {what} storage refused the service's credentials ({exc}).")
+    for found in (names, _chain_names(exc)):  # the error's own class decides first
+        if any(name in found for name in TIMEOUTS):
+            return GatewayTimeout(f"The {what} storage did not answer in time.")
+        if any(name in found for name in UNREACHABLE):
+            return ServiceUnavailable(f"The {what} storage cannot be reached.")
+    if "SSHException" in names:
+        return BadGateway(f"The {what} storage failed: {exc}")
     logger.error("%s storage failed: %r", what, exc)
     return BadGateway(f"The {what} storage failed: {type(exc).__name__}.")

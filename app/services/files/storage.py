@@ -2,10 +2,12 @@
 
 A file service (``files.service``) parses DreamFactory's verbs, parameters and
 bodies and shapes its answers; everything that touches the files goes through
-one ``Storage``: ``LocalStorage`` (a folder of this server, ``files.local``)
-or ``S3Storage`` (a bucket, ``files.s3``). Paths are always clean container
-paths (``paths.clean``: ``a/b/c``, ``""`` for the root), so ``..``, NUL bytes
-and reserved names were refused before a backend sees them; each backend keeps
+one ``Storage``: ``LocalStorage`` (a folder of this server, ``files.local``),
+``S3Storage`` (a bucket, ``files.s3``) or ``RemoteTreeStorage`` (a folder of a
+remote server, ``files.remote_tree``, over a ``files.tree.Tree`` such as SFTP's).
+Paths are always clean container paths (``paths.clean``: ``a/b/c``, ``""`` for
+the root), so ``..``, NUL bytes and reserved names were refused before a
+backend sees them; each backend keeps
 its own further guarantees (links on disk, keys under the container prefix).
 
 Every write is all or nothing under its final name: a backend writes a file

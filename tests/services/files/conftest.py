@@ -2,19 +2,21 @@
 
 Everything goes through HTTP with the Flask test client. A test asking for
 ``box`` runs once per backend (``STORAGES``): ``local_file``, whose container
-is a real folder in the test's temp dir, and ``aws_s3``, for which the
+is a real folder in the test's temp dir, ``aws_s3``, for which the
 ``files`` service is turned into an S3 service on a fresh bucket of moto's
-real S3 server (``s3box``). ``box`` is that container, inspected directly where
-a test needs to know what is stored (scratch files left behind, a file
-unchanged): a ``Path``, or an ``S3Box`` offering the same methods.
+real S3 server (``s3box``), and ``sftp_file``, a fresh folder served by a
+real OpenSSH server (``sshd``). ``box`` is that container, inspected directly
+where a test needs to know what is stored (scratch files left behind, a file
+unchanged): a ``Path`` (the SFTP server's folder is one of this machine), or
+an ``S3Box`` offering the same methods.
 
 A test of something only a disk has (symbolic links, file times set with
 ``os.utime``, permissions, the files of a gunicorn server) carries
 ``@pytest.mark.local_only`` with a comment saying why; it then runs on
 ``local_file`` alone; ``@pytest.mark.only_storage("aws_s3")`` marks a check of
 one type's own settings. The storage backend does not depend on the system store,
-so S3 runs with the first system-store backend only (the others are
-deselected, not skipped).
+so the remote backends run with the first system-store backend only (the others
+are deselected, not skipped).
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ import pytest
 
 from tests.conftest import Api, selected_backends
 from tests.services.files.s3box import S3Box, s3_client, start_moto
+from tests.services.files.sshd import Sshd, start_sshd
 
-STORAGES = ("local_file", "aws_s3")
+STORAGES = ("local_file", "aws_s3", "sftp_file")
 """Storage backends the ``files`` service runs on in these tests."""
 
 
@@ -51,7 +54,7 @@ def pytest_collection_modifyitems(config, items):
         item
         for item in items
         if getattr(item, "callspec", None) is not None
-        and item.callspec.params.get("storage") == "aws_s3"
+        and item.callspec.params.get("storage", "local_file") != "local_file"
         and item.callspec.params.get("backend", first[0]) not in first
     ]
     if extra:
@@ -67,12 +70,25 @@ def moto_endpoint():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory):
+    """OpenSSH's sshd for this test process (skipped without it, failing under CI)."""
+    server = start_sshd(tmp_path_factory.mktemp("sshd"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def box(request, app, storage):
+def box(request, app, storage, tmp_path):
     """The ``files`` service's container (created, empty) on the test's storage backend."""
     if storage == "local_file":
         root = Path(app.config["STORAGE_PATH"]) / "app"
         root.mkdir(parents=True, exist_ok=True)
+        return root
+    if storage == "sftp_file":
+        root = tmp_path / "sftp-root"
+        root.mkdir()
+        use_sftp(request.getfixturevalue("admin"), request.getfixturevalue("sshd"), root)
         return root
     endpoint = request.getfixturevalue("moto_endpoint")
     client = s3_client(endpoint)
@@ -101,6 +117,29 @@ def use_s3(admin: Api, bucket: str, endpoint: str) -> None:
     config = s3_config(bucket, endpoint, public_path=found["config"].get("public_path") or [])
     response = admin.patch(
         f"system/service/{found['id']}", json={"type": "aws_s3", "config": config}
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def sftp_config(server: Sshd, root, **more) -> dict:
+    return {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": "root",
+        "private_key": server.client_key,
+        "host_fingerprint": server.fingerprint,
+        "container": str(root),
+        **more,
+    }
+
+
+def use_sftp(admin: Api, server: Sshd, root: Path) -> None:
+    """Make the seeded ``files`` service an ``sftp_file`` service on folder ``root``."""
+    services = admin.get("system/service", query_string={"filter": "name='files'"})
+    found = services.get_json()["resource"][0]
+    config = sftp_config(server, root, public_path=found["config"].get("public_path") or [])
+    response = admin.patch(
+        f"system/service/{found['id']}", json={"type": "sftp_file", "config": config}
     )
     assert response.status_code == 200, response.get_json()
 
@@ -152,13 +191,14 @@ def remove_tree(path) -> None:
 def set_config(admin: Api, name: str, config: dict) -> None:
     """Replace the config of service ``name`` through ``system/service``.
 
-    On an ``aws_s3`` service the bucket and its settings stay (the test's
-    ``container``, a local folder name, is not a bucket), the rest is replaced.
+    On a remote service (``aws_s3``, ``sftp_file``) the container and the
+    connection settings stay (the test's ``container`` is a local folder name),
+    the rest is replaced.
     """
     services = admin.get("system/service", query_string={"filter": f"name='{name}'"})
     found = services.get_json()["resource"][0]
     service_id = found["id"]
-    if found["type"] == "aws_s3":
+    if found["type"] != "local_file":
         kept = {k: v for k, v in found["config"].items() if k != "public_path"}
         config = {**config, **kept}
     response = admin.patch(f"system/service/{service_id}", json={"config": config})
