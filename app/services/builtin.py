@@ -7,6 +7,7 @@ from app.services import register
 from app.services.email import LocalEmailService, SmtpService
 from app.services.files import LocalFileService
 from app.services.files.aws import S3FileService
+from app.services.files.azure import AzureBlobFileService
 from app.services.rws import RemoteWebService
 from app.services.sql import MysqlService, PgsqlService, SqliteService
 from app.services.system import (  # noqa: F401 - each module registers its resources
@@ -40,6 +41,7 @@ def register_all() -> None:
         SystemService,
         LocalFileService,
         S3FileService,
+        AzureBlobFileService,
         SqliteService,
         PgsqlService,
         MysqlService,

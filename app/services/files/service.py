@@ -2,7 +2,8 @@
 
 ``FileService`` reads DreamFactory's requests and shapes its answers; each
 type (``LocalFileService`` here: a folder under the storage path;
-``aws.S3FileService``: a bucket) only builds its storage.
+``aws.S3FileService``: a bucket; ``azure.AzureBlobFileService``: a blob
+container) only builds its storage.
 
 The resource is a path in the container; a trailing ``/`` (or no path) names
 a folder, anything else a file, as in DreamFactory (``PUT`` is handled as
