@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import binascii
 import functools
-import importlib.util
 import re
 from base64 import b64decode
 from typing import Any
@@ -41,6 +40,7 @@ from app.services.files.blob import BLOCK_SIZE, BlobStorage
 from app.services.files.config import public_path_field
 from app.services.files.service import FileService
 from app.services.files.storage import Storage
+from app.vocabulary.errors import BadGateway
 
 CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 """Container names Azure accepts: 3 to 63 lowercase letters, digits and single dashes."""
@@ -195,15 +195,8 @@ class AzureBlobFileService(FileService):
     label = "Azure Blob Storage"
     description = "File service supporting the Microsoft Azure Blob storage."
     config_schema = AzureBlobConfigSchema
+    client_library = ("azure.storage.blob", "azure-storage-blob")
     storage_name = "Azure Blob storage"
-
-    @classmethod
-    def available(cls) -> tuple[bool, str]:
-        try:
-            found = importlib.util.find_spec("azure.storage.blob") is not None
-        except (ImportError, ValueError):  # blocked, or a broken install
-            found = False
-        return (True, "") if found else (False, "the azure-storage-blob package is not installed")
 
     def make_storage(self) -> Storage:
         config = self.config
@@ -211,12 +204,15 @@ class AzureBlobFileService(FileService):
         url = config.get("endpoint") or (
             f"{config.get('protocol') or 'https'}://{name}.blob.core.windows.net"
         )
-        service = blob_service(
-            config.get("connection_string") or None,
-            url.rstrip("/"),
-            name,
-            config.get("account_key") or None,
-            config.get("sas_token") or None,
-            float(current_app.config["FILE_REMOTE_TIMEOUT"]),
-        )
+        try:
+            service = blob_service(
+                config.get("connection_string") or None,
+                url.rstrip("/"),
+                name,
+                config.get("account_key") or None,
+                config.get("sas_token") or None,
+                float(current_app.config["FILE_REMOTE_TIMEOUT"]),
+            )
+        except ValueError as exc:  # settings from lookups are only checked here
+            raise BadGateway(f"The Azure Blob service's settings are not valid: {exc}") from None
         return BlobStorage(service.get_container_client(str(config.get("container") or "")))

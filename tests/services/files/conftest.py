@@ -87,8 +87,7 @@ def box(request, app, storage):
         root.mkdir(parents=True, exist_ok=True)
         return root
     admin = request.getfixturevalue("admin")
-    services = admin.get("system/service", query_string={"filter": "name='files'"})
-    public = services.get_json()["resource"][0]["config"].get("public_path") or []
+    public = files_service(admin)["config"].get("public_path") or []
     found, config = new_container(request, storage, "files", public_path=public)
     use_storage(admin, storage, config)
     return found
@@ -131,13 +130,21 @@ def azure_config(container: str, endpoint: str, **more) -> dict:
     }
 
 
+def files_service(admin: Api) -> dict:
+    """The seeded ``files`` service, as ``system/service`` shows it."""
+    found = admin.get("system/service", query_string={"filter": "name='files'"})
+    return found.get_json()["resource"][0]
+
+
+def reconfigure(admin: Api, storage: str, config: dict):
+    """Make the seeded ``files`` service a ``storage`` service with ``config``: the answer."""
+    service_id = files_service(admin)["id"]
+    return admin.patch(f"system/service/{service_id}", json={"type": storage, "config": config})
+
+
 def use_storage(admin: Api, storage: str, config: dict) -> None:
-    """Make the seeded ``files`` service a ``storage`` service with ``config``."""
-    services = admin.get("system/service", query_string={"filter": "name='files'"})
-    found = services.get_json()["resource"][0]
-    response = admin.patch(
-        f"system/service/{found['id']}", json={"type": storage, "config": config}
-    )
+    """``reconfigure``, which must succeed."""
+    response = reconfigure(admin, storage, config)
     assert response.status_code == 200, response.get_json()
 
 

@@ -2,8 +2,8 @@
 
 Everything else a file service does is checked on Azure by the rest of this
 folder's tests (``box`` runs each on every storage). The servers here are
-real: Azurite (``azurebox``), a loopback port nobody listens on, and one that
-accepts connections but never answers.
+real: Azurite (``azurebox``); servers that cannot be reached or never answer
+are test_unreachable.py's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import base64
 import datetime
 import io
 import os
-import socket
 import sys
 
 import pytest
@@ -21,36 +20,24 @@ from app.services.describe import MASK
 from app.services.files.blob import BLOCK_SIZE
 from tests.conftest import assert_error
 from tests.services.files import azurebox
-from tests.services.files.conftest import azure_config, leftovers
-from tests.services.files.s3box import free_port
+from tests.services.files.conftest import (
+    azure_config,
+    files_service,
+    leftovers,
+    reconfigure,
+    use_storage,
+)
 
 # Each test here checks the azure_blob type alone.
 pytestmark = pytest.mark.only_storage("azure_blob")
-
-
-def _files_service(admin) -> dict:
-    found = admin.get("system/service", query_string={"filter": "name='files'"})
-    return found.get_json()["resource"][0]
-
-
-def _reconfigure(admin, **config):
-    service = _files_service(admin)
-    return admin.patch(
-        f"system/service/{service['id']}", json={"type": "azure_blob", "config": config}
-    )
 
 
 NO_ACCOUNT = {"account_name": None, "account_key": None, "endpoint": None}
 """The account settings cleared (a PATCH keeps what it does not name)."""
 
 
-def _use(admin, **config) -> None:
-    response = _reconfigure(admin, **config)
-    assert response.status_code == 200, response.get_json()
-
-
 def test_secrets_are_masked_and_kept_when_sent_back(admin, box):
-    service = _files_service(admin)
+    service = files_service(admin)
     config = service["config"]
     assert service["type"] == "azure_blob"
     assert config["account_key"] == MASK
@@ -65,14 +52,31 @@ def test_secrets_are_masked_and_kept_when_sent_back(admin, box):
 
 def test_a_connection_string_signs_in_and_is_masked(admin, box, azurite_endpoint):
     conn = azurebox.connection_string(azurite_endpoint)
-    _use(admin, **NO_ACCOUNT, connection_string=conn, container=box.container)
-    assert _files_service(admin)["config"]["connection_string"] == MASK
+    signed = {"connection_string": conn, "container": box.container}
+    use_storage(admin, "azure_blob", {**NO_ACCOUNT, **signed})
+    assert files_service(admin)["config"]["connection_string"] == MASK
     assert admin.post("files/c.txt", data=b"by connection string").status_code == 201
     assert (box / "c.txt").read_bytes() == b"by connection string"
-    service = _files_service(admin)
+    service = files_service(admin)
     kept = admin.patch(f"system/service/{service['id']}", json={"config": service["config"]})
     assert kept.status_code == 200, kept.get_json()
     assert admin.get("files/c.txt").data == b"by connection string"
+
+
+def test_a_connection_string_may_come_from_a_lookup(admin, box, azurite_endpoint):
+    conn = azurebox.connection_string(azurite_endpoint)
+    lookups = [
+        {"name": "azure_conn", "value": conn, "private": True},
+        {"name": "broken_conn", "value": "no pairs here", "private": True},
+    ]
+    assert admin.post("system/lookup", json={"resource": lookups}).status_code == 201
+    looked_up = {"connection_string": "{azure_conn}", "container": box.container}
+    use_storage(admin, "azure_blob", {**NO_ACCOUNT, **looked_up})
+    assert admin.post("files/l.txt", data=b"looked up").status_code == 201
+    assert (box / "l.txt").read_bytes() == b"looked up"
+    use_storage(admin, "azure_blob", {**looked_up, "connection_string": "{broken_conn}"})
+    error = assert_error(admin.get("files/"), 502)
+    assert error["message"].startswith("The Azure Blob service's settings are not valid: ")
 
 
 def test_a_sas_token_signs_in_and_is_masked(admin, box, azurite_endpoint):
@@ -85,13 +89,9 @@ def test_a_sas_token_signs_in_and_is_masked(admin, box, azurite_endpoint):
         permission=ContainerSasPermissions(read=True, write=True, delete=True, list=True),
         expiry=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1),
     )
-    _use(
-        admin,
-        **{**NO_ACCOUNT, "endpoint": azurite_endpoint},
-        sas_token=token,
-        container=box.container,
-    )
-    assert _files_service(admin)["config"]["sas_token"] == MASK
+    signed = {"endpoint": azurite_endpoint, "sas_token": token, "container": box.container}
+    use_storage(admin, "azure_blob", {**NO_ACCOUNT, **signed})
+    assert files_service(admin)["config"]["sas_token"] == MASK
     assert admin.post("files/s.txt", data=b"by SAS").status_code == 201
     copied = admin.post(
         "files/", json={"resource": [{"name": "t.txt", "type": "file", "source_path": "s.txt"}]}
@@ -104,16 +104,18 @@ def test_a_sas_token_signs_in_and_is_masked(admin, box, azurite_endpoint):
 
 def test_config_is_validated(admin, box, azurite_endpoint):
     bad = azure_config("Not_A_Container", "ftp://example", account_key="not base64!")
-    error = assert_error(_reconfigure(admin, **bad), 400)
+    error = assert_error(reconfigure(admin, "azure_blob", bad), 400)
     assert set(error["context"]) == {"config.container", "config.endpoint", "config.account_key"}
-    keyless = _reconfigure(admin, **{**NO_ACCOUNT, "account_name": "abc"}, container="files")
-    assert set(assert_error(keyless, 400)["context"]) == {"config.account_key"}
-    error = assert_error(_reconfigure(admin, container="files", connection_string="x"), 400)
+    keyless = {**NO_ACCOUNT, "account_name": "abc", "container": "files"}
+    keyless_answer = reconfigure(admin, "azure_blob", keyless)
+    assert set(assert_error(keyless_answer, 400)["context"]) == {"config.account_key"}
+    bad_string = {"container": "files", "connection_string": "x"}
+    error = assert_error(reconfigure(admin, "azure_blob", bad_string), 400)
     assert set(error["context"]) == {"config.connection_string"}
 
 
 def test_a_missing_container_is_404(admin, box, azurite_endpoint):
-    _use(admin, **azure_config("no-such-container", azurite_endpoint))
+    use_storage(admin, "azure_blob", azure_config("no-such-container", azurite_endpoint))
     message = "The Azure Blob container 'no-such-container' does not exist."
     assert_error(admin.get("files/"), 404, message)
     assert_error(admin.post("files/a.txt", data=b"x", content_type="text/plain"), 404, message)
@@ -121,28 +123,13 @@ def test_a_missing_container_is_404(admin, box, azurite_endpoint):
 
 def test_a_wrong_key_is_502_with_the_backends_reason(admin, box, azurite_endpoint):
     wrong = base64.b64encode(b"not the account key, but base64").decode()
-    _use(admin, **azure_config(box.container, azurite_endpoint, account_key=wrong))
+    config = azure_config(box.container, azurite_endpoint, account_key=wrong)
+    use_storage(admin, "azure_blob", config)
     error = assert_error(admin.get("files/"), 502)
     assert error["message"].startswith(
         "The Azure Blob storage refused the service's credentials (AuthorizationFailure: "
     )
     assert wrong not in error["message"]
-
-
-def test_an_unreachable_server_is_503(admin, box):
-    closed = f"http://127.0.0.1:{free_port()}/{azurebox.ACCOUNT}"
-    _use(admin, **azure_config("any-container", closed))
-    assert_error(admin.get("files/"), 503, "The Azure Blob storage cannot be reached.")
-
-
-def test_a_server_that_never_answers_is_504(app, admin, box):
-    app.config["FILE_REMOTE_TIMEOUT"] = 0.5
-    with socket.socket() as silent:  # the kernel accepts connections; nobody answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(16)
-        port = silent.getsockname()[1]
-        _use(admin, **azure_config("any-container", f"http://127.0.0.1:{port}/devstoreaccount1"))
-        assert_error(admin.get("files/"), 504, "The Azure Blob storage did not answer in time.")
 
 
 def test_large_uploads_are_staged_in_blocks(admin, box):
