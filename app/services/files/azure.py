@@ -213,6 +213,7 @@ class AzureBlobFileService(FileService):
                 config.get("sas_token") or None,
                 float(current_app.config["FILE_REMOTE_TIMEOUT"]),
             )
+            container = service.get_container_client(str(config.get("container") or ""))
         except ValueError as exc:  # settings from lookups are only checked here
             raise BadGateway(f"The Azure Blob service's settings are not valid: {exc}") from None
-        return BlobStorage(service.get_container_client(str(config.get("container") or "")))
+        return BlobStorage(container)
