@@ -1,14 +1,15 @@
 """A remote storage's failures as the errors a client can act on, never a 500.
 
 An authentication or permission failure of the backend (401/403: wrong key,
-expired token, no right on the bucket, an SSH login refused) is the server's
-configuration, not the client's credentials: it answers 502 with the backend's
-own reason. A missing bucket is 404; a timeout 504; a host that cannot be
-reached 503; anything else the backend answers is 502 with its code and
-message. Only the error's class names are read here (and those of the errors
-it was raised while handling: paramiko reports a timed-out handshake as an
-``SSHException`` raised from the ``TimeoutError``), so this module needs no
-client library.
+expired token, no right on the bucket or container, an SSH login refused) is
+the server's configuration, not the client's credentials: it answers 502 with
+the backend's own reason. A missing bucket or container is 404; a timeout 504;
+a host that cannot be reached 503; anything else the backend answers is 502
+with its code and message. Only the error's class names and attributes are
+read here (botocore's ``ClientError``, azure-core's ``HttpResponseError`` and
+transport errors, paramiko's), and those of the errors it was raised while
+handling (paramiko reports a timed-out handshake as an ``SSHException`` raised
+from the ``TimeoutError``), so this module needs no client library.
 """
 
 from __future__ import annotations
@@ -35,24 +36,39 @@ AUTH_CODES = frozenset(
         "InvalidToken",
         "AllAccessDisabled",
         "AccountProblem",
+        "AuthenticationFailed",
+        "AuthorizationFailure",
+        "AuthorizationPermissionMismatch",
         "401",
         "403",
     }
 )
-"""S3 error codes that mean the server's credentials were refused."""
+"""S3 and Azure error codes that mean the server's credentials were refused."""
 
-MISSING_CONTAINER = frozenset({"NoSuchBucket"})
+MISSING_CONTAINER = frozenset({"NoSuchBucket", "ContainerNotFound"})
 
 REFUSED_LOGINS = ("AuthenticationException",)
 """Client errors (paramiko's) meaning the server refused the service's credentials."""
 
-TIMEOUTS = ("ConnectTimeoutError", "ReadTimeoutError", "Timeout", "TimeoutError")
+ANSWERS = ("ClientError", "HttpResponseError")
+"""An error the storage answered (botocore's, azure-core's), with a code and a message."""
+
+TIMEOUTS = (
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "Timeout",
+    "TimeoutError",
+    "ServiceRequestTimeoutError",
+    "ServiceResponseTimeoutError",
+)
 UNREACHABLE = (
     "EndpointConnectionError",
     "ConnectionClosedError",
     "ConnectionError",
     "NoValidConnectionsError",
     "gaierror",
+    "ServiceRequestError",
+    "ServiceResponseError",
 )
 
 
@@ -72,23 +88,29 @@ def _chain_names(exc: BaseException) -> set[str]:
     return names
 
 
-def client_error_parts(exc: BaseException) -> tuple[str, str, int]:
-    """(code, message, HTTP status) of a botocore ``ClientError``."""
-    response: dict[str, Any] = getattr(exc, "response", None) or {}
-    error = response.get("Error") or {}
-    status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
-    return str(error.get("Code") or status), str(error.get("Message") or ""), status
+def answer_parts(exc: BaseException) -> tuple[str, str, int]:
+    """(code, message, HTTP status) of a botocore ``ClientError`` or an azure-core
+    ``HttpResponseError`` (whose ``error_code`` may be a string enum)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):  # botocore
+        error = response.get("Error") or {}
+        status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
+        return str(error.get("Code") or status), str(error.get("Message") or ""), status
+    status = int(getattr(exc, "status_code", None) or 0)
+    code: Any = getattr(exc, "error_code", None)
+    code = getattr(code, "value", code)
+    return str(code or status), str(getattr(exc, "reason", None) or ""), status
 
 
 def remote_error(exc: BaseException, what: str, container: str) -> ApiError:
     """The client's error for ``exc``, raised by the storage of ``what`` (``S3``...)."""
     names = _names(exc)
-    if "ClientError" in names:
-        code, message, status = client_error_parts(exc)
+    if any(name in names for name in ANSWERS):
+        code, message, status = answer_parts(exc)
         reason = f"{code}: {message}" if message else code
         if code in MISSING_CONTAINER:
             return NotFound(f"The {what} container '{container}' does not exist.")
-        if code in AUTH_CODES or status in (401, 403):
+        if code in AUTH_CODES or status in (401, 403) or "ClientAuthenticationError" in names:
             return BadGateway(f"The {what} storage refused the service's credentials ({reason}).")
         return BadGateway(f"The {what} storage answered an error ({reason}).")
     if "ParamValidationError" in names:
