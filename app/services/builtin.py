@@ -7,6 +7,7 @@ from app.services import register
 from app.services.email import LocalEmailService, SmtpService
 from app.services.files import LocalFileService
 from app.services.files.aws import S3FileService
+from app.services.files.ftp import FtpFileService
 from app.services.files.sftp import SftpFileService
 from app.services.rws import RemoteWebService
 from app.services.sql import MysqlService, PgsqlService, SqliteService
@@ -42,6 +43,7 @@ def register_all() -> None:
         LocalFileService,
         S3FileService,
         SftpFileService,
+        FtpFileService,
         SqliteService,
         PgsqlService,
         MysqlService,

@@ -4,8 +4,9 @@ An authentication or permission failure of the backend (401/403: wrong key,
 expired token, no right on the bucket, an SSH login refused) is the server's
 configuration, not the client's credentials: it answers 502 with the backend's
 own reason. A missing bucket is 404; a timeout 504; a host that cannot be
-reached 503; anything else the backend answers is 502 with its code and
-message. Only the error's class names are read here (and those of the errors
+reached (or an FTP server closing with 421, too busy) 503; a TLS certificate
+not trusted 502 naming why; anything else the backend answers is 502 with its
+code and message. Only the error's class names are read here (and those of the errors
 it was raised while handling: paramiko reports a timed-out handshake as an
 ``SSHException`` raised from the ``TimeoutError``), so this module needs no
 client library.
@@ -45,6 +46,12 @@ MISSING_CONTAINER = frozenset({"NoSuchBucket"})
 
 REFUSED_LOGINS = ("AuthenticationException",)
 """Client errors (paramiko's) meaning the server refused the service's credentials."""
+
+FTP_REPLIES = ("error_reply", "error_temp", "error_perm", "error_proto")
+"""ftplib's errors for an FTP server's reply; their message is the reply, code first."""
+
+FTP_REFUSED_LOGINS = ("530", "332")
+"""FTP replies refusing a login (not logged in; an account is needed)."""
 
 TIMEOUTS = ("ConnectTimeoutError", "ReadTimeoutError", "Timeout", "TimeoutError")
 UNREACHABLE = (
@@ -98,11 +105,25 @@ def remote_error(exc: BaseException, what: str, container: str) -> ApiError:
         return BadGateway(f"The {what} service has no credentials (key and secret).")
     if any(name in names for name in REFUSED_LOGINS):
         return BadGateway(f"The {what} storage refused the service's credentials ({exc}).")
+    if any(name in names for name in FTP_REPLIES):
+        reply = str(exc).strip() or type(exc).__name__
+        if reply.startswith(FTP_REFUSED_LOGINS):
+            return BadGateway(f"The {what} storage refused the service's credentials ({reply}).")
+        if reply.startswith("421"):
+            return ServiceUnavailable(f"The {what} storage is not available ({reply}).")
+        return BadGateway(f"The {what} storage answered an error ({reply}).")
+    if "SSLCertVerificationError" in names:
+        reason = getattr(exc, "verify_message", "") or str(exc)
+        return BadGateway(f"The {what} storage's TLS certificate is not trusted ({reason}).")
+    if "SSLError" in names:
+        return BadGateway(f"The {what} storage's TLS connection failed ({exc}).")
     for found in (names, _chain_names(exc)):  # the error's own class decides first
         if any(name in found for name in TIMEOUTS):
             return GatewayTimeout(f"The {what} storage did not answer in time.")
         if any(name in found for name in UNREACHABLE):
             return ServiceUnavailable(f"The {what} storage cannot be reached.")
+    if "EOFError" in names:
+        return BadGateway(f"The {what} storage closed the connection.")
     if "SSHException" in names:
         return BadGateway(f"The {what} storage failed: {exc}")
     logger.error("%s storage failed: %r", what, exc)

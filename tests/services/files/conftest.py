@@ -4,11 +4,12 @@ Everything goes through HTTP with the Flask test client. A test asking for
 ``box`` runs once per backend (``STORAGES``): ``local_file``, whose container
 is a real folder in the test's temp dir, ``aws_s3``, for which the
 ``files`` service is turned into an S3 service on a fresh bucket of moto's
-real S3 server (``s3box``), and ``sftp_file``, a fresh folder served by a
-real OpenSSH server (``sshd``). ``box`` is that container, inspected directly
-where a test needs to know what is stored (scratch files left behind, a file
-unchanged): a ``Path`` (the SFTP server's folder is one of this machine), or
-an ``S3Box`` offering the same methods.
+real S3 server (``s3box``), ``sftp_file``, a fresh folder served by a real
+OpenSSH server (``sshd``), and ``ftp_file``, a fresh folder served by
+pyftpdlib's FTP server (``ftpd``). ``box`` is that container, inspected
+directly where a test needs to know what is stored (scratch files left behind,
+a file unchanged): a ``Path`` (the SFTP and FTP servers' folders are this
+machine's), or an ``S3Box`` offering the same methods.
 
 A test of something only a disk has (symbolic links, file times set with
 ``os.utime``, permissions, the files of a gunicorn server) carries
@@ -31,10 +32,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Api, selected_backends
+from tests.services.files.ftpd import Ftpd, start_ftpd
 from tests.services.files.s3box import S3Box, s3_client, start_moto
 from tests.services.files.sshd import Sshd, start_sshd
 
-STORAGES = ("local_file", "aws_s3", "sftp_file")
+STORAGES = ("local_file", "aws_s3", "sftp_file", "ftp_file")
 """Storage backends the ``files`` service runs on in these tests."""
 
 
@@ -78,6 +80,15 @@ def sshd(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def ftpd(tmp_path_factory):
+    """pyftpdlib's FTP server for this test process, serving its temp folders (skipped without
+    pyftpdlib, failing under CI)."""
+    server = start_ftpd(tmp_path_factory.getbasetemp())
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def box(request, app, storage, tmp_path):
     """The ``files`` service's container (created, empty) on the test's storage backend."""
@@ -85,17 +96,35 @@ def box(request, app, storage, tmp_path):
         root = Path(app.config["STORAGE_PATH"]) / "app"
         root.mkdir(parents=True, exist_ok=True)
         return root
+    admin = request.getfixturevalue("admin")
     if storage == "sftp_file":
         root = tmp_path / "sftp-root"
         root.mkdir()
-        use_sftp(request.getfixturevalue("admin"), request.getfixturevalue("sshd"), root)
+        use_storage(admin, "sftp_file", sftp_config(request.getfixturevalue("sshd"), root))
+        return root
+    if storage == "ftp_file":
+        root = tmp_path / "ftp-root"
+        root.mkdir()
+        use_storage(admin, "ftp_file", ftp_config(request.getfixturevalue("ftpd"), root))
         return root
     endpoint = request.getfixturevalue("moto_endpoint")
     client = s3_client(endpoint)
     bucket = f"files-{uuid.uuid4().hex[:16]}"
     client.create_bucket(Bucket=bucket)
-    use_s3(request.getfixturevalue("admin"), bucket, endpoint)
+    use_storage(admin, "aws_s3", s3_config(bucket, endpoint))
     return S3Box(client, bucket)
+
+
+def use_storage(admin: Api, storage: str, config: dict) -> None:
+    """Make the seeded ``files`` service a ``storage`` service with ``config`` (its public
+    folders kept)."""
+    services = admin.get("system/service", query_string={"filter": "name='files'"})
+    found = services.get_json()["resource"][0]
+    config = {**config, "public_path": found["config"].get("public_path") or []}
+    response = admin.patch(
+        f"system/service/{found['id']}", json={"type": storage, "config": config}
+    )
+    assert response.status_code == 200, response.get_json()
 
 
 def s3_config(bucket: str, endpoint: str, **more) -> dict:
@@ -110,17 +139,6 @@ def s3_config(bucket: str, endpoint: str, **more) -> dict:
     }
 
 
-def use_s3(admin: Api, bucket: str, endpoint: str) -> None:
-    """Make the seeded ``files`` service an ``aws_s3`` service on ``bucket``."""
-    services = admin.get("system/service", query_string={"filter": "name='files'"})
-    found = services.get_json()["resource"][0]
-    config = s3_config(bucket, endpoint, public_path=found["config"].get("public_path") or [])
-    response = admin.patch(
-        f"system/service/{found['id']}", json={"type": "aws_s3", "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
-
-
 def sftp_config(server: Sshd, root, **more) -> dict:
     return {
         "host": "127.0.0.1",
@@ -133,15 +151,15 @@ def sftp_config(server: Sshd, root, **more) -> dict:
     }
 
 
-def use_sftp(admin: Api, server: Sshd, root: Path) -> None:
-    """Make the seeded ``files`` service an ``sftp_file`` service on folder ``root``."""
-    services = admin.get("system/service", query_string={"filter": "name='files'"})
-    found = services.get_json()["resource"][0]
-    config = sftp_config(server, root, public_path=found["config"].get("public_path") or [])
-    response = admin.patch(
-        f"system/service/{found['id']}", json={"type": "sftp_file", "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
+def ftp_config(server: Ftpd, root: Path, **more) -> dict:
+    return {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": server.username,
+        "password": server.password,
+        "container": server.container(root),
+        **more,
+    }
 
 
 def leftovers(root) -> list[str]:
@@ -191,7 +209,7 @@ def remove_tree(path) -> None:
 def set_config(admin: Api, name: str, config: dict) -> None:
     """Replace the config of service ``name`` through ``system/service``.
 
-    On a remote service (``aws_s3``, ``sftp_file``) the container and the
+    On a remote service (``aws_s3``, ``sftp_file``, ``ftp_file``) the container and the
     connection settings stay (the test's ``container`` is a local folder name),
     the rest is replaced.
     """
