@@ -4,11 +4,16 @@ Paths join the configured root (absolute, or relative to the folder the login
 starts in). Where the server offers ``MLST`` (RFC 3659) a name is described by
 ``MLST`` and a folder listed by ``MLSD``; elsewhere (vsftpd) a file is found by
 ``SIZE`` and ``MDTM``, a folder by ``CWD``, and listings are read from ``LIST
--a`` (``-a``: the storage's scratch names start with a dot). FTP servers show
-what a symbolic link leads to rather than the link (MLSx servers list the
-target's facts; a ``LIST`` link is looked up by name, which follows it), so the
-tree has no links and ``resolve`` answers every path unchanged; the server's
-own confinement of its users is what keeps them inside.
+-a`` (``-a``: the storage's scratch names start with a dot).
+
+FTP has no command telling where a symbolic link leads, and servers follow
+links themselves in every command naming a path; the server's own
+confinement of its users keeps them inside what it serves. So ``resolve``
+answers every path unchanged, and a link is seen only where a listing shows
+one (a ``LIST`` line of kind ``l``): listed as a link, the storage shows it as
+what ``stat`` (through the link) finds, never descends into it, and deletes
+the link itself. MLSx servers (pyftpdlib) list what links lead to, and hide
+dangling ones.
 
 Replies: a ``5xx`` refusing an operation on a path that turns out not to
 exist (FTP has one code, ``550``, for missing and forbidden) is
@@ -42,7 +47,7 @@ from app.services.files.ftp_listing import (
     mdtm_time,
     mlst_line,
 )
-from app.services.files.paths import base_name, join, parent_of
+from app.services.files.paths import base_name, parent_of
 from app.services.files.remote_errors import remote_error
 from app.services.files.tree import Node
 from app.vocabulary.errors import ApiError, BadGateway, BadRequest
@@ -199,15 +204,9 @@ class FtpTree:
                 return fact_nodes(lines)
             with self._missing_as_not_found(connection, path):
                 connection.ftp.cwd(target)  # LIST answers a missing folder with nothing
-            lines = self._lines(connection, f"LIST -a {target}")
-            now, out = time.time(), []
-            for line in lines:
-                node = list_node(line, now)
-                if node is not None and node.kind == "link":
-                    node = self._stat(connection, join(path, node.name))  # what it leads to
-                if node is not None:
-                    out.append(node)
-            return out
+            now = time.time()
+            nodes = (list_node(line, now) for line in self._lines(connection, f"LIST -a {target}"))
+            return [node for node in nodes if node is not None]
 
     def resolve(self, path: str) -> str | None:
         return path
