@@ -66,7 +66,7 @@ class TlsFtp(ftplib.FTP_TLS):
     """``FTP_TLS`` whose protected data connections resume the control connection's session."""
 
     def ntransfercmd(self, cmd: str, rest: int | str | None = None) -> tuple[socket.socket, int]:
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)  # noqa: S321 - TLS below
         if self._prot_p:  # type: ignore[attr-defined]
             try:
                 session = self.sock.session  # type: ignore[union-attr]
@@ -140,7 +140,7 @@ class Pool(pool.Pool[Connection]):
         if settings.tls:
             ftp = TlsFtp(context=tls_context(settings.certificate), timeout=settings.timeout)
         else:
-            ftp = ftplib.FTP(timeout=settings.timeout)
+            ftp = ftplib.FTP(timeout=settings.timeout)  # noqa: S321 - as configured
         try:
             ftp.connect(settings.host, settings.port)
             ftp.login(settings.username, settings.password or "")

@@ -1,4 +1,4 @@
-"""Config fields every remote folder type (``sftp_file``, ``ftp_file``) has, by DreamFactory's names.
+"""Config fields of every remote folder type (``sftp_file``, ``ftp_file``): DreamFactory's names.
 
 ``host``, ``port``, ``username``, ``timeout`` and ``container`` (the root
 folder on the server) read the same for each protocol but for its name and

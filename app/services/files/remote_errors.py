@@ -1,15 +1,15 @@
 """A remote storage's failures as the errors a client can act on, never a 500.
 
 An authentication or permission failure of the backend (401/403: wrong key,
-expired token, no right on the bucket, an SSH login refused) is the server's
-configuration, not the client's credentials: it answers 502 with the backend's
-own reason. A missing bucket is 404; a timeout 504; a host that cannot be
-reached (or an FTP server closing with 421, too busy) 503; a TLS certificate
-not trusted 502 naming why; anything else the backend answers is 502 with its
-code and message. Only the error's class names are read here (and those of the errors
-it was raised while handling: paramiko reports a timed-out handshake as an
-``SSHException`` raised from the ``TimeoutError``), so this module needs no
-client library.
+expired token, no right on the bucket, an SSH login refused, FTP's 530) is the
+server's configuration, not the client's credentials: it answers 502 with the
+backend's own reason. A missing bucket is 404; a timeout 504; a host that
+cannot be reached (or an FTP server closing with 421, too busy) 503; a TLS
+certificate not trusted 502 naming why; anything else the backend answers is
+502 with its code and message (an FTP reply as the server worded it). Only the
+error's class names are read here (and those of the errors it was raised while
+handling: paramiko reports a timed-out handshake as an ``SSHException`` raised
+from the ``TimeoutError``), so this module needs no client library.
 """
 
 from __future__ import annotations

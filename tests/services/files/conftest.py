@@ -115,12 +115,17 @@ def box(request, app, storage, tmp_path):
     return S3Box(client, bucket)
 
 
+def files_service(admin: Api) -> dict:
+    """The seeded ``files`` service as ``system/service`` shows it."""
+    found = admin.get("system/service", query_string={"filter": "name='files'"})
+    return found.get_json()["resource"][0]
+
+
 def use_storage(admin: Api, storage: str, config: dict) -> None:
     """Make the seeded ``files`` service a ``storage`` service with ``config`` (its public
     folders kept)."""
-    services = admin.get("system/service", query_string={"filter": "name='files'"})
-    found = services.get_json()["resource"][0]
-    config = {**config, "public_path": found["config"].get("public_path") or []}
+    found = files_service(admin)
+    config = {"public_path": found["config"].get("public_path") or [], **config}
     response = admin.patch(
         f"system/service/{found['id']}", json={"type": storage, "config": config}
     )

@@ -21,7 +21,7 @@ import pytest
 from app.services.describe import MASK
 from app.services.files import ftp_connection
 from tests.conftest import assert_error
-from tests.services.files.conftest import ftp_config, leftovers
+from tests.services.files.conftest import files_service, ftp_config, leftovers, use_storage
 from tests.services.files.s3box import free_port
 from tests.services.files.sshd import password_user
 from tests.services.files.vsftpd import start_vsftpd
@@ -37,17 +37,8 @@ def vsftpd(tmp_path_factory):
     server.stop()
 
 
-def _files_service(admin) -> dict:
-    found = admin.get("system/service", query_string={"filter": "name='files'"})
-    return found.get_json()["resource"][0]
-
-
 def _reconfigure(admin, **config) -> None:
-    service = _files_service(admin)
-    response = admin.patch(
-        f"system/service/{service['id']}", json={"type": "ftp_file", "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
+    use_storage(admin, "ftp_file", config)
 
 
 def _pool(app, ftpd) -> ftp_connection.Pool:
@@ -63,7 +54,7 @@ def _pool(app, ftpd) -> ftp_connection.Pool:
 
 
 def test_secrets_are_masked_and_kept_when_sent_back(admin, box, ftpd):
-    service = _files_service(admin)
+    service = files_service(admin)
     config = service["config"]
     assert service["type"] == "ftp_file"
     assert config["password"] == MASK
@@ -77,7 +68,7 @@ def test_secrets_are_masked_and_kept_when_sent_back(admin, box, ftpd):
 
 
 def test_config_is_validated(admin, box, ftpd):
-    service = _files_service(admin)
+    service = files_service(admin)
     bad = ftp_config(ftpd, box, port=70000, ssl_certificate="/etc/ssl/certs/mine.pem")
     bad["container"] = "/srv/../etc"
     response = admin.patch(f"system/service/{service['id']}", json={"config": bad})

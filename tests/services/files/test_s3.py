@@ -19,21 +19,12 @@ import pytest
 
 from app.services.describe import MASK
 from tests.conftest import assert_error
-from tests.services.files.conftest import leftovers, s3_config
+from tests.services.files.conftest import files_service, leftovers, s3_config, use_storage
 from tests.services.files.s3box import free_port, wait_for_port
 
 
-def _files_service(admin) -> dict:
-    found = admin.get("system/service", query_string={"filter": "name='files'"})
-    return found.get_json()["resource"][0]
-
-
 def _reconfigure(admin, **config) -> None:
-    service = _files_service(admin)
-    response = admin.patch(
-        f"system/service/{service['id']}", json={"type": "aws_s3", "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
+    use_storage(admin, "aws_s3", config)
 
 
 # Each test here checks the aws_s3 type alone.
@@ -41,7 +32,7 @@ pytestmark = pytest.mark.only_storage("aws_s3")
 
 
 def test_the_secret_is_masked_and_kept_when_sent_back(admin, box):
-    service = _files_service(admin)
+    service = files_service(admin)
     config = service["config"]
     assert service["type"] == "aws_s3"
     assert config["secret"] == MASK
@@ -55,7 +46,7 @@ def test_the_secret_is_masked_and_kept_when_sent_back(admin, box):
 
 
 def test_config_is_validated(admin, box):
-    service = _files_service(admin)
+    service = files_service(admin)
     bad = {**s3_config("Not A Bucket!", "ftp://example"), "secret": "x"}
     response = admin.patch(f"system/service/{service['id']}", json={"config": bad})
     error = assert_error(response, 400)
