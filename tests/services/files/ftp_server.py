@@ -37,6 +37,7 @@ def main(home: str, user: str, password: str) -> None:
     authorizer.add_user(f"{user}-noreplace", password, home, perm=RIGHTS)
     handler = type("Handler", (FTPHandler,), {"authorizer": authorizer})
     handler.abstracted_fs = NoReplaceFS
+    handler.auth_failed_timeout = 0  # pyftpdlib waits 3 s before answering a refused login
     server = FTPServer(("127.0.0.1", 0), handler)
     print(server.address[1], flush=True)
     server.serve_forever()
