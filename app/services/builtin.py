@@ -8,6 +8,7 @@ from app.services.email import LocalEmailService, SmtpService
 from app.services.files import LocalFileService
 from app.services.files.aws import S3FileService
 from app.services.files.azure import AzureBlobFileService
+from app.services.files.ftp import FtpFileService
 from app.services.files.sftp import SftpFileService
 from app.services.rws import RemoteWebService
 from app.services.sql import MysqlService, PgsqlService, SqliteService
@@ -44,6 +45,7 @@ def register_all() -> None:
         S3FileService,
         SftpFileService,
         AzureBlobFileService,
+        FtpFileService,
         SqliteService,
         PgsqlService,
         MysqlService,

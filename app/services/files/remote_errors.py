@@ -1,14 +1,17 @@
 """A remote storage's failures as the errors a client can act on, never a 500.
 
 An authentication or permission failure of the backend (401/403: wrong key,
-expired token, no right on the bucket or container, an SSH login refused) is
-the server's configuration, not the client's credentials: it answers 502 with
-the backend's own reason. A missing bucket or container is 404; a timeout 504;
-a host that cannot be reached 503; anything else the backend answers is 502
-with its code and message. Only the error's class names and attributes are
-read here (botocore's ``ClientError``, azure-core's ``HttpResponseError`` and
-transport errors, paramiko's), and those of the errors it was raised while
-handling (paramiko reports a timed-out handshake as an ``SSHException`` raised
+expired token, no right on the bucket or container, an SSH login refused,
+FTP's 530) is the server's configuration, not the client's credentials: it
+answers 502 with the backend's own reason. A missing bucket or container is
+404; a timeout 504; a host that cannot be reached (or an FTP server closing
+with 421, too busy) 503; a TLS certificate not trusted 502 naming why;
+anything else the backend answers is 502 with its code and message (an FTP
+reply as the server worded it). Only the error's class names and attributes
+are read here (botocore's ``ClientError``, azure-core's ``HttpResponseError``
+and transport errors, paramiko's, ftplib's), and those of the errors it was
+raised while handling (paramiko reports a timed-out handshake as an
+``SSHException`` raised
 from the ``TimeoutError``), so this module needs no client library.
 """
 
@@ -52,6 +55,12 @@ REFUSED_LOGINS = ("AuthenticationException",)
 
 ANSWERS = ("ClientError", "HttpResponseError")
 """An error the storage answered (botocore's, azure-core's), with a code and a message."""
+
+FTP_REPLIES = ("error_reply", "error_temp", "error_perm", "error_proto")
+"""ftplib's errors for an FTP server's reply; their message is the reply, code first."""
+
+FTP_REFUSED_LOGINS = ("530", "332")
+"""FTP replies refusing a login (not logged in; an account is needed)."""
 
 TIMEOUTS = (
     "ConnectTimeoutError",
@@ -120,11 +129,25 @@ def remote_error(exc: BaseException, what: str, container: str) -> ApiError:
         return BadGateway(f"The {what} service has no credentials (key and secret).")
     if any(name in names for name in REFUSED_LOGINS):
         return BadGateway(f"The {what} storage refused the service's credentials ({exc}).")
+    if any(name in names for name in FTP_REPLIES):
+        reply = str(exc).strip() or type(exc).__name__
+        if reply.startswith(FTP_REFUSED_LOGINS):
+            return BadGateway(f"The {what} storage refused the service's credentials ({reply}).")
+        if reply.startswith("421"):
+            return ServiceUnavailable(f"The {what} storage is not available ({reply}).")
+        return BadGateway(f"The {what} storage answered an error ({reply}).")
+    if "SSLCertVerificationError" in names:
+        reason = getattr(exc, "verify_message", "") or str(exc)
+        return BadGateway(f"The {what} storage's TLS certificate is not trusted ({reason}).")
+    if "SSLError" in names:
+        return BadGateway(f"The {what} storage's TLS connection failed ({exc}).")
     for found in (names, _chain_names(exc)):  # the error's own class decides first
         if any(name in found for name in TIMEOUTS):
             return GatewayTimeout(f"The {what} storage did not answer in time.")
         if any(name in found for name in UNREACHABLE):
             return ServiceUnavailable(f"The {what} storage cannot be reached.")
+    if "EOFError" in names:
+        return BadGateway(f"The {what} storage closed the connection.")
     if "SSHException" in names:
         return BadGateway(f"The {what} storage failed: {exc}")
     logger.error("%s storage failed: %r", what, exc)

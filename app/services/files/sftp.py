@@ -26,27 +26,23 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.services.files import hostkey
 from app.services.files.config import public_path_field
+from app.services.files.remote_config import (
+    check_root,
+    host_field,
+    port_field,
+    root_field,
+    timeout_field,
+    username_field,
+)
 from app.services.files.remote_tree import RemoteTreeStorage
 from app.services.files.service import FileService
 from app.services.files.storage import Storage
 
 
 class SftpConfigSchema(Schema):
-    host = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=255),
-        metadata={"label": "Host", "description": "SFTP server host name or IP address."},
-    )
-    port = fields.Integer(
-        load_default=22,
-        validate=validate.Range(min=1, max=65535),
-        metadata={"label": "Port", "description": "SFTP server port number. Default is 22."},
-    )
-    username = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=100),
-        metadata={"label": "Username", "description": "SFTP server username."},
-    )
+    host = host_field("SFTP")
+    port = port_field("SFTP", 22)
+    username = username_field("SFTP")
     password = fields.String(
         load_default=None,
         allow_none=True,
@@ -89,23 +85,8 @@ class SftpConfigSchema(Schema):
             ),
         },
     )
-    timeout = fields.Float(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Range(min=0.1, max=3600),
-        metadata={
-            "label": "Timeout",
-            "description": "Seconds to wait for the server; empty for this server's default.",
-        },
-    )
-    container = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=1024),
-        metadata={
-            "label": "Root folder",
-            "description": "Enter a full path for a root folder on the server.",
-        },
-    )
+    timeout = timeout_field()
+    container = root_field()
     public_path = public_path_field("root folder")
 
     @validates("host_fingerprint")
@@ -116,8 +97,7 @@ class SftpConfigSchema(Schema):
 
     @validates("container")
     def check_container(self, value: str, **kwargs: Any) -> None:
-        if "\x00" in value or ".." in value.split("/"):
-            raise ValidationError("The root folder may not contain NUL bytes or '..' segments.")
+        check_root(value)
 
     @validates("private_key")
     def check_private_key(self, value: str | None, **kwargs: Any) -> None:

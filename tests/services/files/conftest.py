@@ -5,10 +5,11 @@ Everything goes through HTTP with the Flask test client. A test asking for
 is a real folder in the test's temp dir; ``aws_s3``, for which the ``files``
 service is turned into an S3 service on a fresh bucket of moto's real S3
 server (``s3box``); ``azure_blob``, on a fresh container of Azurite
-(``azurebox``); and ``sftp_file``, a fresh folder served by a real OpenSSH
-server (``sshd``). ``box`` is that container, inspected directly where a test
-needs to know what is stored (scratch files left behind, a file unchanged): a
-``Path`` (the SFTP server's folder is one of this machine), or an
+(``azurebox``); ``sftp_file``, a fresh folder served by a real OpenSSH server
+(``sshd``); and ``ftp_file``, a fresh folder served by pyftpdlib's FTP server
+(``ftpd``). ``box`` is that container, inspected directly where a test needs
+to know what is stored (scratch files left behind, a file unchanged): a
+``Path`` (the SFTP and FTP servers' folders are this machine's), or an
 ``objectbox.ObjectBox`` offering the same methods.
 
 A test of something only a disk has (symbolic links, file times set with
@@ -34,11 +35,12 @@ import pytest
 from tests.conftest import Api, selected_backends
 from tests.services.files import azurebox
 from tests.services.files.azurebox import AzureBox, Azurite
+from tests.services.files.ftpd import Ftpd, start_ftpd
 from tests.services.files.objectbox import ObjectBox
 from tests.services.files.s3box import S3Box, s3_client, start_moto
 from tests.services.files.sshd import Sshd, start_sshd
 
-STORAGES = ("local_file", "aws_s3", "azure_blob", "sftp_file")
+STORAGES = ("local_file", "aws_s3", "azure_blob", "sftp_file", "ftp_file")
 """Storage backends the ``files`` service runs on in these tests."""
 
 
@@ -90,6 +92,15 @@ def sshd(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def ftpd(tmp_path_factory):
+    """pyftpdlib's FTP server for this test process, serving its temp folders (skipped without
+    pyftpdlib, failing under CI)."""
+    server = start_ftpd(tmp_path_factory.getbasetemp())
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def box(request, app, storage, tmp_path):
     """The ``files`` service's container (created, empty) on the test's storage backend."""
@@ -108,9 +119,11 @@ def new_container(request, storage: str, prefix: str, **more) -> tuple[ObjectBox
     """A fresh, empty container of remote ``storage`` named ``prefix-…``, and the config of
     a file service using it (``more`` added)."""
     name = f"{prefix}-{uuid.uuid4().hex[:16]}"
-    if storage == "sftp_file":
+    if storage in ("sftp_file", "ftp_file"):  # a folder of this machine, served
         root = request.getfixturevalue("tmp_path") / name
         root.mkdir()
+        if storage == "ftp_file":
+            return root, ftp_config(request.getfixturevalue("ftpd"), root, **more)
         return root, sftp_config(request.getfixturevalue("sshd"), root, **more)
     if storage == "aws_s3":
         endpoint = request.getfixturevalue("moto_endpoint")
@@ -152,9 +165,11 @@ def files_service(admin: Api) -> dict:
 
 
 def reconfigure(admin: Api, storage: str, config: dict):
-    """Make the seeded ``files`` service a ``storage`` service with ``config``: the answer."""
-    service_id = files_service(admin)["id"]
-    return admin.patch(f"system/service/{service_id}", json={"type": storage, "config": config})
+    """Make the seeded ``files`` service a ``storage`` service with ``config`` (its public
+    folders kept unless ``config`` names them): the answer."""
+    found = files_service(admin)
+    config = {"public_path": found["config"].get("public_path") or [], **config}
+    return admin.patch(f"system/service/{found['id']}", json={"type": storage, "config": config})
 
 
 def use_storage(admin: Api, storage: str, config: dict) -> None:
@@ -171,6 +186,17 @@ def sftp_config(server: Sshd, root, **more) -> dict:
         "private_key": server.client_key,
         "host_fingerprint": server.fingerprint,
         "container": str(root),
+        **more,
+    }
+
+
+def ftp_config(server: Ftpd, root: Path, **more) -> dict:
+    return {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": server.username,
+        "password": server.password,
+        "container": server.container(root),
         **more,
     }
 

@@ -21,6 +21,11 @@ from tests.conftest import assert_error
 from tests.services.files.conftest import files_service, leftovers, s3_config, use_storage
 from tests.services.files.s3box import free_port, wait_for_port
 
+
+def _reconfigure(admin, **config) -> None:
+    use_storage(admin, "aws_s3", config)
+
+
 # Each test here checks the aws_s3 type alone.
 pytestmark = pytest.mark.only_storage("aws_s3")
 
