@@ -156,13 +156,19 @@ def seed() -> list[str]:
             db.session.add(CacheStamp(key=key, version=0))
     _link_email(created)
     db.session.commit()
+    return added + seed_storage()
+
+
+def seed_storage() -> list[str]:
+    """The storage path's folders of the seeded file services, and the sample database of
+    the seeded ``db`` service, where missing; returns what was added."""
     storage = current_app.config["STORAGE_PATH"]
     os.makedirs(storage, mode=0o700, exist_ok=True)
     for folder in ("app", "logs", "databases"):
         os.makedirs(os.path.join(storage, folder), exist_ok=True)
     if create_sample(os.path.join(storage, "databases", "db.sqlite")):
-        added.append("sample database db.sqlite")
-    return added
+        return ["sample database db.sqlite"]
+    return []
 
 
 def _seed_templates() -> list[str]:

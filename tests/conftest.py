@@ -1,8 +1,9 @@
 """Fixtures: an app on each system-store backend, a client, and an ``api`` helper.
 
 Each backend's database is created and migrated once per test worker; before
-every test its tables are emptied and the defaults seeded again, which is far
-cheaper than a new database per test and just as isolated. Set
+every test its tables are emptied and the seeded rows put back
+(``store_snapshot``), which is far cheaper than a new database per test, or
+seeding again, and just as isolated. Set
 ``DF_TEST_BACKENDS=sqlite`` (comma list) to run fewer backends locally.
 """
 
@@ -20,7 +21,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from tests import dbservers, redis_server
+from tests import dbservers, redis_server, store_snapshot
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password-0123456789"  # noqa: S105
@@ -83,11 +84,13 @@ def stores(tmp_path_factory):
                 from app.extensions import db
 
                 db.engine.dispose()
+            store_snapshot.track(url)
             made[kind] = url
         return made[kind]
 
     yield get
     for url in made.values():
+        store_snapshot.forget(url)
         dbservers.drop_database(url)
 
 
@@ -203,15 +206,20 @@ def backend(request) -> str:
 
 
 def seeded_app(url: str, storage: str, **extra: Any):
-    """An app on an emptied, re-seeded store with the one admin of every test."""
+    """An app on an emptied, re-seeded store with the one admin of every test (a store of
+    ``stores`` is seeded once and put back from its rows after: ``store_snapshot``)."""
     from app import seed
     from app.extensions import db
 
     application = make_app(url, storage, **extra)
     with application.app_context():
-        reset_store(db.engine)
-        seed.seed()
-        seed.create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", "Admin")
+        if store_snapshot.put_back(url):
+            seed.seed_storage()
+        else:
+            reset_store(db.engine)
+            seed.seed()
+            seed.create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, "Ada", "Admin")
+            store_snapshot.take(url)
         db.session.remove()
     return application
 

@@ -10,8 +10,9 @@ or header that does not match its schema. Nothing else is asserted: a 400
 for a request the document allows is not a failure (an id that names no
 record, a duplicate name...).
 
-Bounded to stay near a minute of CPU for the four services: ``MAX_EXAMPLES``
-per operation and mode, no coverage or stateful phases, deterministic
+Bounded to stay near a minute of CPU for the four services (``system``'s and ``db``'s
+operations split into ``SHARDS`` tests, which the test processes run side by
+side): ``MAX_EXAMPLES`` per operation and mode, no coverage or stateful phases, deterministic
 generation (the same requests every run for the same code and documents),
 the SQLite system store only. Before each call the admin is checked to be
 active, hold a valid token and face no usage limit, and is put back so when
@@ -118,14 +119,17 @@ SETTINGS = settings(
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
 
-def fuzz(schema, fresh_headers) -> list[str]:
-    """Run every operation in both modes; the failures found, each with its reproduction.
+def fuzz(schema, fresh_headers, shard: int = 0, shards: int = 1) -> list[str]:
+    """Run every operation (of one ``shard`` of ``shards``: every ``shards``-th, from the
+    ``shard``-th) in both modes; the failures found, each with its reproduction.
 
     (schemathesis's own pytest integration is not used: its subtests need a
     pytest internal that pytest 9 no longer has.)
     """
     problems = []
-    for result in schema.get_all_operations():
+    for index, result in enumerate(schema.get_all_operations()):
+        if index % shards != shard:
+            continue
         operation = result.ok()
         for mode in MODES:
 
@@ -166,10 +170,21 @@ def instance(admin):
     assert admin.patch("system/config", json=settings_).status_code == 200
 
 
-@pytest.mark.parametrize("service", ["system", "user", "db", "files"])
-def test_service_against_its_document(app, instance, fresh_headers, service):
+SHARDS = {"system": 4, "db": 2}
+"""Services whose operations are fuzzed in several tests, so the test processes share them."""
+
+
+@pytest.mark.parametrize(
+    ("service", "shard"),
+    [
+        (name, shard)
+        for name in ("system", "user", "db", "files")
+        for shard in range(SHARDS.get(name, 1))
+    ],
+)
+def test_service_against_its_document(app, instance, fresh_headers, service, shard):
     schema = load(app, fresh_headers, service)
-    problems = fuzz(schema, fresh_headers)
+    problems = fuzz(schema, fresh_headers, shard, SHARDS.get(service, 1))
     assert not problems, "\n\n".join(problems)
 
 
