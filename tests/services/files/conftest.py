@@ -17,8 +17,9 @@ A test of something only a disk has (symbolic links, file times set with
 ``@pytest.mark.local_only`` with a comment saying why; it then runs on
 ``local_file`` alone; ``@pytest.mark.only_storage("aws_s3")`` marks a check of
 one type's own settings. The storage backend does not depend on the system store,
-so the remote ones run with the first system-store backend only (the others are
-deselected, not skipped).
+so every test asking for ``box`` runs with the first system-store backend only
+(the others are deselected, not skipped); the file tests without a ``box``
+(roles, links, the storage route's settings...) run on every system store.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def pytest_collection_modifyitems(config, items):
         item
         for item in items
         if getattr(item, "callspec", None) is not None
-        and item.callspec.params.get("storage", "local_file") != "local_file"
+        and "storage" in item.callspec.params
         and item.callspec.params.get("backend", first[0]) not in first
     ]
     if extra:
