@@ -8,6 +8,7 @@ from app.services.email import LocalEmailService, SmtpService
 from app.services.files import LocalFileService
 from app.services.files.aws import S3FileService
 from app.services.files.sftp import SftpFileService
+from app.services.files.webdav import WebdavFileService
 from app.services.rws import RemoteWebService
 from app.services.sql import MysqlService, PgsqlService, SqliteService
 from app.services.system import (  # noqa: F401 - each module registers its resources
@@ -42,6 +43,7 @@ def register_all() -> None:
         LocalFileService,
         S3FileService,
         SftpFileService,
+        WebdavFileService,
         SqliteService,
         PgsqlService,
         MysqlService,

@@ -5,10 +5,14 @@ expired token, no right on the bucket, an SSH login refused) is the server's
 configuration, not the client's credentials: it answers 502 with the backend's
 own reason. A missing bucket is 404; a timeout 504; a host that cannot be
 reached 503; anything else the backend answers is 502 with its code and
-message. Only the error's class names are read here (and those of the errors
-it was raised while handling: paramiko reports a timed-out handshake as an
-``SSHException`` raised from the ``TimeoutError``), so this module needs no
-client library.
+message. An HTTP backend's refusal (WebDAV) comes as an error with the
+``response`` it got (``requests.HTTPError``): 401 is a refused login, 403 a
+refused operation, both 502 with the status and reason, as any other status. A
+TLS failure is a 502 too (the server is reached but not trusted), not the 503
+of an unreachable host. Only the error's class names are read here (and
+those of the errors it was raised while handling: paramiko reports a timed-out
+handshake as an ``SSHException`` raised from the ``TimeoutError``) and that
+response's status, so this module needs no client library.
 """
 
 from __future__ import annotations
@@ -96,6 +100,17 @@ def remote_error(exc: BaseException, what: str, container: str) -> ApiError:
         return BadGateway(f"The {what} service's settings are not valid: {detail}")
     if "NoCredentialsError" in names:
         return BadGateway(f"The {what} service has no credentials (key and secret).")
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int):  # an HTTP backend's answer (requests' HTTPError)
+        reason = f"{status} {getattr(response, 'reason', None) or ''}".strip()
+        if status == 401:
+            return BadGateway(f"The {what} storage refused the service's credentials ({reason}).")
+        if status == 403:
+            return BadGateway(f"The {what} storage refused the operation ({reason}).")
+        return BadGateway(f"The {what} storage answered an error ({reason}).")
+    if "SSLError" in names:
+        return BadGateway(f"The {what} storage's TLS connection failed (certificate or protocol).")
     if any(name in names for name in REFUSED_LOGINS):
         return BadGateway(f"The {what} storage refused the service's credentials ({exc}).")
     for found in (names, _chain_names(exc)):  # the error's own class decides first

@@ -4,11 +4,12 @@ Everything goes through HTTP with the Flask test client. A test asking for
 ``box`` runs once per backend (``STORAGES``): ``local_file``, whose container
 is a real folder in the test's temp dir, ``aws_s3``, for which the
 ``files`` service is turned into an S3 service on a fresh bucket of moto's
-real S3 server (``s3box``), and ``sftp_file``, a fresh folder served by a
-real OpenSSH server (``sshd``). ``box`` is that container, inspected directly
+real S3 server (``s3box``), ``sftp_file``, a fresh folder served by a
+real OpenSSH server (``sshd``), and ``webdav_file``, a fresh folder served by
+a real WebDAV server (``davd``). ``box`` is that container, inspected directly
 where a test needs to know what is stored (scratch files left behind, a file
-unchanged): a ``Path`` (the SFTP server's folder is one of this machine), or
-an ``S3Box`` offering the same methods.
+unchanged): a ``Path`` (the SFTP and WebDAV servers' folders are this
+machine's), or an ``S3Box`` offering the same methods.
 
 A test of something only a disk has (symbolic links, file times set with
 ``os.utime``, permissions, the files of a gunicorn server) carries
@@ -31,10 +32,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Api, selected_backends
+from tests.services.files.davd import Davd, start_davd
 from tests.services.files.s3box import S3Box, s3_client, start_moto
 from tests.services.files.sshd import Sshd, start_sshd
 
-STORAGES = ("local_file", "aws_s3", "sftp_file")
+STORAGES = ("local_file", "aws_s3", "sftp_file", "webdav_file")
 """Storage backends the ``files`` service runs on in these tests."""
 
 
@@ -78,6 +80,14 @@ def sshd(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def davd(tmp_path_factory):
+    """wsgidav's WebDAV server for this test process (skipped without it, failing under CI)."""
+    server = start_davd(tmp_path_factory.mktemp("webdav"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def box(request, app, storage, tmp_path):
     """The ``files`` service's container (created, empty) on the test's storage backend."""
@@ -89,6 +99,11 @@ def box(request, app, storage, tmp_path):
         root = tmp_path / "sftp-root"
         root.mkdir()
         use_sftp(request.getfixturevalue("admin"), request.getfixturevalue("sshd"), root)
+        return root
+    if storage == "webdav_file":
+        server = request.getfixturevalue("davd")
+        root = server.folder()
+        use_webdav(request.getfixturevalue("admin"), server, root)
         return root
     endpoint = request.getfixturevalue("moto_endpoint")
     client = s3_client(endpoint)
@@ -144,6 +159,29 @@ def use_sftp(admin: Api, server: Sshd, root: Path) -> None:
     assert response.status_code == 200, response.get_json()
 
 
+def webdav_config(server: Davd, root: Path, **more) -> dict:
+    """The config of a ``webdav_file`` service on ``root``, a folder of ``server``'s."""
+    return {
+        "base_uri": server.base_uri,
+        "username": "tester",
+        "password": server.password,
+        "auth_type": 1,
+        "container": str(root.relative_to(server.root)),
+        **more,
+    }
+
+
+def use_webdav(admin: Api, server: Davd, root: Path) -> None:
+    """Make the seeded ``files`` service a ``webdav_file`` service on folder ``root``."""
+    services = admin.get("system/service", query_string={"filter": "name='files'"})
+    found = services.get_json()["resource"][0]
+    config = webdav_config(server, root, public_path=found["config"].get("public_path") or [])
+    response = admin.patch(
+        f"system/service/{found['id']}", json={"type": "webdav_file", "config": config}
+    )
+    assert response.status_code == 200, response.get_json()
+
+
 def leftovers(root) -> list[str]:
     """Scratch files and folders the service left anywhere under ``root`` (and, in a
     bucket, multipart uploads never completed nor aborted)."""
@@ -191,7 +229,7 @@ def remove_tree(path) -> None:
 def set_config(admin: Api, name: str, config: dict) -> None:
     """Replace the config of service ``name`` through ``system/service``.
 
-    On a remote service (``aws_s3``, ``sftp_file``) the container and the
+    On a remote service (``aws_s3``, ``sftp_file``, ``webdav_file``) the container and the
     connection settings stay (the test's ``container`` is a local folder name),
     the rest is replaced.
     """

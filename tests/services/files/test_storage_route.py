@@ -62,7 +62,7 @@ def test_active_files_stay_inline_on_the_public_route(client, public, name, kind
     assert served.headers["Content-Disposition"] == "inline"
 
 
-def test_everything_else_is_refused(app, client, public, box):
+def test_everything_else_is_refused(app, client, public, box, storage):
     assert_error(client.get("/files/private/secret.txt"), 403, DENIED)
     assert_error(client.get("/files/notes/other.txt"), 403, DENIED)
     assert_error(client.get("/files/publicity.txt"), 403, DENIED)
@@ -77,7 +77,11 @@ def test_everything_else_is_refused(app, client, public, box):
     assert_error(client.get("/files/public/%2e%2e/private/secret.txt"), 400)
     if isinstance(box, Path):  # symbolic links on disk: a bucket has none
         os.symlink(box / "private" / "secret.txt", box / "public" / "leak.txt")
-        assert_error(client.get("/files/public/leak.txt"), 403, DENIED)
+        leak = client.get("/files/public/leak.txt")
+        if storage == "webdav_file":  # links are the WebDAV server's: wsgidav's refuses them
+            assert_error(leak, 502, "The WebDAV storage refused the operation (403 Forbidden).")
+        else:
+            assert_error(leak, 403, DENIED)
 
 
 def test_inactive_services_are_refused(admin, client, public):

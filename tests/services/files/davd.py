@@ -1,0 +1,114 @@
+"""A real WebDAV server for the WebDAV file tests: wsgidav on cheroot, one per test process.
+
+``start_davd`` runs this module as a process of its own (wsgidav's threads,
+logs and leaks stay out of the tests' process) serving one folder under
+``/dav`` on a free port of 127.0.0.1, for one user (``USER``, a fresh
+password) who may log in with Basic or Digest authentication (a client
+without credentials is challenged for Digest). Each test's container is a
+fresh folder in it (``folder``), so a test inspects the served files as plain
+``pathlib.Path`` objects.
+
+Without wsgidav and cheroot (requirements-dev.txt) the tests skip, except
+under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+MISSING = "wsgidav and cheroot are needed for the WebDAV file tests (requirements-dev.txt)"
+USER = "tester"
+MOUNT = "/dav"
+"""Where the served folder is on the server: base URIs carry a path."""
+
+
+@dataclass(frozen=True)
+class Davd:
+    process: subprocess.Popen
+    port: int
+    root: Path
+    """The folder served at ``MOUNT``."""
+    password: str
+
+    @property
+    def base_uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}{MOUNT}"
+
+    def folder(self) -> Path:
+        """A new empty folder of the served one, its name needing percent-encoding."""
+        path = self.root / f"box {uuid.uuid4().hex[:12]}"
+        path.mkdir()
+        return path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
+
+
+def start_davd(root: Path) -> Davd:
+    """A running WebDAV server for folder ``root`` (see the module docstring)."""
+    if importlib.util.find_spec("wsgidav") is None or importlib.util.find_spec("cheroot") is None:
+        if os.environ.get("CI") == "true":
+            raise AssertionError(MISSING)
+        pytest.skip(MISSING)
+    password = secrets.token_urlsafe(12)
+    served = root / "served"
+    served.mkdir()
+    log = root / "davd.log"
+    with log.open("wb") as errors:  # the server keeps its own copy of it
+        process = subprocess.Popen(  # noqa: S603 - our own server
+            [sys.executable, "-m", "tests.services.files.davd", str(served)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            cwd=Path(__file__).parents[3],
+        )
+    process.stdin.write(password + "\n")
+    process.stdin.close()
+    line = process.stdout.readline().strip()
+    if not line.isdigit():
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        raise AssertionError(log.read_text())
+    return Davd(process, int(line), served, password)
+
+
+def serve(root: str, password: str) -> None:
+    """Serve ``root`` until terminated, after printing the port."""
+    from cheroot import wsgi
+    from wsgidav.wsgidav_app import WsgiDAVApp
+
+    app = WsgiDAVApp(
+        {
+            "provider_mapping": {MOUNT: root},
+            "http_authenticator": {
+                "accept_basic": True,
+                "accept_digest": True,
+                "default_to_digest": True,
+            },
+            "simple_dc": {"user_mapping": {"*": {USER: {"password": password}}}},
+            "dir_browser": {"enable": False},
+            "logging": {"enable": False},
+            "verbose": 1,
+        }
+    )
+    server = wsgi.Server(("127.0.0.1", 0), app, numthreads=16)
+    server.prepare()
+    print(server.bind_addr[1], flush=True)  # noqa: T201 - the port, for start_davd
+    server.serve()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.stdin.readline().strip())
