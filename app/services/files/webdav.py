@@ -144,6 +144,5 @@ class WebdavFileService(FileService):
             root_url(settings.base_uri, container),
             container,
             settings.timeout,
-            settings.digest,
         )
         return RemoteTreeStorage(tree)

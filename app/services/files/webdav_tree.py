@@ -22,10 +22,11 @@ trailing slash. Statuses: 404 (and 409, a missing parent folder) are
 within the timeout a 504).
 
 Digest authentication answers a challenge by sending the request again, which
-a streamed body cannot be: before a PUT, a PROPFIND on the same thread makes
-sure ``requests`` holds a fresh challenge, and a PUT that was challenged
-anyway (sent twice, the second time empty) is an error, never a file written
-empty.
+a streamed body cannot be. ``requests`` answers each thread's first challenge
+and signs that thread's next requests in advance; the storage always asks
+about a path (PROPFIND) before it writes there, so a PUT goes signed. A PUT
+challenged all the same (a nonce gone stale: sent twice, the second time
+empty) is an error, never a file written empty.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from urllib.parse import quote, urljoin
 import requests
 
 from app.services.files import multistatus
-from app.services.files.paths import base_name, parent_of
+from app.services.files.paths import base_name
 from app.services.files.remote_errors import remote_error
 from app.services.files.tree import Node
 from app.vocabulary.errors import ApiError, BadGateway
@@ -99,15 +100,12 @@ class WebdavReader:
 class WebdavTree:
     what = "WebDAV"
 
-    def __init__(
-        self, session: requests.Session, url: str, root: str, timeout: float, digest: bool
-    ) -> None:
+    def __init__(self, session: requests.Session, url: str, root: str, timeout: float) -> None:
         self.session = session
         self.url = url if url.endswith("/") else url + "/"
         """The root folder's URL, with its trailing slash."""
         self.root = root
         self.timeout = timeout
-        self.digest = digest
 
     def _url(self, path: str, folder: bool = False) -> str:
         if not path:
@@ -230,8 +228,6 @@ class WebdavTree:
         return reader
 
     def write(self, path: str, chunks: Iterable[bytes]) -> None:
-        if self.digest:
-            self._propfind(parent_of(path), 0)  # a fresh challenge on this thread
         body = Body(chunks)
         try:
             response = self._send("PUT", self._url(path), data=body)

@@ -98,19 +98,37 @@ def box(request, app, storage, tmp_path):
     if storage == "sftp_file":
         root = tmp_path / "sftp-root"
         root.mkdir()
-        use_sftp(request.getfixturevalue("admin"), request.getfixturevalue("sshd"), root)
+        server = request.getfixturevalue("sshd")
+        use_storage(request.getfixturevalue("admin"), "sftp_file", sftp_config(server, root))
         return root
     if storage == "webdav_file":
         server = request.getfixturevalue("davd")
         root = server.folder()
-        use_webdav(request.getfixturevalue("admin"), server, root)
+        use_storage(request.getfixturevalue("admin"), "webdav_file", webdav_config(server, root))
         return root
     endpoint = request.getfixturevalue("moto_endpoint")
     client = s3_client(endpoint)
     bucket = f"files-{uuid.uuid4().hex[:16]}"
     client.create_bucket(Bucket=bucket)
-    use_s3(request.getfixturevalue("admin"), bucket, endpoint)
+    use_storage(request.getfixturevalue("admin"), "aws_s3", s3_config(bucket, endpoint))
     return S3Box(client, bucket)
+
+
+def files_service(admin: Api) -> dict:
+    """The seeded ``files`` service as ``system/service`` shows it."""
+    services = admin.get("system/service", query_string={"filter": "name='files'"})
+    return services.get_json()["resource"][0]
+
+
+def use_storage(admin: Api, type_name: str, config: dict) -> None:
+    """Make the seeded ``files`` service a ``type_name`` service with ``config`` (and the
+    public paths it had)."""
+    found = files_service(admin)
+    config = {"public_path": found["config"].get("public_path") or [], **config}
+    response = admin.patch(
+        f"system/service/{found['id']}", json={"type": type_name, "config": config}
+    )
+    assert response.status_code == 200, response.get_json()
 
 
 def s3_config(bucket: str, endpoint: str, **more) -> dict:
@@ -125,17 +143,6 @@ def s3_config(bucket: str, endpoint: str, **more) -> dict:
     }
 
 
-def use_s3(admin: Api, bucket: str, endpoint: str) -> None:
-    """Make the seeded ``files`` service an ``aws_s3`` service on ``bucket``."""
-    services = admin.get("system/service", query_string={"filter": "name='files'"})
-    found = services.get_json()["resource"][0]
-    config = s3_config(bucket, endpoint, public_path=found["config"].get("public_path") or [])
-    response = admin.patch(
-        f"system/service/{found['id']}", json={"type": "aws_s3", "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
-
-
 def sftp_config(server: Sshd, root, **more) -> dict:
     return {
         "host": "127.0.0.1",
@@ -148,17 +155,6 @@ def sftp_config(server: Sshd, root, **more) -> dict:
     }
 
 
-def use_sftp(admin: Api, server: Sshd, root: Path) -> None:
-    """Make the seeded ``files`` service an ``sftp_file`` service on folder ``root``."""
-    services = admin.get("system/service", query_string={"filter": "name='files'"})
-    found = services.get_json()["resource"][0]
-    config = sftp_config(server, root, public_path=found["config"].get("public_path") or [])
-    response = admin.patch(
-        f"system/service/{found['id']}", json={"type": "sftp_file", "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
-
-
 def webdav_config(server: Davd, root: Path, **more) -> dict:
     """The config of a ``webdav_file`` service on ``root``, a folder of ``server``'s."""
     return {
@@ -169,17 +165,6 @@ def webdav_config(server: Davd, root: Path, **more) -> dict:
         "container": str(root.relative_to(server.root)),
         **more,
     }
-
-
-def use_webdav(admin: Api, server: Davd, root: Path) -> None:
-    """Make the seeded ``files`` service a ``webdav_file`` service on folder ``root``."""
-    services = admin.get("system/service", query_string={"filter": "name='files'"})
-    found = services.get_json()["resource"][0]
-    config = webdav_config(server, root, public_path=found["config"].get("public_path") or [])
-    response = admin.patch(
-        f"system/service/{found['id']}", json={"type": "webdav_file", "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
 
 
 def leftovers(root) -> list[str]:

@@ -87,8 +87,19 @@ def start_davd(root: Path) -> Davd:
 
 def serve(root: str, password: str) -> None:
     """Serve ``root`` until terminated, after printing the port."""
+    from cheroot import server as http
     from cheroot import wsgi
     from wsgidav.wsgidav_app import WsgiDAVApp
+
+    class ForwardedRequest(http.HTTPRequest):
+        """A request in absolute form served as any other: the server is also the proxy
+        the proxy test goes through to reach a host name that does not exist."""
+
+        def __init__(self, server, conn, proxy_mode=False, strict_mode=True):
+            super().__init__(server, conn, proxy_mode=True, strict_mode=strict_mode)
+
+    class Connection(http.HTTPConnection):
+        RequestHandlerClass = ForwardedRequest
 
     app = WsgiDAVApp(
         {
@@ -105,6 +116,7 @@ def serve(root: str, password: str) -> None:
         }
     )
     server = wsgi.Server(("127.0.0.1", 0), app, numthreads=16)
+    server.ConnectionClass = Connection
     server.prepare()
     print(server.bind_addr[1], flush=True)  # noqa: T201 - the port, for start_davd
     server.serve()

@@ -2,8 +2,8 @@
 
 A 200 MB file, generated on the fly into the test's temp dir, is uploaded as
 a raw body and as a (chunked) multipart body to the local container, to a
-bucket of moto's S3 server and to a folder of the tests' OpenSSH server, then
-downloaded through the API
+bucket of moto's S3 server, to a folder of the tests' OpenSSH server and to
+one of their WebDAV server, then downloaded through the API
 and through the public storage route. The worker's peak resident memory
 (``VmHWM`` in ``/proc/<pid>/status``) is read after a warm-up and again at the
 end: it must grow by far less than the file's size. Contents are compared by
@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.services.files.conftest import leftovers, s3_config, sftp_config
+from tests.services.files.conftest import leftovers, s3_config, sftp_config, webdav_config
 from tests.services.files.s3box import S3Box, s3_client
 from tests.services.files.served import gunicorn_server
 
@@ -82,7 +82,7 @@ def server(stores, tmp_path, sample_db):
         yield served.base, served.worker, served.container
 
 
-@pytest.mark.parametrize("storage", ["local_file", "aws_s3", "sftp_file"])
+@pytest.mark.parametrize("storage", ["local_file", "aws_s3", "sftp_file", "webdav_file"])
 def test_large_files_stream_with_flat_memory(request, server, tmp_path, storage):
     base, worker, container = server
     login = requests.post(
@@ -107,6 +107,11 @@ def test_large_files_stream_with_flat_memory(request, server, tmp_path, storage)
         container.mkdir()
         config = sftp_config(request.getfixturevalue("sshd"), container, public_path=["big"])
         change = {"type": "sftp_file", "config": config}
+    if storage == "webdav_file":  # the same files service on a folder served over WebDAV
+        davd = request.getfixturevalue("davd")
+        container = davd.folder()
+        config = webdav_config(davd, container, public_path=["big"])
+        change = {"type": "webdav_file", "config": config}
     requests.patch(f"{base}/api/v2/system/service/3", json=change, headers=token,
                    timeout=60).raise_for_status()  # fmt: skip
     requests.post(f"{api}/big/", headers=token, timeout=60).raise_for_status()
