@@ -1,9 +1,11 @@
-"""File services: ``local_file``, ``aws_s3`` (a bucket) and ``sftp_file`` as REST APIs.
+"""File services: ``local_file``, ``aws_s3``, ``sftp_file`` and ``webdav_file`` as REST APIs.
 
 ``service`` holds the verbs over any ``storage.Storage``; ``local``, ``s3`` and
-``remote_tree`` (any ``tree.Tree``: ``sftp_tree``) are the backends, ``aws``
-and ``sftp`` the remote types and their configs (``ssh``: SFTP's connections,
-``hostkey``: its trusted host keys); ``paths`` the rules keeping every
+``remote_tree`` (any ``tree.Tree``: ``sftp_tree``, ``webdav_tree``) are the
+backends, ``aws``, ``sftp`` and ``webdav`` the remote types and their configs
+(``ssh``: SFTP's connections, ``hostkey``: its trusted host keys;
+``webdav_http``: WebDAV's sessions, ``multistatus``: its PROPFIND answers
+read); ``paths`` the rules keeping every
 path inside the container; ``listing``, ``download``, ``upload``, ``items``,
 ``archive``, ``delete`` and ``fetch`` one operation each; ``config`` the
 container and public-path settings.

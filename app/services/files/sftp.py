@@ -25,7 +25,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.services.files import hostkey
-from app.services.files.config import public_path_field
+from app.services.files.config import public_path_field, root_folder_field
 from app.services.files.remote_tree import RemoteTreeStorage
 from app.services.files.service import FileService
 from app.services.files.storage import Storage
@@ -98,13 +98,8 @@ class SftpConfigSchema(Schema):
             "description": "Seconds to wait for the server; empty for this server's default.",
         },
     )
-    container = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=1024),
-        metadata={
-            "label": "Root folder",
-            "description": "Enter a full path for a root folder on the server.",
-        },
+    container = root_folder_field(
+        "Root folder", "Enter a full path for a root folder on the server."
     )
     public_path = public_path_field("root folder")
 
@@ -113,11 +108,6 @@ class SftpConfigSchema(Schema):
         problem = hostkey.problem(value or "")
         if problem:
             raise ValidationError(problem)
-
-    @validates("container")
-    def check_container(self, value: str, **kwargs: Any) -> None:
-        if "\x00" in value or ".." in value.split("/"):
-            raise ValidationError("The root folder may not contain NUL bytes or '..' segments.")
 
     @validates("private_key")
     def check_private_key(self, value: str | None, **kwargs: Any) -> None:

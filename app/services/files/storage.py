@@ -4,7 +4,7 @@ A file service (``files.service``) parses DreamFactory's verbs, parameters and
 bodies and shapes its answers; everything that touches the files goes through
 one ``Storage``: ``LocalStorage`` (a folder of this server, ``files.local``),
 ``S3Storage`` (a bucket, ``files.s3``) or ``RemoteTreeStorage`` (a folder of a
-remote server, ``files.remote_tree``, over a ``files.tree.Tree`` such as SFTP's).
+remote server, ``files.remote_tree``, over a ``files.tree.Tree``: SFTP's, WebDAV's).
 Paths are always clean container paths (``paths.clean``: ``a/b/c``, ``""`` for
 the root), so ``..``, NUL bytes and reserved names were refused before a
 backend sees them; each backend keeps

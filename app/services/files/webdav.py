@@ -25,7 +25,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.services.files import webdav_http
-from app.services.files.config import public_path_field
+from app.services.files.config import public_path_field, root_folder_field
 from app.services.files.remote_tree import RemoteTreeStorage
 from app.services.files.service import FileService
 from app.services.files.storage import Storage
@@ -97,13 +97,9 @@ class WebdavConfigSchema(Schema):
             "description": "Optional proxy server (http://host:port) to reach the server through.",
         },
     )
-    container = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=1024),
-        metadata={
-            "label": "Root folder/Path prefix",
-            "description": "Enter a path prefix for a root folder ('/' for the base URI itself).",
-        },
+    container = root_folder_field(
+        "Root folder/Path prefix",
+        "Enter a path prefix for a root folder ('/' for the base URI itself).",
     )
     public_path = public_path_field("root folder")
 
@@ -114,11 +110,6 @@ class WebdavConfigSchema(Schema):
             raise ValidationError("Put the user name and password in their own fields.")
         if parts.query or parts.fragment:
             raise ValidationError("The base URI may not have a query or a fragment.")
-
-    @validates("container")
-    def check_container(self, value: str, **kwargs: Any) -> None:
-        if "\x00" in value or ".." in value.split("/"):
-            raise ValidationError("The root folder may not contain NUL bytes or '..' segments.")
 
 
 class WebdavFileService(FileService):

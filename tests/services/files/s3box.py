@@ -10,6 +10,7 @@ bucket directly with boto3, so one test checks both backends.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -26,6 +27,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def silent_port() -> Iterator[int]:
+    """A loopback port whose connections the kernel accepts and nobody ever answers."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        yield silent.getsockname()[1]
 
 
 def start_moto() -> tuple[Any, str]:

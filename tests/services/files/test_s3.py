@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
 
@@ -20,7 +19,7 @@ import pytest
 from app.services.describe import MASK
 from tests.conftest import assert_error
 from tests.services.files.conftest import leftovers, s3_config
-from tests.services.files.s3box import free_port, wait_for_port
+from tests.services.files.s3box import free_port, silent_port, wait_for_port
 
 
 def _files_service(admin) -> dict:
@@ -97,10 +96,7 @@ def test_an_unreachable_server_is_503(admin, box):
 
 def test_a_server_that_never_answers_is_504(app, admin, box):
     app.config["FILE_REMOTE_TIMEOUT"] = 0.5
-    with socket.socket() as silent:  # the kernel accepts connections; nobody answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(16)
-        port = silent.getsockname()[1]
+    with silent_port() as port:
         _reconfigure(admin, **s3_config("any-bucket", f"http://127.0.0.1:{port}"))
         assert_error(admin.get("files/"), 504, "The S3 storage did not answer in time.")
 

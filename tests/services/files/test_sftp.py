@@ -8,7 +8,6 @@ listens on, and one that accepts connections but never answers.
 
 from __future__ import annotations
 
-import socket
 import sys
 
 import pytest
@@ -18,7 +17,7 @@ from app.services.describe import MASK
 from app.services.files import ssh
 from tests.conftest import assert_error
 from tests.services.files.conftest import sftp_config
-from tests.services.files.s3box import free_port
+from tests.services.files.s3box import free_port, silent_port
 from tests.services.files.sshd import password_user
 
 # Each test here checks the sftp_file type alone.
@@ -146,10 +145,7 @@ def test_an_unreachable_server_is_503(admin, box, sshd):
 
 def test_a_server_that_never_answers_is_504(app, admin, box, sshd):
     app.config["FILE_REMOTE_TIMEOUT"] = 0.5
-    with socket.socket() as silent:  # the kernel accepts connections; nobody answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(16)
-        port = silent.getsockname()[1]
+    with silent_port() as port:
         _reconfigure(admin, **sftp_config(sshd, box, port=port))
         assert_error(admin.get("files/"), 504, "The SFTP storage did not answer in time.")
 

@@ -12,7 +12,6 @@ themselves.
 from __future__ import annotations
 
 import secrets
-import socket
 from urllib.parse import quote
 
 import pytest
@@ -24,7 +23,7 @@ from app.services.files.webdav_tree import WebdavTree
 from app.vocabulary.errors import BadGateway
 from tests.conftest import assert_error
 from tests.services.files.conftest import files_service, leftovers, use_storage, webdav_config
-from tests.services.files.s3box import free_port
+from tests.services.files.s3box import free_port, silent_port
 
 # Each test here checks the webdav_file type alone.
 pytestmark = pytest.mark.only_storage("webdav_file")
@@ -147,10 +146,7 @@ def test_an_unreachable_server_is_503(admin, box, davd):
 
 def test_a_server_that_never_answers_is_504(app, admin, box, davd):
     app.config["FILE_REMOTE_TIMEOUT"] = 0.5
-    with socket.socket() as silent:  # the kernel accepts connections; nobody answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(16)
-        port = silent.getsockname()[1]
+    with silent_port() as port:
         _use(admin, davd, box, base_uri=f"http://127.0.0.1:{port}/")
         assert_error(admin.get("files/"), 504, "The WebDAV storage did not answer in time.")
 
