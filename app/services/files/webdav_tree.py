@@ -15,8 +15,8 @@ WebDAV's DELETE of a folder takes its content with it, so ``remove_folder``
 first checks that the folder is empty, as the protocol asks.
 
 Redirects are not followed (a request never moves to another URL unseen) and
-are errors naming where they lead, except the one to a folder's URL with its
-trailing slash. Statuses: 404 (and 409, a missing parent folder) are
+are errors (where they lead is logged), except the one to a folder's URL with
+its trailing slash. Statuses: 404 (and 409, a missing parent folder) are
 ``FileNotFoundError``; the rest of the errors go through ``remote_errors``
 (401 and 403 a 502 with the server's reason, no connection a 503, no answer
 within the timeout a 504).
@@ -31,6 +31,7 @@ empty) is an error, never a file written empty.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -42,6 +43,8 @@ from app.services.files.paths import base_name
 from app.services.files.remote_errors import remote_error
 from app.services.files.tree import Node
 from app.vocabulary.errors import ApiError, BadGateway
+
+logger = logging.getLogger(__name__)
 
 MAX_ANSWER = 64 * 1024 * 1024
 """Bytes of a PROPFIND answer read at most (a folder of some 100,000 names)."""
@@ -131,11 +134,11 @@ class WebdavTree:
         response.close()
         if response.status_code in missing:
             raise FileNotFoundError(path)
-        if response.status_code in REDIRECTS:
-            where = urljoin(response.url or "", response.headers.get("Location", ""))
+        if response.status_code in REDIRECTS:  # where to is logged, not told: it may hold tokens
+            logger.warning("WebDAV redirect to %s", response.headers.get("Location"))
             raise BadGateway(
-                f"The WebDAV server answered a redirect to {where!r}: "
-                "set base_uri to where the files are."
+                f"The WebDAV server answered a redirect ({response.status_code} "
+                f"{response.reason}): set base_uri to where the files are."
             )
         error = requests.HTTPError(f"{response.status_code} {response.reason}", response=response)
         raise remote_error(error, self.what, self.root)

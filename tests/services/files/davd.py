@@ -22,6 +22,7 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -29,6 +30,9 @@ MISSING = "wsgidav and cheroot are needed for the WebDAV file tests (requirement
 USER = "tester"
 MOUNT = "/dav"
 """Where the served folder is on the server: base URIs carry a path."""
+PLAIN = "/plain"
+"""Where the same folder is served as by a plainer server: GET ignores ``Range``, and a
+PROPFIND naming a folder without its trailing slash is redirected to it."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,10 @@ class Davd:
     @property
     def base_uri(self) -> str:
         return f"http://127.0.0.1:{self.port}{MOUNT}"
+
+    @property
+    def plain_uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}{PLAIN}"
 
     def folder(self) -> Path:
         """A new empty folder of the served one, its name needing percent-encoding."""
@@ -85,6 +93,24 @@ def start_davd(root: Path) -> Davd:
     return Davd(process, int(line), served, password)
 
 
+def plainer(app, root: str):
+    """``app`` with ``PLAIN`` served as its docstring says."""
+
+    def plain(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(PLAIN + "/"):
+            return app(environ, start_response)
+        environ.pop("HTTP_RANGE", None)
+        name = path.encode("latin-1").decode()[len(PLAIN) :]  # WSGI's str of the raw bytes
+        folder = os.path.isdir(os.path.join(root, name.strip("/")))
+        if environ["REQUEST_METHOD"] == "PROPFIND" and folder and not path.endswith("/"):
+            start_response("301 Moved Permanently", [("Location", quote(PLAIN + name) + "/")])
+            return [b""]
+        return app(environ, start_response)
+
+    return plain
+
+
 def serve(root: str, password: str) -> None:
     """Serve ``root`` until terminated, after printing the port."""
     from cheroot import server as http
@@ -103,7 +129,7 @@ def serve(root: str, password: str) -> None:
 
     app = WsgiDAVApp(
         {
-            "provider_mapping": {MOUNT: root},
+            "provider_mapping": {MOUNT: root, PLAIN: root},
             "http_authenticator": {
                 "accept_basic": True,
                 "accept_digest": True,
@@ -115,7 +141,7 @@ def serve(root: str, password: str) -> None:
             "verbose": 1,
         }
     )
-    server = wsgi.Server(("127.0.0.1", 0), app, numthreads=16)
+    server = wsgi.Server(("127.0.0.1", 0), plainer(app, root), numthreads=16)
     server.ConnectionClass = Connection
     server.prepare()
     print(server.bind_addr[1], flush=True)  # noqa: T201 - the port, for start_davd

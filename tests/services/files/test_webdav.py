@@ -173,6 +173,20 @@ def test_the_proxy_is_used(admin, box, davd):
     assert_error(admin.get("files/a.txt"), 503, "The WebDAV storage cannot be reached.")
 
 
+def test_a_plainer_server_is_served_alike(admin, box, davd):
+    """A server that ignores Range (the bytes before the offset are skipped) and redirects a
+    folder named without its slash (followed to the slash, and no further)."""
+    _use(admin, davd, box, base_uri=davd.plain_uri)
+    (box / "sub").mkdir()
+    (box / "sub" / "a.txt").write_bytes(b"0123456789")
+    ranged = admin.get("files/sub/a.txt", headers={"Range": "bytes=4-"})
+    assert ranged.status_code == 206
+    assert ranged.data == b"456789"
+    assert admin.get("files/sub/a.txt", headers={"Range": "bytes=10-"}).status_code == 416
+    folder = admin.get("files/sub", query_string={"as_list": "true"})  # no slash: a stat first
+    assert folder.get_json()["resource"] == ["sub/a.txt"]
+
+
 ODD_NAMES = [  # no "?" nor ";": wsgidav decodes MOVE's Destination before splitting it
     "a b.txt",
     "100% sure.txt",
