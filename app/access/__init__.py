@@ -21,6 +21,13 @@ def api_endpoint(view):
     return view
 
 
+def cors_endpoint(view):
+    """Mark a view outside the API paths whose cross-origin calls follow the ``system/cors``
+    rules all the same (``cors.apply_cors``), as ``/mcp`` for browser-based MCP clients."""
+    view.cors = True
+    return view
+
+
 def init_app(app: Flask) -> None:
     for step in PIPELINE:
         app.before_request(step)

@@ -4,7 +4,9 @@ A rule's ``path`` is a glob (``api/*``, ``*``: ``*`` matches anything,
 slashes included, as Laravel's ``Str::is``) or, when it starts with ``^``, a
 case-insensitive regular expression, matched against the request path without
 its leading slash. The longest matching rule wins; no match means no CORS
-headers at all. Only API paths are considered.
+headers at all. Only API paths are considered, and the views outside them
+marked with ``access.cors_endpoint`` (``/mcp``, which browser-based MCP
+clients call from their own origin: a rule for the path ``mcp`` governs it).
 
 A preflight (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``)
 is answered here: 204 with the ``Access-Control-Allow-*`` headers when the
@@ -105,6 +107,11 @@ def _is_api_path(path: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
+def _is_cors_view() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "cors", False))
+
+
 def _allow_origin_value(rule: CorsRule, origin: str) -> str:
     if "*" in rule.origins and not rule.supports_credentials:
         return "*"
@@ -117,7 +124,7 @@ def apply_cors() -> Response | None:
     if not origin:
         return None
     path = request.path.lstrip("/")
-    if not _is_api_path(path):
+    if not _is_api_path(path) and not _is_cors_view():
         return None
     rule = best_rule(path)
     if rule is None:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from app.access import authn
 from app.access.authz import NO_CREDENTIALS
-from app.vocabulary.errors import Forbidden, Unauthorized
+from app.mcp.jsonrpc import REFUSED, RpcError
+from app.vocabulary.errors import ApiError, Forbidden, Unauthorized
 
 if TYPE_CHECKING:
     from app.access.actor import Actor
@@ -32,3 +33,8 @@ def require_caller(creds: authn.Credentials) -> Actor:
     if actor.app is None or not actor.app.allow_mcp:
         raise Forbidden(NOT_ALLOWED)
     return actor
+
+
+def refusal(exc: ApiError) -> RpcError:
+    """REST's refusal as a JSON-RPC error: its message, and DreamFactory's envelope as data."""
+    return RpcError(REFUSED, exc.message, {"error": exc.to_dict()})

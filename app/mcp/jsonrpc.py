@@ -9,10 +9,16 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
-UNAUTHORIZED = -32001
-"""A server error code (JSON-RPC's implementation-defined range) for a refused caller."""
+REFUSED = -31001
+"""Our code for a refused caller (its ``data`` is DreamFactory's envelope): outside JSON-RPC's
+reserved range, which revision 2026-07-28 keeps for the specification's own codes."""
 RESOURCE_NOT_FOUND = -32002
-"""MCP's code for a resource URI that names nothing."""
+"""The code for a resource URI that names nothing, up to revision 2025-11-25 (since 2026-07-28
+it is ``INVALID_PARAMS`` and this one is retired)."""
+HEADER_MISMATCH = -32020
+"""2026-07-28: an HTTP header disagrees with the body it mirrors, or is missing."""
+UNSUPPORTED_PROTOCOL_VERSION = -32022
+"""2026-07-28: the request's protocol version is not spoken here (``data`` says which are)."""
 
 
 class RpcError(Exception):

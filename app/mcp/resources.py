@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app import dispatch
 from app.access import authz
 from app.mcp import calls
-from app.mcp.jsonrpc import INTERNAL_ERROR, RESOURCE_NOT_FOUND, RpcError
+from app.mcp.jsonrpc import INTERNAL_ERROR, RpcError
 from app.mcp.reach import Reach
 from app.mcp.tools import BY_NAME
 from app.responses import dumps
@@ -72,12 +72,14 @@ def list_resources(actor: Actor) -> list[dict[str, Any]]:
 
 def _openapi(actor: Actor, service: str) -> Any:
     if not authz.can_see_service(actor, service):
-        raise RpcError(RESOURCE_NOT_FOUND, f"Resource not found: {SCHEME}{service}/_spec")
+        return None
     request = ServiceRequest.internal("GET", service, "_spec", actor=actor, requestor=Requestor.API)
     return dispatch.call(request).content
 
 
-def read(actor: Actor, uri: str) -> dict[str, Any]:
+def read(actor: Actor, uri: str, not_found: int) -> dict[str, Any]:
+    """The resource's contents; a URI naming nothing the caller reaches is the error
+    ``not_found`` (its code differs between revisions), any other failure an internal error."""
     service, _, rest = uri.removeprefix(SCHEME).partition("/")
     parts = rest.split("/")
     try:
@@ -91,9 +93,9 @@ def read(actor: Actor, uri: str) -> dict[str, Any]:
         else:
             value = None
     except ApiError as exc:
-        code = RESOURCE_NOT_FOUND if exc.status in (403, 404) else INTERNAL_ERROR
+        code = not_found if exc.status in (403, 404) else INTERNAL_ERROR
         raise RpcError(code, exc.message, {"error": exc.to_dict()}) from None
     if value is None:
-        raise RpcError(RESOURCE_NOT_FOUND, f"Resource not found: {uri}")
+        raise RpcError(not_found, f"Resource not found: {uri}")
     text = dumps(value).decode("utf-8")
     return {"contents": [{"uri": uri, "mimeType": JSON, "text": calls.truncate(text)}]}

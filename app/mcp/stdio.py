@@ -3,8 +3,11 @@
 The same protocol core as ``/mcp``, in-process: each message is answered in
 its own app context, its caller authenticated anew from the credentials the
 command was started with (a key turned off or a token expired stops working
-at once), so every tool call takes the same path as over HTTP. Nothing but
-answers is written to stdout; logs go to stderr.
+at once), so every tool call takes the same path as over HTTP. Each message
+says its own era (``revisions.is_modern``: its ``_meta``, as there are no
+headers), so a client probing with ``server/discover`` talks 2026-07-28 and one
+opening with ``initialize`` the revision it negotiates, on the same process.
+Nothing but answers is written to stdout; logs go to stderr.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import orjson
 
 from app.access.authn import Credentials
 from app.mcp import callers, protocol
-from app.mcp.jsonrpc import PARSE_ERROR, UNAUTHORIZED, RpcError, error
+from app.mcp.jsonrpc import PARSE_ERROR, RpcError, error
 from app.vocabulary.errors import ApiError
 
 if TYPE_CHECKING:
@@ -36,8 +39,7 @@ def answer_line(app: Flask, creds: Credentials, line: str) -> dict[str, Any] | N
         except ApiError as exc:
             if not protocol.is_request(message):
                 return None
-            rpc = RpcError(UNAUTHORIZED, exc.message, {"error": exc.to_dict()})
-            return error(message.get("id"), rpc)
+            return error(message.get("id"), callers.refusal(exc))
         return protocol.answer(actor, message)
 
 

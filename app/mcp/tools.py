@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.mcp import arguments, calls
+from app.mcp.jsonrpc import INVALID_PARAMS, RpcError
 from app.mcp.reach import Reach, data_model
 from app.vocabulary.errors import BadRequest, Forbidden, NotFound
 
@@ -383,12 +384,18 @@ def list_tools(actor: Actor) -> list[dict[str, Any]]:
     return [listing for tool in TOOLS if (listing := tool.listing(reach)) is not None]
 
 
-def call_tool(actor: Actor, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    """The tool's result; an unknown or unreachable tool and bad arguments are tool errors."""
+def call_tool(
+    actor: Actor, name: str, args: dict[str, Any], *, unlisted_is_unknown: bool
+) -> dict[str, Any]:
+    """The tool's result; bad arguments are a tool error. A tool that is unknown or out of
+    the caller's reach is a tool error too, or with ``unlisted_is_unknown`` (2026-07-28) the
+    protocol error "Unknown tool" (Invalid params), as for any tool ``tools/list`` did not show."""
+    tool = BY_NAME.get(name)
+    listing = tool.listing(Reach(actor)) if tool is not None else None
+    if listing is None and unlisted_is_unknown:
+        raise RpcError(INVALID_PARAMS, f"Unknown tool: {name}")
 
     def run() -> Any:
-        tool = BY_NAME.get(name)
-        listing = tool.listing(Reach(actor)) if tool is not None else None
         if tool is None:
             raise NotFound(f"There is no tool '{name}'.")
         if listing is None:

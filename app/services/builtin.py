@@ -7,6 +7,8 @@ from app.services import register
 from app.services.email import LocalEmailService, SmtpService
 from app.services.files import LocalFileService
 from app.services.files.aws import S3FileService
+from app.services.files.azure import AzureBlobFileService
+from app.services.files.ftp import FtpFileService
 from app.services.files.sftp import SftpFileService
 from app.services.files.webdav import WebdavFileService
 from app.services.rws import RemoteWebService
@@ -43,6 +45,8 @@ def register_all() -> None:
         LocalFileService,
         S3FileService,
         SftpFileService,
+        AzureBlobFileService,
+        FtpFileService,
         WebdavFileService,
         SqliteService,
         PgsqlService,

@@ -28,7 +28,7 @@ APP_SOURCE = Path(__file__).parent / "todo_app"
 pytestmark = pytest.mark.slow
 
 
-def _zipped_app() -> bytes:
+def zipped_app() -> bytes:
     """``todo_app/`` as a zip whose entries sit under ``todo/``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -50,7 +50,7 @@ def _host_todo_app(live: Live) -> dict:
         "POST",
         "files/apps/",
         params={"extract": "true"},
-        files={"files": ("todo.zip", _zipped_app(), "application/zip")},
+        files={"files": ("todo.zip", zipped_app(), "application/zip")},
     )
     assert uploaded.status_code == 201, uploaded.text  # extract=true made files/apps/
 

@@ -46,16 +46,18 @@ class Live:
             method, self.server.url(path), headers=headers, timeout=REQUEST_TIMEOUT, **kwargs
         )
 
-    def session(self, key: str | None, work, **headers: str) -> Any:
+    def session(self, key: str | None, work, mode: str = "auto", **headers: str) -> Any:
         """Run ``work(client)`` in one session of the SDK's client over Streamable HTTP,
-        sending ``key`` as REST's API key header; its answer."""
+        sending ``key`` as REST's API key header; its answer. ``mode`` is the client's:
+        ``auto`` probes ``server/discover`` (2026-07-28) and falls back to the handshake,
+        ``legacy`` opens with ``initialize``."""
         if key is not None:
             headers["X-DreamFactory-API-Key"] = key
 
         async def main():
             async with create_mcp_http_client(headers=headers) as http:
                 transport = streamable_http_client(self.mcp_url, http_client=http)
-                async with Client(transport, cache=None) as client:
+                async with Client(transport, cache=None, mode=mode) as client:
                     return await work(client)
 
         return anyio.run(main)

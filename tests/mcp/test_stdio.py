@@ -1,5 +1,6 @@
 """``flask mcp stdio``: the same tools in-process over stdio, through the SDK's stdio client,
-on the store of a real server set up by ``scripts/serve``."""
+on the store of a real server set up by ``scripts/serve``, in both eras of revisions (the
+client's probe of ``server/discover`` talks 2026-07-28; its ``legacy`` mode the handshake)."""
 
 from __future__ import annotations
 
@@ -30,21 +31,24 @@ def _stdio(live, *credentials: str) -> StdioServerParameters:
     )
 
 
-def _session(params: StdioServerParameters, work):
+def _session(params: StdioServerParameters, work, mode: str = "auto"):
     async def main():
-        async with Client(params, cache=None) as client:
+        async with Client(params, cache=None, mode=mode) as client:
             return await work(client)
 
     return anyio.run(main)
 
 
-def test_the_stdio_bridge_serves_the_roles_tools(live):
+@pytest.mark.parametrize(("mode", "revision"), [("auto", "2026-07-28"), ("legacy", "2025-11-25")])
+def test_the_stdio_bridge_serves_the_roles_tools(live, mode, revision):
     async def work(client):
         tools = {tool.name for tool in (await client.list_tools()).tools}
         query = {"service": "db", "table": "contact", "fields": ["id"], "order": "id"}
-        return tools, await client.call_tool("query_records", query)
+        opened = client.session.discover_result is not None, client.protocol_version
+        return tools, await client.call_tool("query_records", query), opened
 
-    tools, result = _session(_stdio(live, "--api-key", live.reader_key), work)
+    tools, result, opened = _session(_stdio(live, "--api-key", live.reader_key), work, mode)
+    assert opened == (mode == "auto", revision)
     assert tools == {"list_services", "get_schema", "query_records", "call_endpoint"}
     assert not result.is_error
     records = json.loads(result.content[0].text)["resource"]

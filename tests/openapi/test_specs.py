@@ -163,6 +163,7 @@ NEEDS_A_SERVER = {"pgsql", "mysql"}
 CONFIGS = {
     "smtp": {"host": "127.0.0.1", "port": 2525},
     "local_file": {"container": "other"},
+    "azure_blob": {"account_name": "docs", "account_key": "a2V5", "container": "files"},
     "sqlite": {"database": "db.sqlite"},
     "rws": {"base_url": "http://127.0.0.1:9/"},
 }

@@ -18,7 +18,6 @@ connect and between reads, and is tried twice at most.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import re
 from typing import Any
 
@@ -119,15 +118,8 @@ class S3FileService(FileService):
     label = "AWS S3"
     description = "File storage service supporting AWS S3 and S3-compatible servers."
     config_schema = S3ConfigSchema
+    client_library = ("boto3", "boto3")
     storage_name = "S3 storage"
-
-    @classmethod
-    def available(cls) -> tuple[bool, str]:
-        try:
-            found = importlib.util.find_spec("boto3") is not None
-        except (ImportError, ValueError):  # blocked, or a broken install
-            found = False
-        return (True, "") if found else (False, "the boto3 package is not installed")
 
     def make_storage(self) -> Storage:
         config = self.config

@@ -133,21 +133,6 @@ def public_path_field(where: str) -> fields.List:
     )
 
 
-def check_root_folder(value: str) -> None:
-    if "\x00" in value or ".." in value.split("/"):
-        raise ValidationError("The root folder may not contain NUL bytes or '..' segments.")
-
-
-def root_folder_field(label: str, description: str) -> fields.String:
-    """The ``container`` of a file service on a remote folder tree: a path on the server,
-    without ``..`` segments (the root is where the service's paths stop) or NUL bytes."""
-    return fields.String(
-        required=True,
-        validate=[validate.Length(min=1, max=1024), check_root_folder],
-        metadata={"label": label, "description": description},
-    )
-
-
 class LocalFileConfigSchema(Schema):
     container = fields.String(
         required=True,

@@ -2,7 +2,8 @@
 
 ``FileService`` reads DreamFactory's requests and shapes its answers; each
 type (``LocalFileService`` here: a folder under the storage path;
-``aws.S3FileService``: a bucket) only builds its storage.
+``aws.S3FileService``: a bucket; ``azure.AzureBlobFileService``: a blob
+container) only builds its storage.
 
 The resource is a path in the container; a trailing ``/`` (or no path) names
 a folder, anything else a file, as in DreamFactory (``PUT`` is handled as
@@ -16,6 +17,7 @@ the modules beside this one for each operation and its safety rules.
 from __future__ import annotations
 
 import errno
+import importlib.util
 import logging
 from typing import Any, ClassVar
 
@@ -75,6 +77,8 @@ class FileService(BaseService):
     raw_body: ClassVar[bool] = True
     storage_name: ClassVar[str] = "this storage"
     """How messages name the storage (``local file storage``)."""
+    client_library: ClassVar[tuple[str, str] | None] = None
+    """The module and package of the client a remote type needs (unavailable without it)."""
 
     def __init__(self, info) -> None:
         super().__init__(info)
@@ -85,6 +89,17 @@ class FileService(BaseService):
         ]
         self.chunk = max(int(settings["FILE_CHUNK_SIZE"]), MIN_CHUNK)
         self.max_upload = int(settings["FILE_MAX_UPLOAD_SIZE"])
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        if cls.client_library is None:
+            return True, ""
+        module, package = cls.client_library
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # blocked, or a broken install
+            found = False
+        return (True, "") if found else (False, f"the {package} package is not installed")
 
     def make_storage(self) -> Storage:
         raise NotImplementedError

@@ -25,28 +25,24 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.services.files import hostkey
-from app.services.files.config import public_path_field, root_folder_field
+from app.services.files.config import public_path_field
+from app.services.files.remote_config import (
+    check_root,
+    host_field,
+    port_field,
+    root_field,
+    timeout_field,
+    username_field,
+)
 from app.services.files.remote_tree import RemoteTreeStorage
 from app.services.files.service import FileService
 from app.services.files.storage import Storage
 
 
 class SftpConfigSchema(Schema):
-    host = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=255),
-        metadata={"label": "Host", "description": "SFTP server host name or IP address."},
-    )
-    port = fields.Integer(
-        load_default=22,
-        validate=validate.Range(min=1, max=65535),
-        metadata={"label": "Port", "description": "SFTP server port number. Default is 22."},
-    )
-    username = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=100),
-        metadata={"label": "Username", "description": "SFTP server username."},
-    )
+    host = host_field("SFTP")
+    port = port_field("SFTP", 22)
+    username = username_field("SFTP")
     password = fields.String(
         load_default=None,
         allow_none=True,
@@ -89,18 +85,8 @@ class SftpConfigSchema(Schema):
             ),
         },
     )
-    timeout = fields.Float(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Range(min=0.1, max=3600),
-        metadata={
-            "label": "Timeout",
-            "description": "Seconds to wait for the server; empty for this server's default.",
-        },
-    )
-    container = root_folder_field(
-        "Root folder", "Enter a full path for a root folder on the server."
-    )
+    timeout = timeout_field()
+    container = root_field()
     public_path = public_path_field("root folder")
 
     @validates("host_fingerprint")
@@ -108,6 +94,10 @@ class SftpConfigSchema(Schema):
         problem = hostkey.problem(value or "")
         if problem:
             raise ValidationError(problem)
+
+    @validates("container")
+    def check_container(self, value: str, **kwargs: Any) -> None:
+        check_root(value)
 
     @validates("private_key")
     def check_private_key(self, value: str | None, **kwargs: Any) -> None:

@@ -1,16 +1,11 @@
 """SSH connections of the SFTP file service: host key checked, pooled per settings, reused.
 
-A request should not pay an SSH handshake (key exchange, host key check,
-login) for every file: ``pool_for(settings)`` keeps the idle connections of
-each distinct set of settings, and a connection serves one thread at a time
-(gunicorn's ``gthread`` workers share the pools of their process). A
-connection is checked before reuse: its transport must still be up and, after
-``IDLE_CHECK`` seconds unused, it must answer a request; one idle for
-``IDLE_LIMIT`` seconds is closed. A connection whose call failed on the
-connection itself (timeout, lost transport) is closed rather than given back,
-since an SFTP stream cut in the middle of an answer is out of step
-(``sftp_tree``). Pools are
-per process: a forked worker starts empty (its parent's sockets are not its own).
+Connections are kept in ``pool``'s pools, one per set of settings. Before
+reuse a connection's transport must still be up and, after ``IDLE_CHECK``
+seconds unused, it must answer a request. A connection whose call failed on
+the connection itself (timeout, lost transport) is closed rather than given
+back, since an SFTP stream cut in the middle of an answer is out of step
+(``sftp_tree``).
 
 The server's host key must be the one ``host_fingerprint`` names
 (``hostkey``): paramiko asks ``HostKeyCheck`` about every server, since no key
@@ -20,31 +15,19 @@ a message giving the key the server offered, for the admin to check and paste.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import io
-import os
-import threading
 import time
 from dataclasses import dataclass, field
 
 import paramiko
 
-from app.services.files import hostkey
+from app.services.files import hostkey, pool
 from app.services.files.remote_errors import remote_error
 from app.vocabulary.errors import ApiError, BadGateway
 
 IDLE_CHECK = 10.0
 """Seconds a pooled connection may sit unused before it is probed before reuse."""
-
-IDLE_LIMIT = 300.0
-"""Seconds after which an unused pooled connection is closed."""
-
-MAX_IDLE = 4
-"""Idle connections kept per set of settings."""
-
-MAX_POOLS = 32
-"""Sets of settings whose pools are kept (the least recently used one is closed)."""
 
 KEY_TYPES = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 """Private key kinds tried, in order, on the ``private_key`` setting."""
@@ -132,14 +115,12 @@ class Connection:
             self.client.close()
 
 
-class Pool:
-    """The idle connections of one set of settings (see the module docstring)."""
+class Pool(pool.Pool[Connection]):
+    """The idle SSH connections of one set of settings."""
 
     def __init__(self, settings: Settings) -> None:
+        super().__init__()
         self.settings = settings
-        self.lock = threading.Lock()
-        self.idle: list[Connection] = []
-        self.pid = os.getpid()
         self.real_roots: dict[str, str] = {}
         """Configured root folders and where they really are on the server."""
 
@@ -189,50 +170,10 @@ class Pool:
         client.close()
         return remote_error(exc, "SFTP", "")
 
-    def take(self) -> Connection:
-        """An idle connection that still works, or a new one."""
-        while True:
-            with self.lock:
-                if self.pid != os.getpid():  # forked: the parent's connections are not ours
-                    self.idle, self.pid, self.real_roots = [], os.getpid(), {}
-                connection = self.idle.pop() if self.idle else None
-            if connection is None:
-                return self.connect()
-            if connection.usable():
-                return connection
-            connection.close()
 
-    def give(self, connection: Connection) -> None:
-        """Keep ``connection`` for reuse (closing any beyond ``MAX_IDLE`` or too old)."""
-        now = time.monotonic()
-        connection.used = now
-        with self.lock:
-            self.idle.append(connection)
-            stale = [c for c in self.idle if now - c.used > IDLE_LIMIT]
-            stale += self.idle[: max(0, len(self.idle) - len(stale) - MAX_IDLE)]
-            self.idle = [c for c in self.idle if c not in stale]
-        for old in stale:
-            old.close()
-
-    def close(self) -> None:
-        with self.lock:
-            idle, self.idle = self.idle, []
-        for connection in idle:
-            connection.close()
-
-
-_pools: collections.OrderedDict[Settings, Pool] = collections.OrderedDict()
-_pools_lock = threading.Lock()
+_pools: pool.Pools[Settings, Pool] = pool.Pools(Pool)
 
 
 def pool_for(settings: Settings) -> Pool:
     """The pool of these settings (made on first use)."""
-    with _pools_lock:
-        pool = _pools.get(settings)
-        if pool is None:
-            pool = _pools[settings] = Pool(settings)
-        _pools.move_to_end(settings)
-        evicted = _pools.popitem(last=False)[1] if len(_pools) > MAX_POOLS else None
-    if evicted is not None:
-        evicted.close()
-    return pool
+    return _pools.get(settings)

@@ -3,16 +3,18 @@
 A file service (``files.service``) parses DreamFactory's verbs, parameters and
 bodies and shapes its answers; everything that touches the files goes through
 one ``Storage``: ``LocalStorage`` (a folder of this server, ``files.local``),
-``S3Storage`` (a bucket, ``files.s3``) or ``RemoteTreeStorage`` (a folder of a
-remote server, ``files.remote_tree``, over a ``files.tree.Tree``: SFTP's, WebDAV's).
-Paths are always clean container paths (``paths.clean``: ``a/b/c``, ``""`` for
-the root), so ``..``, NUL bytes and reserved names were refused before a
-backend sees them; each backend keeps
+an ``ObjectStorage`` of an object store (``files.objects``): ``S3Storage`` (a
+bucket, ``files.s3``) or ``BlobStorage`` (an Azure container, ``files.blob``),
+or a ``RemoteTreeStorage`` (a folder of a remote server, ``files.remote_tree``,
+over a ``files.tree.Tree``: SFTP's, FTP's, WebDAV's). Paths are always clean container
+paths (``paths.clean``: ``a/b/c``, ``""`` for the root), so ``..``, NUL bytes
+and reserved names were refused before a backend sees them; each backend keeps
 its own further guarantees (links on disk, keys under the container prefix).
 
 Every write is all or nothing under its final name: a backend writes a file
 through a scratch name or an upload that only completes at the end (S3's
-multipart upload), and unpacks a zip beside its target before moving it in.
+multipart upload, Azure's block list), and unpacks a zip beside its target
+before moving it in.
 Failures of the backend itself come out as ``ApiError`` with the status a
 client can act on (``files.remote_errors``); a local ``OSError`` is mapped by the
 service (``file_system_error``).

@@ -25,7 +25,8 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.services.files import webdav_http
-from app.services.files.config import public_path_field, root_folder_field
+from app.services.files.config import public_path_field
+from app.services.files.remote_config import check_root, root_field
 from app.services.files.remote_tree import RemoteTreeStorage
 from app.services.files.service import FileService
 from app.services.files.storage import Storage
@@ -97,7 +98,7 @@ class WebdavConfigSchema(Schema):
             "description": "Optional proxy server (http://host:port) to reach the server through.",
         },
     )
-    container = root_folder_field(
+    container = root_field(
         "Root folder/Path prefix",
         "Enter a path prefix for a root folder ('/' for the base URI itself).",
     )
@@ -110,6 +111,10 @@ class WebdavConfigSchema(Schema):
             raise ValidationError("Put the user name and password in their own fields.")
         if parts.query or parts.fragment:
             raise ValidationError("The base URI may not have a query or a fragment.")
+
+    @validates("container")
+    def check_container(self, value: str, **kwargs: Any) -> None:
+        check_root(value)
 
 
 class WebdavFileService(FileService):

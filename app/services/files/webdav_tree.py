@@ -19,7 +19,7 @@ are errors (where they lead is logged), except the one to a folder's URL with
 its trailing slash. Statuses: 404 (and 409, a missing parent folder) are
 ``FileNotFoundError``; the rest of the errors go through ``remote_errors``
 (401 and 403 a 502 with the server's reason, no connection a 503, no answer
-within the timeout a 504).
+within the timeout a 504, a TLS failure a 502 with Python's reason for it).
 
 Digest authentication answers a challenge by sending the request again, which
 a streamed body cannot be. ``requests`` answers each thread's first challenge
@@ -32,6 +32,7 @@ empty) is an error, never a file written empty.
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -58,6 +59,17 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 def encode(name: str) -> str:
     """One name of a path, percent-encoded whole."""
     return quote(name, safe="")
+
+
+def _tls_cause(exc: requests.RequestException) -> BaseException:
+    """The TLS error under ``requests``' ``SSLError`` (which wraps urllib3's, which wraps
+    Python's), for a message saying why (a certificate not trusted); ``exc`` otherwise."""
+    found: BaseException | None = exc
+    while isinstance(exc, requests.exceptions.SSLError) and found is not None:
+        if isinstance(found, ssl.SSLError):
+            return found
+        found = found.__cause__ or found.__context__
+    return exc
 
 
 class Body:
@@ -125,7 +137,7 @@ class WebdavTree:
                 method, url, timeout=self.timeout, allow_redirects=False, **kwargs
             )
         except requests.RequestException as exc:
-            raise remote_error(exc, self.what, self.root) from None
+            raise remote_error(_tls_cause(exc), self.what, self.root) from None
 
     def _refused(self, response: requests.Response, path: str, missing: tuple[int, ...]) -> None:
         """Raise for an error status: ``FileNotFoundError`` for ``missing`` ones."""

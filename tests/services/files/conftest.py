@@ -2,22 +2,24 @@
 
 Everything goes through HTTP with the Flask test client. A test asking for
 ``box`` runs once per backend (``STORAGES``): ``local_file``, whose container
-is a real folder in the test's temp dir, ``aws_s3``, for which the
-``files`` service is turned into an S3 service on a fresh bucket of moto's
-real S3 server (``s3box``), ``sftp_file``, a fresh folder served by a
-real OpenSSH server (``sshd``), and ``webdav_file``, a fresh folder served by
-a real WebDAV server (``davd``). ``box`` is that container, inspected directly
-where a test needs to know what is stored (scratch files left behind, a file
-unchanged): a ``Path`` (the SFTP and WebDAV servers' folders are this
-machine's), or an ``S3Box`` offering the same methods.
+is a real folder in the test's temp dir; ``aws_s3``, for which the ``files``
+service is turned into an S3 service on a fresh bucket of moto's real S3
+server (``s3box``); ``azure_blob``, on a fresh container of Azurite
+(``azurebox``); ``sftp_file``, a fresh folder served by a real OpenSSH server
+(``sshd``); ``ftp_file``, a fresh folder served by pyftpdlib's FTP server
+(``ftpd``); and ``webdav_file``, a fresh folder served by wsgidav's WebDAV
+server (``davd``). ``box`` is that container, inspected directly where a test
+needs to know what is stored (scratch files left behind, a file unchanged): a
+``Path`` (the SFTP, FTP and WebDAV servers' folders are this machine's), or an
+``objectbox.ObjectBox`` offering the same methods.
 
 A test of something only a disk has (symbolic links, file times set with
 ``os.utime``, permissions, the files of a gunicorn server) carries
 ``@pytest.mark.local_only`` with a comment saying why; it then runs on
 ``local_file`` alone; ``@pytest.mark.only_storage("aws_s3")`` marks a check of
 one type's own settings. The storage backend does not depend on the system store,
-so the remote backends run with the first system-store backend only (the others
-are deselected, not skipped).
+so the remote ones run with the first system-store backend only (the others are
+deselected, not skipped).
 """
 
 from __future__ import annotations
@@ -32,11 +34,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Api, selected_backends
+from tests.services.files import azurebox
+from tests.services.files.azurebox import AzureBox, Azurite
 from tests.services.files.davd import Davd, start_davd
+from tests.services.files.ftpd import Ftpd, start_ftpd
+from tests.services.files.objectbox import ObjectBox
 from tests.services.files.s3box import S3Box, s3_client, start_moto
 from tests.services.files.sshd import Sshd, start_sshd
 
-STORAGES = ("local_file", "aws_s3", "sftp_file", "webdav_file")
+STORAGES = ("local_file", "aws_s3", "azure_blob", "sftp_file", "ftp_file", "webdav_file")
 """Storage backends the ``files`` service runs on in these tests."""
 
 
@@ -73,9 +79,26 @@ def moto_endpoint():
 
 
 @pytest.fixture(scope="session")
+def azurite_endpoint():
+    """Azurite's blob service for this test process (skipped without it, failing under CI)."""
+    server = Azurite()
+    yield server.endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def sshd(tmp_path_factory):
     """OpenSSH's sshd for this test process (skipped without it, failing under CI)."""
     server = start_sshd(tmp_path_factory.mktemp("sshd"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def ftpd(tmp_path_factory):
+    """pyftpdlib's FTP server for this test process, serving its temp folders (skipped without
+    pyftpdlib, failing under CI)."""
+    server = start_ftpd(tmp_path_factory.getbasetemp())
     yield server
     server.stop()
 
@@ -95,40 +118,35 @@ def box(request, app, storage, tmp_path):
         root = Path(app.config["STORAGE_PATH"]) / "app"
         root.mkdir(parents=True, exist_ok=True)
         return root
-    if storage == "sftp_file":
-        root = tmp_path / "sftp-root"
-        root.mkdir()
-        server = request.getfixturevalue("sshd")
-        use_storage(request.getfixturevalue("admin"), "sftp_file", sftp_config(server, root))
-        return root
-    if storage == "webdav_file":
+    admin = request.getfixturevalue("admin")
+    public = files_service(admin)["config"].get("public_path") or []
+    found, config = new_container(request, storage, "files", public_path=public)
+    use_storage(admin, storage, config)
+    return found
+
+
+def new_container(request, storage: str, prefix: str, **more) -> tuple[ObjectBox | Path, dict]:
+    """A fresh, empty container of remote ``storage`` named ``prefix-…``, and the config of
+    a file service using it (``more`` added)."""
+    name = f"{prefix}-{uuid.uuid4().hex[:16]}"
+    if storage == "webdav_file":  # a folder of this machine, served under a name to encode
         server = request.getfixturevalue("davd")
-        root = server.folder()
-        use_storage(request.getfixturevalue("admin"), "webdav_file", webdav_config(server, root))
-        return root
-    endpoint = request.getfixturevalue("moto_endpoint")
-    client = s3_client(endpoint)
-    bucket = f"files-{uuid.uuid4().hex[:16]}"
-    client.create_bucket(Bucket=bucket)
-    use_storage(request.getfixturevalue("admin"), "aws_s3", s3_config(bucket, endpoint))
-    return S3Box(client, bucket)
-
-
-def files_service(admin: Api) -> dict:
-    """The seeded ``files`` service as ``system/service`` shows it."""
-    services = admin.get("system/service", query_string={"filter": "name='files'"})
-    return services.get_json()["resource"][0]
-
-
-def use_storage(admin: Api, type_name: str, config: dict) -> None:
-    """Make the seeded ``files`` service a ``type_name`` service with ``config`` (and the
-    public paths it had)."""
-    found = files_service(admin)
-    config = {"public_path": found["config"].get("public_path") or [], **config}
-    response = admin.patch(
-        f"system/service/{found['id']}", json={"type": type_name, "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
+        root = server.folder(name)
+        return root, webdav_config(server, root, **more)
+    if storage in ("sftp_file", "ftp_file"):  # a folder of this machine, served
+        root = request.getfixturevalue("tmp_path") / name
+        root.mkdir()
+        if storage == "ftp_file":
+            return root, ftp_config(request.getfixturevalue("ftpd"), root, **more)
+        return root, sftp_config(request.getfixturevalue("sshd"), root, **more)
+    if storage == "aws_s3":
+        endpoint = request.getfixturevalue("moto_endpoint")
+        client = s3_client(endpoint)
+        client.create_bucket(Bucket=name)
+        return S3Box(client, name), s3_config(name, endpoint, **more)
+    endpoint = request.getfixturevalue("azurite_endpoint")
+    container = azurebox.blob_service(endpoint).create_container(name)
+    return AzureBox(container), azure_config(name, endpoint, **more)
 
 
 def s3_config(bucket: str, endpoint: str, **more) -> dict:
@@ -141,6 +159,37 @@ def s3_config(bucket: str, endpoint: str, **more) -> dict:
         "use_path_style_endpoint": True,
         **more,
     }
+
+
+def azure_config(container: str, endpoint: str, **more) -> dict:
+    return {
+        "account_name": azurebox.ACCOUNT,
+        "account_key": azurebox.KEY,
+        "protocol": "http",
+        "container": container,
+        "endpoint": endpoint,
+        **more,
+    }
+
+
+def files_service(admin: Api) -> dict:
+    """The seeded ``files`` service, as ``system/service`` shows it."""
+    found = admin.get("system/service", query_string={"filter": "name='files'"})
+    return found.get_json()["resource"][0]
+
+
+def reconfigure(admin: Api, storage: str, config: dict):
+    """Make the seeded ``files`` service a ``storage`` service with ``config`` (its public
+    folders kept unless ``config`` names them): the answer."""
+    found = files_service(admin)
+    config = {"public_path": found["config"].get("public_path") or [], **config}
+    return admin.patch(f"system/service/{found['id']}", json={"type": storage, "config": config})
+
+
+def use_storage(admin: Api, storage: str, config: dict) -> None:
+    """``reconfigure``, which must succeed."""
+    response = reconfigure(admin, storage, config)
+    assert response.status_code == 200, response.get_json()
 
 
 def sftp_config(server: Sshd, root, **more) -> dict:
@@ -167,13 +216,23 @@ def webdav_config(server: Davd, root: Path, **more) -> dict:
     }
 
 
+def ftp_config(server: Ftpd, root: Path, **more) -> dict:
+    return {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": server.username,
+        "password": server.password,
+        "container": server.container(root),
+        **more,
+    }
+
+
 def leftovers(root) -> list[str]:
-    """Scratch files and folders the service left anywhere under ``root`` (and, in a
-    bucket, multipart uploads never completed nor aborted)."""
+    """Scratch files and folders the service left anywhere under ``root`` (and, in an
+    object store, uploads neither finished nor dropped: ``pending``)."""
     found = sorted(str(p.relative_to(root)) for p in root.rglob(".~df-tmp-*"))
-    if isinstance(root, S3Box):
-        pending = root.client.list_multipart_uploads(Bucket=root.bucket).get("Uploads") or []
-        found += [f"upload:{u['Key']}" for u in pending]
+    if isinstance(root, ObjectBox):
+        found += root.pending()
     return found
 
 
@@ -197,7 +256,7 @@ def make_zip(entries: dict[str, bytes | None], links: dict[str, str] | None = No
 def stamp(path, when: int) -> int:
     """Give file ``path`` the modification time ``when`` and answer it; a bucket cannot be
     told an object's time, so there it answers the time the object has."""
-    if isinstance(path, S3Box):
+    if isinstance(path, ObjectBox):
         return int(path.stat().st_mtime)
     os.utime(path, (when, when))
     return when
@@ -205,7 +264,7 @@ def stamp(path, when: int) -> int:
 
 def remove_tree(path) -> None:
     """Remove folder ``path`` and everything in it, behind the service's back."""
-    if isinstance(path, S3Box):
+    if isinstance(path, ObjectBox):
         path.rmtree()
     else:
         shutil.rmtree(path)
@@ -214,9 +273,9 @@ def remove_tree(path) -> None:
 def set_config(admin: Api, name: str, config: dict) -> None:
     """Replace the config of service ``name`` through ``system/service``.
 
-    On a remote service (``aws_s3``, ``sftp_file``, ``webdav_file``) the container and the
-    connection settings stay (the test's ``container`` is a local folder name),
-    the rest is replaced.
+    On a remote storage the container and its connection settings stay (the
+    test's ``container``, a local folder name, is not a bucket), the rest is
+    replaced.
     """
     services = admin.get("system/service", query_string={"filter": f"name='{name}'"})
     found = services.get_json()["resource"][0]

@@ -19,7 +19,6 @@ import os
 import secrets
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -51,9 +50,10 @@ class Davd:
     def plain_uri(self) -> str:
         return f"http://127.0.0.1:{self.port}{PLAIN}"
 
-    def folder(self) -> Path:
-        """A new empty folder of the served one, its name needing percent-encoding."""
-        path = self.root / f"box {uuid.uuid4().hex[:12]}"
+    def folder(self, name: str) -> Path:
+        """A new empty folder of the served one, named ``name`` and something needing
+        percent-encoding."""
+        path = self.root / f"{name} %"
         path.mkdir()
         return path
 

@@ -133,18 +133,21 @@ def start_sshd(folder: Path) -> Sshd:
 
 
 @contextlib.contextmanager
-def password_user() -> Iterator[tuple[str, str, Path]]:
-    """A throw-away account (name, password, a folder it owns), removed afterwards.
+def password_user(
+    prefix: str = USER_PREFIX, shell: str | None = None
+) -> Iterator[tuple[str, str, Path]]:
+    """A throw-away account (name, password, a folder it owns), removed afterwards; its
+    shell is ``nologin`` unless given (servers checking /etc/shells need a listed one).
 
     The folder is made in the system's temp dir: pytest's are closed to other users.
     """
-    name = f"{USER_PREFIX}{secrets.token_hex(4)}"
+    name = f"{prefix}{secrets.token_hex(4)}"
     home = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     home.chmod(0o755)
     password = secrets.token_urlsafe(16)
-    nologin = shutil.which("nologin") or "/usr/sbin/nologin"
+    login_shell = shell or shutil.which("nologin") or "/usr/sbin/nologin"
     subprocess.run(  # noqa: S603
-        ["useradd", "--no-create-home", "--home-dir", str(home), "--shell", nologin, name],  # noqa: S607
+        ["useradd", "--no-create-home", "--home-dir", str(home), "--shell", login_shell, name],  # noqa: S607
         check=True,
     )
     try:

@@ -3,8 +3,8 @@
 Everything else a file service does is checked on S3 by the rest of this
 folder's tests (``box`` runs each on every storage). The servers here are
 real: moto's S3 server (``s3box``), one started with authentication on (it
-refuses keys it never issued), a loopback port nobody listens on, and one
-that accepts connections but never answers.
+refuses keys it never issued); servers that cannot be reached or never answer
+are test_unreachable.py's.
 """
 
 from __future__ import annotations
@@ -18,21 +18,12 @@ import pytest
 
 from app.services.describe import MASK
 from tests.conftest import assert_error
-from tests.services.files.conftest import leftovers, s3_config
-from tests.services.files.s3box import free_port, silent_port, wait_for_port
-
-
-def _files_service(admin) -> dict:
-    found = admin.get("system/service", query_string={"filter": "name='files'"})
-    return found.get_json()["resource"][0]
+from tests.services.files.conftest import files_service, leftovers, s3_config, use_storage
+from tests.services.files.s3box import free_port, wait_for_port
 
 
 def _reconfigure(admin, **config) -> None:
-    service = _files_service(admin)
-    response = admin.patch(
-        f"system/service/{service['id']}", json={"type": "aws_s3", "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
+    use_storage(admin, "aws_s3", config)
 
 
 # Each test here checks the aws_s3 type alone.
@@ -40,7 +31,7 @@ pytestmark = pytest.mark.only_storage("aws_s3")
 
 
 def test_the_secret_is_masked_and_kept_when_sent_back(admin, box):
-    service = _files_service(admin)
+    service = files_service(admin)
     config = service["config"]
     assert service["type"] == "aws_s3"
     assert config["secret"] == MASK
@@ -54,7 +45,7 @@ def test_the_secret_is_masked_and_kept_when_sent_back(admin, box):
 
 
 def test_config_is_validated(admin, box):
-    service = _files_service(admin)
+    service = files_service(admin)
     bad = {**s3_config("Not A Bucket!", "ftp://example"), "secret": "x"}
     response = admin.patch(f"system/service/{service['id']}", json={"config": bad})
     error = assert_error(response, 400)
@@ -62,7 +53,7 @@ def test_config_is_validated(admin, box):
 
 
 def test_a_missing_bucket_is_404(admin, box, moto_endpoint):
-    _reconfigure(admin, **s3_config("no-such-bucket-here", moto_endpoint))
+    use_storage(admin, "aws_s3", s3_config("no-such-bucket-here", moto_endpoint))
     assert_error(admin.get("files/"), 404, "The S3 container 'no-such-bucket-here' does not exist.")
     written = admin.post("files/a.txt", data=b"x", content_type="text/plain")
     assert_error(written, 404)
@@ -79,26 +70,13 @@ def test_refused_credentials_are_502_with_the_backends_reason(admin, box):
     )
     try:
         wait_for_port(port)
-        _reconfigure(admin, **s3_config("any-bucket", f"http://127.0.0.1:{port}"))
+        use_storage(admin, "aws_s3", s3_config("any-bucket", f"http://127.0.0.1:{port}"))
         error = assert_error(admin.get("files/"), 502)
         assert error["message"].startswith("The S3 storage refused the service's credentials (")
         assert "InvalidAccessKeyId" in error["message"]
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def test_an_unreachable_server_is_503(admin, box):
-    closed = f"http://127.0.0.1:{free_port()}"
-    _reconfigure(admin, **s3_config("any-bucket", closed))
-    assert_error(admin.get("files/"), 503, "The S3 storage cannot be reached.")
-
-
-def test_a_server_that_never_answers_is_504(app, admin, box):
-    app.config["FILE_REMOTE_TIMEOUT"] = 0.5
-    with silent_port() as port:
-        _reconfigure(admin, **s3_config("any-bucket", f"http://127.0.0.1:{port}"))
-        assert_error(admin.get("files/"), 504, "The S3 storage did not answer in time.")
 
 
 def test_large_uploads_stream_in_parts(app, admin, box):

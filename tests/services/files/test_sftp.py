@@ -8,6 +8,7 @@ listens on, and one that accepts connections but never answers.
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import pytest
@@ -16,30 +17,21 @@ from cryptography.hazmat.primitives import serialization
 from app.services.describe import MASK
 from app.services.files import ssh
 from tests.conftest import assert_error
-from tests.services.files.conftest import sftp_config
-from tests.services.files.s3box import free_port, silent_port
+from tests.services.files.conftest import files_service, sftp_config, use_storage
+from tests.services.files.s3box import free_port
 from tests.services.files.sshd import password_user
 
 # Each test here checks the sftp_file type alone.
 pytestmark = pytest.mark.only_storage("sftp_file")
 
 
-def _files_service(admin) -> dict:
-    found = admin.get("system/service", query_string={"filter": "name='files'"})
-    return found.get_json()["resource"][0]
-
-
 def _reconfigure(admin, **config) -> None:
-    service = _files_service(admin)
-    response = admin.patch(
-        f"system/service/{service['id']}", json={"type": "sftp_file", "config": config}
-    )
-    assert response.status_code == 200, response.get_json()
+    use_storage(admin, "sftp_file", config)
 
 
 def test_secrets_are_masked_and_kept_when_sent_back(admin, box, sshd):
     _reconfigure(admin, **sftp_config(sshd, box, password="not-used", passphrase=""))
-    service = _files_service(admin)
+    service = files_service(admin)
     config = service["config"]
     assert service["type"] == "sftp_file"
     assert config["private_key"] == MASK
@@ -53,7 +45,7 @@ def test_secrets_are_masked_and_kept_when_sent_back(admin, box, sshd):
 
 
 def test_config_is_validated(admin, box, sshd):
-    service = _files_service(admin)
+    service = files_service(admin)
     bad = sftp_config(sshd, "/srv/../etc", port=70000, host_fingerprint="SHA1:abc")
     bad["private_key"] = "/root/.ssh/id_rsa"  # a path on this server: never read
     response = admin.patch(f"system/service/{service['id']}", json={"config": bad})
@@ -145,7 +137,10 @@ def test_an_unreachable_server_is_503(admin, box, sshd):
 
 def test_a_server_that_never_answers_is_504(app, admin, box, sshd):
     app.config["FILE_REMOTE_TIMEOUT"] = 0.5
-    with silent_port() as port:
+    with socket.socket() as silent:  # the kernel accepts connections; nobody answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
         _reconfigure(admin, **sftp_config(sshd, box, port=port))
         assert_error(admin.get("files/"), 504, "The SFTP storage did not answer in time.")
 

@@ -2,9 +2,9 @@
 
 A 200 MB file, generated on the fly into the test's temp dir, is uploaded as
 a raw body and as a (chunked) multipart body to the local container, to a
-bucket of moto's S3 server, to a folder of the tests' OpenSSH server and to
-one of their WebDAV server, then downloaded through the API
-and through the public storage route. The worker's peak resident memory
+bucket of moto's S3 server, to a container of Azurite and to folders of the
+tests' OpenSSH, FTP and WebDAV servers, then downloaded through the API and through
+the public storage route. The worker's peak resident memory
 (``VmHWM`` in ``/proc/<pid>/status``) is read after a warm-up and again at the
 end: it must grow by far less than the file's size. Contents are compared by
 SHA-256. No timings are asserted.
@@ -22,8 +22,7 @@ import pytest
 import requests
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.services.files.conftest import leftovers, s3_config, sftp_config, webdav_config
-from tests.services.files.s3box import S3Box, s3_client
+from tests.services.files.conftest import STORAGES, leftovers, new_container
 from tests.services.files.served import gunicorn_server
 
 pytestmark = pytest.mark.slow
@@ -82,7 +81,7 @@ def server(stores, tmp_path, sample_db):
         yield served.base, served.worker, served.container
 
 
-@pytest.mark.parametrize("storage", ["local_file", "aws_s3", "sftp_file", "webdav_file"])
+@pytest.mark.parametrize("storage", STORAGES)
 def test_large_files_stream_with_flat_memory(request, server, tmp_path, storage):
     base, worker, container = server
     login = requests.post(
@@ -94,24 +93,9 @@ def test_large_files_stream_with_flat_memory(request, server, tmp_path, storage)
     api = f"{base}/api/v2/files"
     config = {"container": "app", "public_path": ["big"]}
     change: dict = {"config": config}
-    if storage == "aws_s3":  # the same files service on a bucket of moto's S3 server
-        endpoint = request.getfixturevalue("moto_endpoint")
-        container = S3Box(s3_client(endpoint), f"big-{uuid.uuid4().hex[:12]}")
-        container.client.create_bucket(Bucket=container.bucket)
-        change = {
-            "type": "aws_s3",
-            "config": s3_config(container.bucket, endpoint, public_path=["big"]),
-        }
-    if storage == "sftp_file":  # the same files service on a folder served over SFTP
-        container = tmp_path / "sftp-root"
-        container.mkdir()
-        config = sftp_config(request.getfixturevalue("sshd"), container, public_path=["big"])
-        change = {"type": "sftp_file", "config": config}
-    if storage == "webdav_file":  # the same files service on a folder served over WebDAV
-        davd = request.getfixturevalue("davd")
-        container = davd.folder()
-        config = webdav_config(davd, container, public_path=["big"])
-        change = {"type": "webdav_file", "config": config}
+    if storage != "local_file":  # the same files service on a fresh remote container
+        container, remote = new_container(request, storage, "big", public_path=["big"])
+        change = {"type": storage, "config": remote}
     requests.patch(f"{base}/api/v2/system/service/3", json=change, headers=token,
                    timeout=60).raise_for_status()  # fmt: skip
     requests.post(f"{api}/big/", headers=token, timeout=60).raise_for_status()
