@@ -10,6 +10,7 @@ from app.services.files.aws import S3FileService
 from app.services.files.azure import AzureBlobFileService
 from app.services.files.ftp import FtpFileService
 from app.services.files.sftp import SftpFileService
+from app.services.files.webdav import WebdavFileService
 from app.services.rws import RemoteWebService
 from app.services.sql import MysqlService, PgsqlService, SqliteService
 from app.services.system import (  # noqa: F401 - each module registers its resources
@@ -46,6 +47,7 @@ def register_all() -> None:
         SftpFileService,
         AzureBlobFileService,
         FtpFileService,
+        WebdavFileService,
         SqliteService,
         PgsqlService,
         MysqlService,

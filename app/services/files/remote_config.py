@@ -1,8 +1,9 @@
-"""Config fields of every remote folder type (``sftp_file``, ``ftp_file``): DreamFactory's names.
+"""Config fields of the remote folder types (``sftp_file``, ``ftp_file``, ``webdav_file``).
 
 ``host``, ``port``, ``username``, ``timeout`` and ``container`` (the root
 folder on the server) read the same for each protocol but for its name and
-default port; ``check_root`` is the root folder's validation.
+default port (``webdav_file``, addressed by URL, shares the root folder
+alone); ``check_root`` is the root folder's validation.
 """
 
 from __future__ import annotations
@@ -49,14 +50,14 @@ def timeout_field() -> fields.Float:
     )
 
 
-def root_field() -> fields.String:
+def root_field(
+    label: str = "Root folder",
+    description: str = "Enter a full path for a root folder on the server.",
+) -> fields.String:
     return fields.String(
         required=True,
         validate=validate.Length(min=1, max=1024),
-        metadata={
-            "label": "Root folder",
-            "description": "Enter a full path for a root folder on the server.",
-        },
+        metadata={"label": label, "description": description},
     )
 
 

@@ -7,7 +7,9 @@ answers 502 with the backend's own reason. A missing bucket or container is
 404; a timeout 504; a host that cannot be reached (or an FTP server closing
 with 421, too busy) 503; a TLS certificate not trusted 502 naming why;
 anything else the backend answers is 502 with its code and message (an FTP
-reply as the server worded it). Only the error's class names and attributes
+reply as the server worded it; an HTTP status and reason, WebDAV's, given as
+an error carrying the ``response``, as ``requests.HTTPError``: its 403 is a
+refused operation rather than refused credentials). Only the error's class names and attributes
 are read here (botocore's ``ClientError``, azure-core's ``HttpResponseError``
 and transport errors, paramiko's, ftplib's), and those of the errors it was
 raised while handling (paramiko reports a timed-out handshake as an
@@ -127,6 +129,15 @@ def remote_error(exc: BaseException, what: str, container: str) -> ApiError:
         return BadGateway(f"The {what} service's settings are not valid: {detail}")
     if "NoCredentialsError" in names:
         return BadGateway(f"The {what} service has no credentials (key and secret).")
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int):  # an HTTP server's answer (requests' HTTPError)
+        reason = f"{status} {getattr(response, 'reason', None) or ''}".strip()
+        if status == 401:
+            return BadGateway(f"The {what} storage refused the service's credentials ({reason}).")
+        if status == 403:
+            return BadGateway(f"The {what} storage refused the operation ({reason}).")
+        return BadGateway(f"The {what} storage answered an error ({reason}).")
     if any(name in names for name in REFUSED_LOGINS):
         return BadGateway(f"The {what} storage refused the service's credentials ({exc}).")
     if any(name in names for name in FTP_REPLIES):

@@ -6,7 +6,7 @@ one ``Storage``: ``LocalStorage`` (a folder of this server, ``files.local``),
 an ``ObjectStorage`` of an object store (``files.objects``): ``S3Storage`` (a
 bucket, ``files.s3``) or ``BlobStorage`` (an Azure container, ``files.blob``),
 or a ``RemoteTreeStorage`` (a folder of a remote server, ``files.remote_tree``,
-over a ``files.tree.Tree`` such as SFTP's). Paths are always clean container
+over a ``files.tree.Tree``: SFTP's, FTP's, WebDAV's). Paths are always clean container
 paths (``paths.clean``: ``a/b/c``, ``""`` for the root), so ``..``, NUL bytes
 and reserved names were refused before a backend sees them; each backend keeps
 its own further guarantees (links on disk, keys under the container prefix).

@@ -6,10 +6,11 @@ is a real folder in the test's temp dir; ``aws_s3``, for which the ``files``
 service is turned into an S3 service on a fresh bucket of moto's real S3
 server (``s3box``); ``azure_blob``, on a fresh container of Azurite
 (``azurebox``); ``sftp_file``, a fresh folder served by a real OpenSSH server
-(``sshd``); and ``ftp_file``, a fresh folder served by pyftpdlib's FTP server
-(``ftpd``). ``box`` is that container, inspected directly where a test needs
-to know what is stored (scratch files left behind, a file unchanged): a
-``Path`` (the SFTP and FTP servers' folders are this machine's), or an
+(``sshd``); ``ftp_file``, a fresh folder served by pyftpdlib's FTP server
+(``ftpd``); and ``webdav_file``, a fresh folder served by wsgidav's WebDAV
+server (``davd``). ``box`` is that container, inspected directly where a test
+needs to know what is stored (scratch files left behind, a file unchanged): a
+``Path`` (the SFTP, FTP and WebDAV servers' folders are this machine's), or an
 ``objectbox.ObjectBox`` offering the same methods.
 
 A test of something only a disk has (symbolic links, file times set with
@@ -36,12 +37,13 @@ import pytest
 from tests.conftest import Api, selected_backends
 from tests.services.files import azurebox
 from tests.services.files.azurebox import AzureBox, Azurite
+from tests.services.files.davd import Davd, start_davd
 from tests.services.files.ftpd import Ftpd, start_ftpd
 from tests.services.files.objectbox import ObjectBox
 from tests.services.files.s3box import S3Box, s3_client, start_moto
 from tests.services.files.sshd import Sshd, start_sshd
 
-STORAGES = ("local_file", "aws_s3", "azure_blob", "sftp_file", "ftp_file")
+STORAGES = ("local_file", "aws_s3", "azure_blob", "sftp_file", "ftp_file", "webdav_file")
 """Storage backends the ``files`` service runs on in these tests."""
 
 
@@ -102,6 +104,14 @@ def ftpd(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def davd(tmp_path_factory):
+    """wsgidav's WebDAV server for this test process (skipped without it, failing under CI)."""
+    server = start_davd(tmp_path_factory.mktemp("webdav"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def box(request, app, storage, tmp_path):
     """The ``files`` service's container (created, empty) on the test's storage backend."""
@@ -120,6 +130,10 @@ def new_container(request, storage: str, prefix: str, **more) -> tuple[ObjectBox
     """A fresh, empty container of remote ``storage`` named ``prefix-…``, and the config of
     a file service using it (``more`` added)."""
     name = f"{prefix}-{uuid.uuid4().hex[:16]}"
+    if storage == "webdav_file":  # a folder of this machine, served under a name to encode
+        server = request.getfixturevalue("davd")
+        root = server.folder(name)
+        return root, webdav_config(server, root, **more)
     if storage in ("sftp_file", "ftp_file"):  # a folder of this machine, served
         root = request.getfixturevalue("tmp_path") / name
         root.mkdir()
@@ -187,6 +201,18 @@ def sftp_config(server: Sshd, root, **more) -> dict:
         "private_key": server.client_key,
         "host_fingerprint": server.fingerprint,
         "container": str(root),
+        **more,
+    }
+
+
+def webdav_config(server: Davd, root: Path, **more) -> dict:
+    """The config of a ``webdav_file`` service on ``root``, a folder of ``server``'s."""
+    return {
+        "base_uri": server.base_uri,
+        "username": "tester",
+        "password": server.password,
+        "auth_type": 1,
+        "container": str(root.relative_to(server.root)),
         **more,
     }
 

@@ -79,7 +79,11 @@ def test_everything_else_is_refused(app, client, public, box, storage):
     # without saying (ftp_tree): there the FTP server's own rules decide what it serves.
     if isinstance(box, Path) and storage != "ftp_file":
         os.symlink(box / "private" / "secret.txt", box / "public" / "leak.txt")
-        assert_error(client.get("/files/public/leak.txt"), 403, DENIED)
+        leak = client.get("/files/public/leak.txt")
+        if storage == "webdav_file":  # links are the WebDAV server's: wsgidav's refuses them
+            assert_error(leak, 502, "The WebDAV storage refused the operation (403 Forbidden).")
+        else:
+            assert_error(leak, 403, DENIED)
 
 
 def test_inactive_services_are_refused(admin, client, public):

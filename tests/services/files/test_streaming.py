@@ -3,7 +3,7 @@
 A 200 MB file, generated on the fly into the test's temp dir, is uploaded as
 a raw body and as a (chunked) multipart body to the local container, to a
 bucket of moto's S3 server, to a container of Azurite and to folders of the
-tests' OpenSSH and FTP servers, then downloaded through the API and through
+tests' OpenSSH, FTP and WebDAV servers, then downloaded through the API and through
 the public storage route. The worker's peak resident memory
 (``VmHWM`` in ``/proc/<pid>/status``) is read after a warm-up and again at the
 end: it must grow by far less than the file's size. Contents are compared by

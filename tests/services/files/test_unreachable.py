@@ -17,7 +17,13 @@ from tests.services.files.s3box import free_port
 
 REMOTE = tuple(storage for storage in STORAGES if storage != "local_file")
 
-WHAT = {"aws_s3": "S3", "azure_blob": "Azure Blob", "sftp_file": "SFTP", "ftp_file": "FTP"}
+WHAT = {
+    "aws_s3": "S3",
+    "azure_blob": "Azure Blob",
+    "sftp_file": "SFTP",
+    "ftp_file": "FTP",
+    "webdav_file": "WebDAV",
+}
 """How the errors name each storage."""
 
 pytestmark = pytest.mark.only_storage(*REMOTE)
@@ -28,6 +34,8 @@ def _config(storage: str, port: int) -> dict:
     server = f"http://127.0.0.1:{port}"
     if storage == "aws_s3":
         return s3_config("any-bucket", server)
+    if storage == "webdav_file":
+        return {"base_uri": server, "username": "any-user", "password": "x", "container": "/"}
     if storage == "ftp_file":
         return {
             "host": "127.0.0.1",
