@@ -8,7 +8,9 @@ larger ones a multipart upload of one part (``PART_SIZE`` and a chunk at most)
 in memory at a time, completed only at the end and aborted on any failure, so
 no partial object ever carries the final name. A read is one ``GetObject``
 from the requested offset, read a chunk at a time, with ``If-Match`` on the
-ETag seen when the file was opened. Copies are S3's own (multipart on the
+ETag seen when the file was opened. Listings go by ``ListObjectsV2`` pages of
+``LIST_PAGE`` keys; one level of a folder asks with ``Delimiter`` ``/`` (its
+subfolders come as common prefixes). Copies are S3's own (multipart on the
 server for large objects); deletes go by ``DeleteObjects`` batches.
 
 Every botocore failure becomes a client error through ``remote_errors``.
@@ -30,6 +32,9 @@ PART_SIZE = 8 * 1024 * 1024
 
 DELETE_BATCH = 1000
 """Keys per ``DeleteObjects`` call (S3's limit)."""
+
+LIST_PAGE = 1000
+"""Keys (and common prefixes) asked for per ``ListObjectsV2`` call (S3's most)."""
 
 
 def _stat(item: dict[str, Any], size_key: str) -> Stat:
@@ -64,19 +69,30 @@ class S3Storage(ObjectStorage):
                 raise
         return _stat(head, "ContentLength")
 
-    def keys(self, prefix: str) -> Iterator[tuple[str, Stat]]:
-        token = None
+    def _pages(self, prefix: str, delimiter: str | None = None) -> Iterator[dict[str, Any]]:
+        """The ``ListObjectsV2`` answers listing ``prefix``, one request each."""
+        args: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": LIST_PAGE}
+        if delimiter:
+            args["Delimiter"] = delimiter
         while True:
-            args: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
-            if token:
-                args["ContinuationToken"] = token
             with self.errors():
                 page = self.client.list_objects_v2(**args)
-            for item in page.get("Contents") or []:
-                yield item["Key"], _stat(item, "Size")
+            yield page
             if not page.get("IsTruncated"):
                 return
-            token = page["NextContinuationToken"]
+            args["ContinuationToken"] = page["NextContinuationToken"]
+
+    def keys(self, prefix: str) -> Iterator[tuple[str, Stat]]:
+        for page in self._pages(prefix):
+            for item in page.get("Contents") or []:
+                yield item["Key"], _stat(item, "Size")
+
+    def level(self, prefix: str) -> Iterator[tuple[str, Stat | None]]:
+        for page in self._pages(prefix, "/"):
+            for item in page.get("Contents") or []:
+                yield item["Key"], _stat(item, "Size")
+            for common in page.get("CommonPrefixes") or []:
+                yield common["Prefix"], None
 
     def any_under(self, prefix: str) -> bool:
         with self.errors():
