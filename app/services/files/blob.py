@@ -14,7 +14,9 @@ list there (only while no blob has that name), which drops them, then deletes
 that empty blob (only while it is that one); beside an existing blob they stay
 out of sight until its next write, or a week. A read is a ranged
 download from the requested offset, its blocks fetched one at a time, all
-pinned to the ETag seen when the file was opened. Copies are Azure's
+pinned to the ETag seen when the file was opened. Listings go by ``List Blobs``
+pages of ``LIST_PAGE`` names; one level of a folder asks with delimiter ``/``
+(``walk_blobs``: its subfolders come as ``BlobPrefix``). Copies are Azure's
 ``Copy Blob`` (on the server); deletes go by batches.
 
 Every azure-core failure becomes a client error through ``remote_errors``.
@@ -40,6 +42,9 @@ minimum, and allows 50,000 blocks a blob: 195 GiB at this size)."""
 
 DELETE_BATCH = 256
 """Blobs per batch delete (Azure's limit)."""
+
+LIST_PAGE = 5000
+"""Blobs (and prefixes) asked for per ``List Blobs`` call (Azure's most)."""
 
 COPY_WAIT = 600.0
 """Seconds a copy Azure runs in the background may take before it is aborted."""
@@ -95,9 +100,20 @@ class BlobStorage(ObjectStorage):
         return _stat(props)
 
     def keys(self, prefix: str) -> Iterator[tuple[str, Stat]]:
+        found = self.client.list_blobs(name_starts_with=prefix or None, results_per_page=LIST_PAGE)
         with self.errors():
-            for props in self.client.list_blobs(name_starts_with=prefix or None):
+            for props in found:
                 yield props.name, _stat(props)
+
+    def level(self, prefix: str) -> Iterator[tuple[str, Stat | None]]:
+        from azure.storage.blob import BlobPrefix  # noqa: PLC0415 - optional: see azure.available
+
+        found = self.client.walk_blobs(
+            name_starts_with=prefix or None, delimiter="/", results_per_page=LIST_PAGE
+        )
+        with self.errors():
+            for item in found:  # a BlobPrefix is itself a listing: never iterated here
+                yield item.name, None if isinstance(item, BlobPrefix) else _stat(item)
 
     def any_under(self, prefix: str) -> bool:
         with self.errors():

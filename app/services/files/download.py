@@ -316,10 +316,10 @@ def _whole_or_broken(first: bytes, rest: Generator[bytes], path: str) -> Iterato
 
 def zip_response(storage: Storage, path: str, chunk: int) -> Response:
     """Folder ``path`` (``""``: the whole container) as a zip, built while it is sent."""
-    missing = NotFound(f"Folder '{path}/' does not exist in storage.")
-    if storage.kind(path) != "folder":
-        raise missing
-    if not path:
+    missing = f"Folder '{path}/' does not exist in storage."
+    if path:
+        storage.require_folder(path, missing)
+    else:
         storage.ensure()
     name = (base_name(path) or "container") + ".zip"
     headers = {
@@ -333,6 +333,6 @@ def zip_response(storage: Storage, path: str, chunk: int) -> Response:
         first = next(pieces, b"")
     except (FileNotFoundError, NotFound):
         pieces.close()
-        raise missing from None
+        raise NotFound(missing) from None
     body = _whole_or_broken(first, pieces, path)
     return Response(body, status=200, headers=headers)

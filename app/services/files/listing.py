@@ -120,10 +120,8 @@ def list_folder(
     full_tree: bool = False,
 ) -> list[dict[str, Any]]:
     """The entries of folder ``path`` (``""``: the root, empty until the first write)."""
-    if storage.kind(path) != "folder":
-        if path:
-            raise NotFound(f"Folder '{folder_path(path)}' does not exist in storage.")
-        return []
+    if path:
+        storage.require_folder(path, f"Folder '{folder_path(path)}' does not exist in storage.")
     try:
         raw = storage.children(path, full_tree)
     except (FileNotFoundError, NotADirectoryError):
@@ -185,9 +183,9 @@ def clean_resources(entries: list[dict[str, Any]], params: dict[str, str]) -> di
 
 
 def folder_properties(storage: Storage, path: str) -> dict[str, Any]:
-    if storage.kind(path) != "folder" or not path:
-        if path:
-            raise NotFound(f"Folder '{folder_path(path)}' does not exist in storage.")
+    if path:
+        storage.require_folder(path, f"Folder '{folder_path(path)}' does not exist in storage.")
+    else:
         storage.ensure()
     return {
         "name": base_name(path),

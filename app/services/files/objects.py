@@ -7,15 +7,19 @@ visible while empty by a zero-byte marker object named ``folder/`` (as
 DreamFactory's S3 and Azure services make them). No path leaves the container
 once ``paths.clean`` has accepted it.
 
-A backend (``s3.S3Storage``, ``azure_blob.AzureStorage``) only talks to its
-store: ``head`` and ``keys`` to read what is there, ``body`` for a ranged read
-pinned to one version, ``put`` to stream an object all or nothing (nothing
-shows under the key until the whole of it is stored), ``copy`` on the server,
-``delete_keys`` and ``errors`` to map its client's failures
+A backend (``s3.S3Storage``, ``blob.BlobStorage``) only talks to its store:
+``head``, ``keys``, ``level`` and ``any_under`` to read what is there, ``body``
+for a ranged read pinned to one version, ``put`` to stream an object all or
+nothing (nothing shows under the key until the whole of it is stored), ``copy``
+on the server, ``delete_keys`` and ``errors`` to map its client's failures
 (``remote_errors``).
 
-Built on those here: listings from one flat key listing (scratch names hidden),
-reads through ``ObjectReader`` (a transfer fails rather than mix two versions
+Built on those here: a folder check is one listing request (``any_under``: the
+folder's marker or any key under it); a listing of one level asks the store for
+that level alone (``level``, a listing with delimiter ``/``), so its requests
+grow with the folder's own entries, not with the tree below it; ``full_tree``
+listings, zips, copies and deletions list every key under the folder (scratch
+names hidden). Reads through ``ObjectReader`` (a transfer fails rather than mix two versions
 of a file replaced meanwhile), copies and moves of folders key by key (a
 failed folder copy removes what it copied), and zips: spooled to a temporary
 file of this server (``zipfile`` needs to seek), their entries checked like
@@ -117,7 +121,14 @@ class ObjectStorage:
         """Every object under ``prefix``, in key order."""
         raise NotImplementedError
 
+    def level(self, prefix: str) -> Iterator[tuple[str, Stat | None]]:
+        """One level under ``prefix``, as a listing with delimiter ``/`` gives it: each object
+        with no ``/`` after ``prefix`` and its ``Stat``, and each deeper name cut after its
+        next ``/`` (a sub-prefix, once) with None; in any order."""
+        raise NotImplementedError
+
     def any_under(self, prefix: str) -> bool:
+        """Whether any object's key starts with ``prefix``, in one request."""
         raise NotImplementedError
 
     def body(self, key: str, offset: int, etag: str) -> Any:
@@ -156,12 +167,16 @@ class ObjectStorage:
     def ensure(self) -> None:
         pass
 
+    def is_folder(self, path: str) -> bool:
+        """Whether folder ``path`` exists: its marker or any key under it, one request."""
+        return not path or self.any_under(folder_path(path))
+
     def kind(self, path: str) -> str | None:
         if not path:
             return "folder"
         if self.head(path) is not None:
             return "file"
-        return "folder" if self.any_under(f"{path}/") else None
+        return "folder" if self.is_folder(path) else None
 
     def entry_kind(self, path: str) -> str | None:
         return self.kind(path)
@@ -196,6 +211,8 @@ class ObjectStorage:
         return root, marks
 
     def children(self, path: str, full_tree: bool) -> list[dict[str, Any]]:
+        if not full_tree:
+            return self._level_children(path)
         root, marks = self._tree(path)
         out: list[dict[str, Any]] = []
 
@@ -205,13 +222,31 @@ class ObjectStorage:
                 if name.endswith("/"):
                     mtime = marks.get(child, time.time())
                     out.append({"path": child, "last_modified": http_time(mtime)})
-                    if full_tree:
-                        walk(node[name], child)
+                    walk(node[name], child)
                 else:
                     out.append(file_entry(child, node[name].size, node[name].mtime))
 
         walk(root, folder_path(path))
         return out
+
+    def _level_children(self, path: str) -> list[dict[str, Any]]:
+        """The files and folders right under folder ``path`` (``level``).
+
+        A sub-prefix carries no time, and a HEAD of each folder's marker would cost a
+        request per folder, so a subfolder's ``last_modified`` is the listing's (as a
+        folder without a marker has in a ``full_tree`` listing).
+        """
+        prefix = folder_path(path)
+        now = http_time(time.time())
+        out: list[dict[str, Any]] = []
+        for name, found in self.level(prefix):
+            if name in (prefix, f"{prefix}/") or hidden(name, prefix):
+                continue
+            if found is None:
+                out.append({"path": name, "last_modified": now})
+            else:
+                out.append(file_entry(name, found.size, found.mtime))
+        return sorted(out, key=lambda entry: entry["path"].rstrip("/"))
 
     def open(self, path: str) -> Opened:
         stat = self.stat(path)
@@ -238,7 +273,7 @@ class ObjectStorage:
     # -- writing ----------------------------------------------------------------------------
 
     def require_folder(self, path: str, message: str | None = None) -> None:
-        if self.kind(path) != "folder":
+        if not self.is_folder(path):
             raise NotFound(message or f"Folder '{path}' does not exist.")
 
     def prepare_target(self, path: str, check_exist: bool) -> None:
@@ -282,7 +317,7 @@ class ObjectStorage:
             self.delete_keys([source])
 
     def copy_folder(self, source: str, target: str, move: bool) -> None:
-        if self.kind(source) != "folder":
+        if not self.is_folder(source):
             raise NotFound(f"Folder '{source}' does not exist.")
         if within(target, source):
             raise BadRequest(f"Folder '{source}/' cannot be copied into itself.")
@@ -317,7 +352,7 @@ class ObjectStorage:
         self.delete_keys([path])
 
     def delete_folder(self, path: str, force: bool, content_only: bool) -> None:
-        if self.kind(path) != "folder":
+        if not self.is_folder(path):
             raise NotFound(f"Folder '{folder_path(path)}' does not exist in storage.")
         prefix = folder_path(path)
         keys = [key for key, _ in self.keys(prefix)]

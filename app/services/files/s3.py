@@ -4,24 +4,27 @@ Files, folders (key prefixes, ``folder/`` markers), listings, copies and zips
 work as for every object store (``objects``); this module talks to S3.
 
 Writes stream: a file up to one part (``PART_SIZE``) is one ``PutObject``,
-larger ones a multipart upload of one part (``PART_SIZE`` and a chunk at most)
-in memory at a time, completed only at the end and aborted on any failure, so
-no partial object ever carries the final name. A read is one ``GetObject``
-from the requested offset, read a chunk at a time, with ``If-Match`` on the
-ETag seen when the file was opened. Copies are S3's own (multipart on the
-server for large objects); deletes go by ``DeleteObjects`` batches.
+larger ones a multipart upload (``s3_parts``: each part sent while the next
+is read, two parts of ``PART_SIZE`` and a chunk at most in memory), completed
+only at the end and aborted on any failure, so no partial object ever carries
+the final name. A read is one ``GetObject`` from the requested offset, read a
+chunk at a time, with ``If-Match`` on the ETag seen when the file was opened.
+Listings go by ``ListObjectsV2`` pages of ``LIST_PAGE`` keys; one level of a
+folder asks with ``Delimiter`` ``/`` (its subfolders come as common prefixes).
+Copies are S3's own (multipart on the server for large objects); deletes go by
+``DeleteObjects`` batches.
 
 Every botocore failure becomes a client error through ``remote_errors``.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from app.services.files.objects import ObjectStorage, seconds
+from app.services.files.s3_parts import PartUpload
 from app.services.files.storage import Stat
 from app.services.files.upload import Options, limited_chunks
 
@@ -30,6 +33,9 @@ PART_SIZE = 8 * 1024 * 1024
 
 DELETE_BATCH = 1000
 """Keys per ``DeleteObjects`` call (S3's limit)."""
+
+LIST_PAGE = 1000
+"""Keys (and common prefixes) asked for per ``ListObjectsV2`` call (S3's most)."""
 
 
 def _stat(item: dict[str, Any], size_key: str) -> Stat:
@@ -64,19 +70,30 @@ class S3Storage(ObjectStorage):
                 raise
         return _stat(head, "ContentLength")
 
-    def keys(self, prefix: str) -> Iterator[tuple[str, Stat]]:
-        token = None
+    def _pages(self, prefix: str, delimiter: str | None = None) -> Iterator[dict[str, Any]]:
+        """The ``ListObjectsV2`` answers listing ``prefix``, one request each."""
+        args: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": LIST_PAGE}
+        if delimiter:
+            args["Delimiter"] = delimiter
         while True:
-            args: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
-            if token:
-                args["ContinuationToken"] = token
             with self.errors():
                 page = self.client.list_objects_v2(**args)
-            for item in page.get("Contents") or []:
-                yield item["Key"], _stat(item, "Size")
+            yield page
             if not page.get("IsTruncated"):
                 return
-            token = page["NextContinuationToken"]
+            args["ContinuationToken"] = page["NextContinuationToken"]
+
+    def keys(self, prefix: str) -> Iterator[tuple[str, Stat]]:
+        for page in self._pages(prefix):
+            for item in page.get("Contents") or []:
+                yield item["Key"], _stat(item, "Size")
+
+    def level(self, prefix: str) -> Iterator[tuple[str, Stat | None]]:
+        for page in self._pages(prefix, "/"):
+            for item in page.get("Contents") or []:
+                yield item["Key"], _stat(item, "Size")
+            for common in page.get("CommonPrefixes") or []:
+                yield common["Prefix"], None
 
     def any_under(self, prefix: str) -> bool:
         with self.errors():
@@ -90,46 +107,28 @@ class S3Storage(ObjectStorage):
 
     def put(self, key: str, source: Any, options: Options) -> int:
         """Stream ``source`` to object ``key`` (see the module docstring); its size."""
-        size, pending, held, parts, upload = 0, [], 0, [], None
+        size, buffer = 0, bytearray()
+        upload: PartUpload | None = None
         try:
             for data in limited_chunks(source, options.chunk, options.max_size):
                 size += len(data)
-                pending.append(data)
-                held += len(data)
-                if held >= PART_SIZE:  # parts may differ in size: S3 wants 5 MiB at least
-                    if upload is None:
-                        with self.errors():
-                            created = self.client.create_multipart_upload(
-                                Bucket=self.bucket, Key=key
-                            )
-                        upload = created["UploadId"]
-                    part = b"".join(pending)
-                    pending, held = [], 0
-                    parts.append(self._part(key, upload, len(parts) + 1, part))
-                    del part
-            rest = b"".join(pending)
-            with self.errors():
-                if upload is None:
-                    self.client.put_object(Bucket=self.bucket, Key=key, Body=rest)
-                    return size
-                if rest:
-                    parts.append(self._part(key, upload, len(parts) + 1, rest))
-                self.client.complete_multipart_upload(
-                    Bucket=self.bucket, Key=key, UploadId=upload, MultipartUpload={"Parts": parts}
-                )
+                buffer += data  # appended in place: no joined copy of the part
+                if len(buffer) >= PART_SIZE:  # parts may differ in size: S3 wants 5 MiB at least
+                    upload = upload or PartUpload(self, key)
+                    upload.send(buffer)
+                    buffer = bytearray()
+            if upload is None:
+                with self.errors():
+                    self.client.put_object(Bucket=self.bucket, Key=key, Body=buffer)
+                return size
+            if buffer:
+                upload.send(buffer)
+            upload.complete()
             return size
         except BaseException:
             if upload is not None:
-                with contextlib.suppress(Exception):
-                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload)
+                upload.abort()
             raise
-
-    def _part(self, key: str, upload: str, number: int, data: bytes) -> dict[str, Any]:
-        with self.errors():
-            done = self.client.upload_part(
-                Bucket=self.bucket, Key=key, UploadId=upload, PartNumber=number, Body=data
-            )
-        return {"ETag": done["ETag"], "PartNumber": number}
 
     def copy(self, source: str, target: str) -> None:
         with self.errors():

@@ -77,10 +77,12 @@ class Azurite:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def blob_service(endpoint: str):
+def blob_service(endpoint: str, **options):
+    """A client of Azurite's account (``options`` as azure-core takes them: hooks...)."""
     from azure.storage.blob import BlobServiceClient
 
-    return BlobServiceClient(endpoint, credential={"account_name": ACCOUNT, "account_key": KEY})
+    key = {"account_name": ACCOUNT, "account_key": KEY}
+    return BlobServiceClient(endpoint, credential=key, **options)
 
 
 def connection_string(endpoint: str) -> str:
