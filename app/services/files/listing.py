@@ -214,9 +214,7 @@ def file_properties(
                 f"File '{path}' is too large to return inline ({INLINE_CONTENT_MAX} bytes at "
                 "most); download it instead."
             )
-        opened = storage.open(path)
-        with opened.handle as handle:
-            raw = handle.read(INLINE_CONTENT_MAX + 1)
+        raw = _read_whole(storage.open(path).handle, st.size)
         if as_base64:
             data["content"] = base64.b64encode(raw).decode("ascii")
         else:
@@ -227,6 +225,18 @@ def file_properties(
                     f"File '{path}' is not UTF-8 text; ask for its content as base64."
                 ) from None
     return data
+
+
+def _read_whole(handle: Any, size: int) -> bytes:
+    """The first ``size`` bytes of ``handle`` (a file may be shorter), however few bytes each
+    ``read`` answers: remote readers may answer less than asked."""
+    pieces: list[bytes] = []
+    left = size
+    with handle:
+        while left > 0 and (piece := handle.read(left)):
+            pieces.append(piece)
+            left -= len(piece)
+    return b"".join(pieces)
 
 
 def access_components(storage: Storage) -> list[str]:

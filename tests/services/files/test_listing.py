@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 
 from werkzeug.http import http_date
 
@@ -124,6 +125,15 @@ def test_properties_of_folders_and_files(admin, box):
     assert_error(binary, 400, "File 'bin.dat' is not UTF-8 text; ask for its content as base64.")
     missing = admin.get("files/docs/none.txt", query_string={"include_properties": "1"})
     assert_error(missing, 404, "File 'docs/none.txt' does not exist in storage.")
+
+
+def test_inline_content_is_the_whole_file_however_the_storage_reads_it(admin, box):
+    """Several megabytes, read from a remote storage in many pieces, come back whole."""
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    (box / "big.bin").write_bytes(data)
+    answer = admin.get("files/big.bin", query_string={"include_properties": "1", "content": "1"})
+    assert answer.status_code == 200, answer.get_json()
+    assert base64.b64decode(answer.get_json()["content"]) == data
 
 
 def test_access_list_names_every_folder(admin, box):
