@@ -30,6 +30,7 @@ from app.services.files.ftp_tree import FtpTree
 from app.services.files.remote_config import (
     check_root,
     host_field,
+    password_field,
     port_field,
     root_field,
     timeout_field,
@@ -44,11 +45,7 @@ class FtpConfigSchema(Schema):
     host = host_field("FTP")
     port = port_field("FTP", 21)
     username = username_field("FTP")
-    password = fields.String(
-        load_default=None,
-        allow_none=True,
-        metadata={"label": "Password", "description": "FTP server user password.", "secret": True},
-    )
+    password = password_field("FTP server user password.")
     ssl = fields.Boolean(
         load_default=False,
         metadata={

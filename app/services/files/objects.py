@@ -42,7 +42,7 @@ from app.services.files import archive
 from app.services.files.listing import file_entry, http_time
 from app.services.files.paths import TMP_PREFIX, folder_path, join, parent_of, within
 from app.services.files.remote_errors import remote_error
-from app.services.files.storage import Opened, Stat, ZipEntry
+from app.services.files.storage import OffsetReader, Opened, Stat, ZipEntry
 from app.services.files.upload import Options, limited_chunks
 from app.vocabulary.errors import ApiError, BadRequest, NotFound
 
@@ -57,45 +57,20 @@ def seconds(when: Any) -> float:
     return when.timestamp() if isinstance(when, datetime.datetime) else time.time()
 
 
-class ObjectReader:
-    """A readable, seekable view of one object version: a ranged read (``body``) on first read."""
+class ObjectReader(OffsetReader):
+    """One object version read from any offset: a ranged read (``body``) pinned to its ETag;
+    every failure of the store becomes the client's error."""
 
     def __init__(self, storage: ObjectStorage, key: str, stat: Stat) -> None:
-        self.storage, self.key, self.stat = storage, key, stat
-        self.position = 0
-        self.stream: Any = None
+        super().__init__(stat)
+        self.storage, self.key = storage, key
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self._drop()
-        self.position = offset if whence == 0 else self.position + offset
-        return self.position
-
-    def tell(self) -> int:
-        return self.position
+    def open_at(self, position: int) -> Any:
+        return self.storage.body(self.key, position, self.stat.etag)
 
     def read(self, size: int = -1) -> bytes:
-        if self.position >= self.stat.size:
-            return b""
         with self.storage.errors():
-            if self.stream is None:
-                self.stream = self.storage.body(self.key, self.position, self.stat.etag)
-            data = self.stream.read(size if size and size > 0 else None)
-        self.position += len(data)
-        return data
-
-    def _drop(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
-            self.stream = None
-
-    def close(self) -> None:
-        self._drop()
-
-    def __enter__(self) -> ObjectReader:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+            return super().read(size)
 
 
 class ObjectStorage:

@@ -38,6 +38,15 @@ def username_field(what: str) -> fields.String:
     )
 
 
+def password_field(description: str) -> fields.String:
+    """The login's password: optional, masked on read and kept when sent back masked."""
+    return fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"label": "Password", "description": description, "secret": True},
+    )
+
+
 def timeout_field() -> fields.Float:
     return fields.Float(
         load_default=None,

@@ -43,7 +43,7 @@ from app.services.files.paths import (
     parent_of,
     within,
 )
-from app.services.files.storage import Opened, Stat, ZipEntry
+from app.services.files.storage import OffsetReader, Opened, Stat, ZipEntry
 from app.services.files.tree import Node, Reader, Tree
 from app.services.files.upload import Options, chunks_of, limited_chunks
 from app.vocabulary.errors import BadRequest, NotFound
@@ -62,41 +62,17 @@ def _stat(node: Node) -> Stat:
     return Stat(size=node.size, mtime=node.mtime, etag=etag)
 
 
-class RemoteReader:
-    """A readable, seekable view of one remote file: opened at the position of the first read."""
+class RemoteReader(OffsetReader):
+    """One remote file read from any offset: the tree's reader opened where a read starts."""
+
+    unsized_read = COPY_CHUNK
 
     def __init__(self, tree: Tree, path: str, stat: Stat) -> None:
-        self.tree, self.path, self.stat = tree, path, stat
-        self.position = 0
-        self.stream: Reader | None = None
+        super().__init__(stat)
+        self.tree, self.path = tree, path
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self.close()
-        self.position = offset if whence == 0 else self.position + offset
-        return self.position
-
-    def tell(self) -> int:
-        return self.position
-
-    def read(self, size: int = -1) -> bytes:
-        if self.position >= self.stat.size:
-            return b""
-        if self.stream is None:
-            self.stream = self.tree.open_read(self.path, self.position)
-        data = self.stream.read(size if size and size > 0 else COPY_CHUNK)
-        self.position += len(data)
-        return data
-
-    def close(self) -> None:
-        if self.stream is not None:
-            stream, self.stream = self.stream, None
-            stream.close()
-
-    def __enter__(self) -> RemoteReader:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def open_at(self, position: int) -> Reader:
+        return self.tree.open_read(self.path, position)
 
 
 @dataclass(frozen=True)

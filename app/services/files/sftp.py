@@ -29,6 +29,7 @@ from app.services.files.config import public_path_field
 from app.services.files.remote_config import (
     check_root,
     host_field,
+    password_field,
     port_field,
     root_field,
     timeout_field,
@@ -43,15 +44,7 @@ class SftpConfigSchema(Schema):
     host = host_field("SFTP")
     port = port_field("SFTP", 22)
     username = username_field("SFTP")
-    password = fields.String(
-        load_default=None,
-        allow_none=True,
-        metadata={
-            "label": "Password",
-            "description": "SFTP server user password (empty when logging in with a key).",
-            "secret": True,
-        },
-    )
+    password = password_field("SFTP server user password (empty when logging in with a key).")
     private_key = fields.String(
         load_default=None,
         allow_none=True,

@@ -54,6 +54,52 @@ class Opened:
     """Whether ``handle`` is a file of this machine (sent with ``sendfile`` when whole)."""
 
 
+class OffsetReader:
+    """A readable, seekable view of one version of a remote file: a stream opened at the
+    position of the first read (``open_at``), dropped by a seek and opened again where the
+    next read starts. A backend says how to open and what a read without a size asks for."""
+
+    unsized_read: int | None = None
+    """The size a ``read()`` without one asks of the stream (None: all of it)."""
+
+    def __init__(self, stat: Stat) -> None:
+        self.stat = stat
+        self.position = 0
+        self.stream: Any = None
+
+    def open_at(self, position: int) -> Any:
+        """A stream of the file from byte ``position`` (with ``read(size)`` and ``close()``)."""
+        raise NotImplementedError
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.close()
+        self.position = offset if whence == 0 else self.position + offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def read(self, size: int = -1) -> bytes:
+        if self.position >= self.stat.size:
+            return b""
+        if self.stream is None:
+            self.stream = self.open_at(self.position)
+        data = self.stream.read(size if size and size > 0 else self.unsized_read)
+        self.position += len(data)
+        return data
+
+    def close(self) -> None:
+        if self.stream is not None:
+            stream, self.stream = self.stream, None
+            stream.close()
+
+    def __enter__(self) -> OffsetReader:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
 ZipEntry = tuple[str, Callable[[], Opened] | None]
 """An archive name (``a/b.txt``, or ``a/`` for an empty folder) and how to open its file."""
 

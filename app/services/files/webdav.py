@@ -26,7 +26,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.services.files import webdav_http
 from app.services.files.config import public_path_field
-from app.services.files.remote_config import check_root, root_field
+from app.services.files.remote_config import check_root, password_field, root_field
 from app.services.files.remote_tree import RemoteTreeStorage
 from app.services.files.service import FileService
 from app.services.files.storage import Storage
@@ -66,15 +66,7 @@ class WebdavConfigSchema(Schema):
         validate=validate.Length(max=100),
         metadata={"label": "Username", "description": "WebDAV server username."},
     )
-    password = fields.String(
-        load_default=None,
-        allow_none=True,
-        metadata={
-            "label": "Password",
-            "description": "WebDAV server user password.",
-            "secret": True,
-        },
-    )
+    password = password_field("WebDAV server user password.")
     auth_type = fields.Integer(
         load_default=None,
         allow_none=True,
