@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import uuid
 
 import pytest
 import requests
@@ -24,8 +23,8 @@ from selenium.webdriver.common.by import By
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Live, click, open_from_launchpad
 from tests.e2e.conftest import wait_for as wait_in_browser
 from tests.e2e.test_storage_app import APP_SOURCE, zipped_app
-from tests.services.files.conftest import s3_config, sftp_config
-from tests.services.files.s3box import s3_client, start_moto
+from tests.services.files.conftest import new_container
+from tests.services.files.s3box import start_moto
 from tests.services.files.sshd import start_sshd
 
 pytestmark = pytest.mark.slow
@@ -45,20 +44,7 @@ def sshd(tmp_path_factory):
     server.stop()
 
 
-def _s3_config(request, tmp_path) -> dict:
-    endpoint = request.getfixturevalue("moto_endpoint")
-    bucket = f"e2e-{uuid.uuid4().hex[:16]}"
-    s3_client(endpoint).create_bucket(Bucket=bucket)
-    return s3_config(bucket, endpoint)
-
-
-def _sftp_config(request, tmp_path) -> dict:
-    root = tmp_path / "sftp-root"
-    root.mkdir()
-    return sftp_config(request.getfixturevalue("sshd"), root)
-
-
-CONFIGS = {"aws_s3": _s3_config, "sftp_file": _sftp_config}
+STORAGES = ("aws_s3", "sftp_file")
 
 
 def _docs_try(browser, live: Live, operation: str, fields: dict[str, str]) -> tuple[str, str]:
@@ -106,12 +92,10 @@ def _log_in_to_docs(browser, live: Live, service: str) -> None:
     )
 
 
-@pytest.mark.parametrize("storage", sorted(CONFIGS))
-def test_a_zipped_app_on_remote_storage_from_upload_to_delete(
-    live, browser, request, tmp_path, storage
-):
+@pytest.mark.parametrize("storage", STORAGES)
+def test_a_zipped_app_on_remote_storage_from_upload_to_delete(live, browser, request, storage):
     name = f"e2e_{storage}_{secrets.token_hex(3)}"
-    config = {**CONFIGS[storage](request, tmp_path), "public_path": ["apps/"]}
+    _, config = new_container(request, storage, "e2e", public_path=["apps/"])
     service = live.create(
         "system/service",
         {"name": name, "label": name, "type": storage, "is_active": True, "config": config},
